@@ -1,0 +1,41 @@
+# k8saudit — the two commands the README promises, plus the tiers around them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint typecheck unit apiserver e2e clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: install, audit the demo cluster shipped in the package, write ./k8saudit-report/
+demo: $(STAMP)
+	$(BIN)/k8saudit scan --snapshot k8saudit/demo/cluster.json --output-dir k8saudit-report
+	@echo "reports: k8saudit-report/report.html report.md report.json"
+
+lint: $(STAMP)
+	$(BIN)/ruff check k8saudit tests
+	$(BIN)/ruff format --check k8saudit tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## test: ruff, mypy and the whole pytest suite (the apiserver tier builds its binaries once)
+test: $(STAMP)
+	$(BIN)/ruff check k8saudit tests
+	$(BIN)/ruff format --check k8saudit tests
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+## e2e: against a real kind cluster (needs docker and kind)
+e2e: $(STAMP)
+	$(BIN)/pytest -q -m e2e tests/e2e --run-e2e
+
+clean:
+	rm -rf $(VENV) k8saudit-report dist build .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""The Python API the CLI wraps: collect → run_checks → render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from k8saudit.collect.files import load_manifests, load_snapshot
+from k8saudit.collect.live import LiveOptions
+from k8saudit.engine import ScanOptions, run_checks
+from k8saudit.findings import Report
+from k8saudit.inventory import Inventory
+from k8saudit.report import render
+
+__all__ = ["LiveOptions", "Report", "ScanOptions", "collect", "render", "run_checks"]
+
+
+def collect(
+    *, snapshot: Path | None = None, manifests: Iterable[Path] | None = None, live: LiveOptions | None = None
+) -> Inventory:
+    """An Inventory from exactly one source: a snapshot, manifests, or the live API."""
+    if snapshot is not None:
+        return load_snapshot(Path(snapshot))
+    if manifests:
+        return load_manifests([Path(p) for p in manifests])
+    from k8saudit.collect.live import collect_live  # imports the kubernetes client
+
+    return collect_live(live or LiveOptions())

@@ -1,0 +1,284 @@
+"""Command line: `k8saudit scan | collect | checks | explain`.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
+3 cannot reach or authenticate to the cluster, 4 internal error (a bug: please report it).
+Every error is one line on stderr; set K8SAUDIT_DEBUG=1 for a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from k8saudit import __version__
+from k8saudit.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, AuditError, InputError
+
+EXIT_INTERNAL = 4
+
+app = typer.Typer(
+    name="k8saudit",
+    help="Audit a Kubernetes cluster against the NSA/CISA Kubernetes Hardening Guidance.\n\n"
+    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, "
+    "3 cluster unreachable or unauthorised, 4 internal error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class FailOn(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+    none = "none"
+
+
+class OutFormat(StrEnum):
+    html = "html"
+    md = "md"
+    json = "json"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"k8saudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Audit a Kubernetes cluster against the NSA/CISA Kubernetes Hardening Guidance."""
+
+
+# Options shared by the commands that read a live cluster.
+KubeconfigOpt = Annotated[
+    Path | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
+]
+ContextOpt = Annotated[str | None, typer.Option("--context", help="Kubeconfig context (default: current).")]
+InClusterOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--in-cluster/--no-in-cluster",
+        help="Use the pod's service account (default: when running in a pod with no kubeconfig).",
+    ),
+]
+KubeletOpt = Annotated[
+    bool,
+    typer.Option(
+        "--kubelet-config",
+        help="Also read each node's kubelet settings (GET nodes/proxy/configz). Needs `get nodes/proxy`, "
+        "a powerful permission that also allows exec into every pod on the node; off by default.",
+    ),
+]
+PageSizeOpt = Annotated[int, typer.Option("--page-size", min=1, max=10000, help="Objects per list page.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per API request.")]
+
+
+def _live_options(
+    kubeconfig: Path | None, context: str | None, in_cluster: bool | None, kubelet: bool, page_size: int, timeout: float
+) -> object:
+    from k8saudit.collect.live import LiveOptions
+
+    return LiveOptions(
+        kubeconfig=kubeconfig,
+        context=context,
+        in_cluster=in_cluster,
+        kubelet_config=kubelet,
+        page_size=page_size,
+        timeout=timeout,
+    )
+
+
+@app.command()
+def scan(
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot", help="Audit a snapshot file (from `k8saudit collect` or `kubectl get ... -o json`)."
+        ),
+    ] = None,
+    manifests: Annotated[
+        list[Path] | None,
+        typer.Option("--manifests", help="Audit manifest files or folders (YAML/JSON, multi-document). Repeatable."),
+    ] = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    in_cluster: InClusterOpt = None,
+    kubelet_config: KubeletOpt = False,
+    page_size: PageSizeOpt = 500,
+    timeout: TimeoutOpt = 30.0,
+    formats: Annotated[
+        list[OutFormat] | None,
+        typer.Option("--format", "-f", help="Report format; repeatable (default: html, md and json)."),
+    ] = None,
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-d", help="Folder for report.<format> files.")] = Path(
+        "k8saudit-report"
+    ),
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the one --format to this file, or `-` for stdout.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a failing finding has this severity or higher.")
+    ] = FailOn.none,
+    no_annotation_exemptions: Annotated[
+        bool, typer.Option("--no-annotation-exemptions", help="Ignore k8saudit.io/exempt annotations on objects.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+) -> None:
+    """Audit a cluster (live by default), a snapshot or manifests, and write reports."""
+    from k8saudit import api
+    from k8saudit.findings import Severity, Status
+    from k8saudit.terminal import print_summary
+
+    if snapshot is not None and manifests:
+        raise InputError("give either --snapshot or --manifests, not both")
+    chosen = [OutFormat(f) for f in (formats or [OutFormat.html, OutFormat.md, OutFormat.json])]
+    if output is not None and len(chosen) != 1:
+        raise InputError("--output writes one report: give exactly one --format (for example --format json)")
+    live = (
+        None
+        if (snapshot or manifests)
+        else _live_options(kubeconfig, context, in_cluster, kubelet_config, page_size, timeout)
+    )
+    inventory = api.collect(snapshot=snapshot, manifests=manifests, live=live)  # type: ignore[arg-type]
+    report = api.run_checks(inventory, api.ScanOptions(annotation_exemptions=not no_annotation_exemptions))
+    _write_reports(report, chosen, output_dir, output)
+    if not quiet:
+        print_summary(report, sys.stderr if output == "-" else sys.stdout)
+    if fail_on is not FailOn.none:
+        threshold = Severity(fail_on.value).rank
+        if any(f.status is Status.FAIL and f.severity.rank >= threshold for f in report.findings):
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+def _write_reports(report: object, formats: list[OutFormat], output_dir: Path, output: str | None) -> None:
+    from k8saudit.fileio import write_atomic
+    from k8saudit.findings import Report
+    from k8saudit.report import render
+
+    assert isinstance(report, Report)
+    if output == "-":
+        sys.stdout.write(render(report, formats[0].value))
+        sys.stdout.flush()
+        return
+    if output is not None:
+        write_atomic(Path(output), render(report, formats[0].value), mode=0o600)
+        return
+    for fmt in formats:
+        write_atomic(output_dir / f"report.{fmt.value}", render(report, fmt.value), mode=0o600)
+
+
+@app.command()
+def collect(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file to write.")],
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    in_cluster: InClusterOpt = None,
+    kubelet_config: KubeletOpt = False,
+    page_size: PageSizeOpt = 500,
+    timeout: TimeoutOpt = 30.0,
+) -> None:
+    """Read a live cluster into a snapshot file (no secret values) for a later `scan --snapshot`."""
+    from k8saudit.collect.files import write_snapshot
+    from k8saudit.collect.live import LiveOptions, collect_live
+
+    options = _live_options(kubeconfig, context, in_cluster, kubelet_config, page_size, timeout)
+    assert isinstance(options, LiveOptions)
+    inventory = collect_live(options)
+    write_snapshot(inventory, output)
+    kinds = inventory.facts.kinds
+    missing = sorted(k for k, a in kinds.items() if not a.ok)
+    print(
+        f"wrote {output}: {sum(1 for _ in inventory.all_objects())} objects"
+        + (f"; could not read {', '.join(missing)}" if missing else ""),
+        file=sys.stderr,
+    )
+
+
+@app.command("checks")
+def list_checks(
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+) -> None:
+    """List the check catalogue."""
+    from k8saudit.registry import all_checks
+
+    infos = [c.info() for c in all_checks()]
+    if fmt is ListFormat.json:
+        print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("ID", "Severity", "Section", "Title"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(info.id, info.severity.value, info.section.value, info.title)
+    Console(highlight=False).print(table)
+
+
+@app.command()
+def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.privileged.")]) -> None:
+    """Print one catalogue entry: what it checks, why, and how to fix it."""
+    from k8saudit.registry import all_checks
+
+    checks = {c.id: c for c in all_checks()}
+    chk = checks.get(check_id)
+    if chk is None:
+        close = [cid for cid in checks if check_id.split(".")[-1] in cid]
+        hint = f" Did you mean {', '.join(close[:3])}?" if close else " Run `k8saudit checks` for the list."
+        raise InputError(f"no check with id {check_id!r}.{hint}")
+    info = chk.info()
+    refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in info.references.items() if v) or "none"
+    print(
+        f"{info.id}  [{info.severity.value}]  {info.title}\n"
+        f"Section:     {info.section.heading}\n"
+        f"Reads:       {', '.join(info.reads)}\n"
+        f"References:  {refs}\n\n"
+        f"Why:\n  {info.rationale}\n\n"
+        f"Fix:\n  {info.remediation}"
+    )
+
+
+def main() -> None:
+    """Console entry point: one line per error, documented exit codes, no tracebacks."""
+    try:
+        app()
+    except AuditError as exc:
+        print(f"k8saudit: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("k8saudit: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for who asks
+        if os.environ.get("K8SAUDIT_DEBUG"):
+            raise
+        print(
+            f"k8saudit: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with K8SAUDIT_DEBUG=1 for a traceback, and please report it)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "app", "main"]

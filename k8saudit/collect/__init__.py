@@ -1,0 +1,1 @@
+"""Sources: live API (`live`), snapshot and manifests (`files`). Each yields an Inventory."""

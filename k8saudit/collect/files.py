@@ -1,0 +1,176 @@
+"""Offline sources: a snapshot file, or manifests (files and folders of YAML/JSON).
+
+Both end in the same Inventory a live scan builds. A snapshot is a Kubernetes `List` (what
+`kubectl get ... -o json` prints, or what `k8saudit collect` writes) whose items may include
+one `ClusterFacts`; a plain kubectl dump is valid and simply knows less.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from k8saudit.errors import InputError
+from k8saudit.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec
+from k8saudit.fileio import write_atomic
+from k8saudit.inventory import Inventory
+from k8saudit.kinds import BY_KIND
+from k8saudit.objects import K8sObject
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+#: Refuse inputs larger than this rather than exhausting memory (override with the env var).
+MAX_INPUT_BYTES = 2 * 1024**3
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: {size} bytes is larger than the {MAX_INPUT_BYTES} byte limit")
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder; use --manifests for folders") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); is it a binary file?") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+
+
+def _documents(path: Path) -> Iterator[tuple[Any, int]]:
+    """(document, first line) for every YAML/JSON document in a file."""
+    text = _read_text(path)
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            yield loader.construct_document(node), node.start_mark.line + 1
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}:{where}: not valid YAML or JSON ({problem})") from None
+    except RecursionError:
+        raise InputError(f"{path}: nesting too deep to be a Kubernetes object") from None
+    finally:
+        loader.dispose()
+
+
+def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K8sObject | ClusterFacts]:
+    """Typed objects from one document; `List` kinds are flattened, unknown kinds skipped."""
+    if doc is None:
+        return
+    if not isinstance(doc, dict):
+        raise InputError(f"{origin}: expected a Kubernetes object (a mapping), found {type(doc).__name__}")
+    kind = doc.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise InputError(f"{origin}: object has no kind")
+    if kind == "List" or (kind.endswith("List") and isinstance(doc.get("items"), list)):
+        item_kind = kind[: -len("List")] if kind != "List" else None
+        items = doc.get("items")
+        if not isinstance(items, list):
+            raise InputError(f"{origin}: {kind} has no items list")
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and item_kind and "kind" not in item:
+                item = {**item, "kind": item_kind}
+            yield from _objects(item, f"{origin} item {i}", default_namespace)
+        return
+    if kind == FACTS_KIND and doc.get("apiVersion") == FACTS_API_VERSION:
+        try:
+            yield ClusterFacts.model_validate(doc)
+        except ValidationError as exc:
+            raise InputError(f"{origin}: malformed ClusterFacts: {_first_error(exc)}") from None
+        return
+    info = BY_KIND.get(kind)
+    if info is None:
+        return  # kinds we do not audit (and Secrets, which we never read) are skipped
+    try:
+        obj = info.model.model_validate(doc)
+    except ValidationError as exc:
+        raise InputError(f"{origin}: malformed {kind}: {_first_error(exc)}") from None
+    obj.kind = kind
+    obj.apiVersion = obj.apiVersion or info.api_version
+    if info.namespaced and not obj.metadata.namespace and default_namespace:
+        obj.metadata.namespace = default_namespace
+    if not info.namespaced:
+        obj.metadata.namespace = None
+    obj._origin = origin
+    yield obj
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}"
+
+
+def _split(parsed: Iterable[K8sObject | ClusterFacts]) -> tuple[list[K8sObject], ClusterFacts | None]:
+    objects: list[K8sObject] = []
+    facts: ClusterFacts | None = None
+    for obj in parsed:
+        if isinstance(obj, ClusterFacts):
+            facts = obj
+        else:
+            objects.append(obj)
+    return objects, facts
+
+
+def load_snapshot(path: Path) -> Inventory:
+    """An Inventory from a snapshot file (k8saudit collect, or kubectl get -o json/yaml)."""
+    parsed: list[K8sObject | ClusterFacts] = []
+    for index, (doc, line) in enumerate(_documents(path)):
+        parsed.extend(_objects(doc, f"{path}:{line}" if index else str(path), None))
+    objects, facts = _split(parsed)
+    spec = facts.spec if facts else ClusterFactsSpec()
+    spec.source = "snapshot"
+    return Inventory(objects, spec)
+
+
+def _manifest_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+        elif path.exists():
+            yield path
+        else:
+            raise InputError(f"{path}: no such file or folder")
+
+
+def load_manifests(paths: Iterable[Path]) -> Inventory:
+    """An Inventory from manifest files and folders; no namespace means `default`."""
+    parsed: list[K8sObject | ClusterFacts] = []
+    files = list(_manifest_files(paths))
+    if not files:
+        raise InputError("no .yaml, .yml or .json files found in the given --manifests paths")
+    for path in files:
+        for doc, line in _documents(path):
+            parsed.extend(_objects(doc, f"{path}:{line}", "default"))
+    objects, _ = _split(parsed)
+    return Inventory(objects, ClusterFactsSpec(source="manifests"))
+
+
+def snapshot_document(inv: Inventory) -> dict[str, Any]:
+    """The snapshot as a Kubernetes `List`: ClusterFacts first, then every object slimmed."""
+    items: list[dict[str, Any]] = [ClusterFacts(spec=inv.facts).dump()]
+    for obj in inv.all_objects():
+        data = obj.dump()
+        data["apiVersion"] = obj.apiVersion or BY_KIND[obj.kind].api_version
+        data["kind"] = obj.kind
+        items.append(data)
+    return {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}
+
+
+def write_snapshot(inv: Inventory, path: Path) -> None:
+    write_atomic(path, json.dumps(snapshot_document(inv), separators=(",", ":"), sort_keys=False))
+
+
+def dumps_snapshot(inv: Inventory) -> str:
+    return json.dumps(snapshot_document(inv), separators=(",", ":"))

@@ -1,0 +1,126 @@
+"""Cluster facts: what a source knows that is not a Kubernetes object.
+
+Server version, platform, the anonymous-access probe, kubelet settings and, above all, which
+kinds could be read and why not. They travel in a snapshot as one object of our own group
+(`k8saudit.io/v1alpha1`, kind `ClusterFacts`), so an offline scan is as honest as a live one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field
+
+from k8saudit.objects import K8sObject, ObjectMeta, Slim
+
+FACTS_API_VERSION = "k8saudit.io/v1alpha1"
+FACTS_KIND = "ClusterFacts"
+
+#: ok: read completely. forbidden: the API server refused the list (403).
+#: not-served: the cluster does not serve that API. error: the read failed.
+#: absent: a snapshot or manifests carried no object of that kind (so nothing is known).
+#: not-collected: this source does not read it (kubelet settings without --kubelet-config).
+AvailabilityStatus = Literal["ok", "forbidden", "not-served", "error", "absent", "not-collected"]
+
+
+class Availability(Slim):
+    status: AvailabilityStatus
+    reason: str | None = None
+    count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class ServerVersion(Slim):
+    gitVersion: str = ""
+    major: str = ""
+    minor: str = ""
+    platform: str | None = None
+
+    def minor_version(self) -> tuple[int, int] | None:
+        """(1, 31) from gitVersion or major/minor; None when unreadable."""
+        match = re.match(r"v?(\d+)\.(\d+)", self.gitVersion or "")
+        if match:
+            return int(match.group(1)), int(match.group(2))
+        try:
+            return int(self.major), int(re.sub(r"\D", "", self.minor))
+        except ValueError:
+            return None
+
+
+class AnonymousProbe(Slim):
+    """Status codes of unauthenticated GETs (CA still verified); None when not reached."""
+
+    versionStatus: int | None = None
+    apiStatus: int | None = None
+    error: str | None = None
+
+
+class KubeletConfig(Slim):
+    """A node's `configz` (kubeletconfig), or why it could not be read."""
+
+    config: dict[str, Any] | None = None
+    reason: str | None = None
+
+
+class ClusterFactsSpec(Slim):
+    source: str = "snapshot"
+    context: str | None = None
+    server: str | None = None
+    collectedAt: str | None = None
+    tool: str | None = None
+    version: ServerVersion | None = None
+    platform: str | None = None
+    kinds: dict[str, Availability] = Field(default_factory=dict)
+    anonymousProbe: AnonymousProbe | None = None
+    kubelet: dict[str, KubeletConfig] = Field(default_factory=dict)
+    kubeletCollected: bool = False
+    namespaces: list[str] = Field(default_factory=list)
+
+
+class ClusterFacts(K8sObject):
+    apiVersion: str = FACTS_API_VERSION
+    kind: str = FACTS_KIND
+    metadata: ObjectMeta = Field(default_factory=lambda: ObjectMeta(name="cluster"))
+    spec: ClusterFactsSpec = Field(default_factory=ClusterFactsSpec)
+
+    def dump(self) -> dict[str, Any]:
+        data = super().dump()
+        data["apiVersion"], data["kind"] = FACTS_API_VERSION, FACTS_KIND
+        return data
+
+
+def detect_platform(git_version: str, node_labels: list[dict[str, str]], provider_ids: list[str]) -> str:
+    """Name the platform from the signals NOTES.md lists; "unknown" when none fit."""
+    if "-eks-" in git_version or any("eks.amazonaws.com/nodegroup" in lbl for lbl in node_labels):
+        return "eks"
+    if "-gke." in git_version or any("cloud.google.com/gke-nodepool" in lbl for lbl in node_labels):
+        return "gke"
+    if any("kubernetes.azure.com/cluster" in lbl for lbl in node_labels):
+        return "aks"
+    if "+k3s" in git_version or any(pid.startswith("k3s://") for pid in provider_ids):
+        return "k3s"
+    if "+rke2" in git_version:
+        return "rke2"
+    if any(pid.startswith("kind://") for pid in provider_ids):
+        return "kind"
+    if any(pid.startswith("aws://") for pid in provider_ids):
+        return "aws"
+    if any(pid.startswith("gce://") for pid in provider_ids):
+        return "gce"
+    if any(pid.startswith("azure://") for pid in provider_ids):
+        return "azure"
+    return "unknown"
+
+
+MANAGED_PLATFORMS = {
+    "eks": "EKS hides the control plane: review API server logging, endpoint access and "
+    "secrets encryption (KMS) in the EKS console or `aws eks describe-cluster`.",
+    "gke": "GKE hides the control plane: review authorized networks, Cloud Audit Logs and "
+    "application-layer secrets encryption in the GKE console or `gcloud container clusters describe`.",
+    "aks": "AKS hides the control plane: review authorized IP ranges, diagnostic settings "
+    "(kube-audit) and KMS etcd encryption in the Azure portal or `az aks show`.",
+}

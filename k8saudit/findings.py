@@ -1,0 +1,185 @@
+"""What a scan produces: statuses, severities, sections, findings and the Report model.
+
+The Report is the one model every writer renders (HTML, Markdown, JSON, terminal). Its JSON
+form is the versioned, documented schema (`SCHEMA_VERSION`) that `diff` and CI consume.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_ASSESSABLE = "not-assessable"
+    EXEMPT = "exempt"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for --fail-on and sorting."""
+        return {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}[self.value]
+
+    @property
+    def weight(self) -> int:
+        """Weight in the score: a critical check counts ten times a low one; info not at all."""
+        return {"critical": 10, "high": 6, "medium": 3, "low": 1, "info": 0}[self.value]
+
+
+class Section(StrEnum):
+    """The NSA/CISA Kubernetes Hardening Guidance (v1.2) sections, in the guide's order."""
+
+    POD_SECURITY = "pod-security"
+    POLICY = "policy-enforcement"
+    NETWORK = "network-separation"
+    SECRETS = "secrets"
+    AUTH = "authentication-authorization"
+    AUDIT = "audit-logging"
+    UPGRADES = "upgrading"
+
+    @property
+    def heading(self) -> str:
+        return SECTION_TITLES[self]
+
+
+SECTION_TITLES: dict[Section, str] = {
+    Section.POD_SECURITY: "Kubernetes Pod security",
+    Section.POLICY: "Policy enforcement (Pod Security admission)",
+    Section.NETWORK: "Network separation and hardening",
+    Section.SECRETS: "Secrets",
+    Section.AUTH: "Authentication and authorization",
+    Section.AUDIT: "Audit logging and threat detection",
+    Section.UPGRADES: "Upgrading and application security practices",
+}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class ResourceRef(Model):
+    apiVersion: str = ""
+    kind: str
+    namespace: str | None = None
+    name: str
+
+    def label(self) -> str:
+        """`Deployment shop/web` or `ClusterRoleBinding admins`."""
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+class Evidence(Model):
+    """The field a check looked at and what it saw. Never a secret value."""
+
+    path: str
+    value: Any = None
+
+
+class Exemption(Model):
+    reason: str
+    by: str  # "annotation", "config" or "default"
+    owner: str | None = None
+    expires: str | None = None
+
+
+class Finding(Model):
+    check: str
+    status: Status
+    severity: Severity
+    section: Section
+    resource: ResourceRef | None = None
+    container: str | None = None
+    message: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    remediation: str = ""
+    reason: str | None = None  # why not-assessable
+    exemption: Exemption | None = None
+
+    def key(self) -> str:
+        """Stable identity across runs (for diff and baselines)."""
+        ref = self.resource.label() if self.resource else "cluster"
+        return f"{self.check}|{ref}|{self.container or ''}"
+
+
+class CheckInfo(Model):
+    """A catalogue entry as it appears in `checks --format json` and in reports."""
+
+    id: str
+    title: str
+    section: Section
+    severity: Severity
+    rationale: str
+    remediation: str
+    references: dict[str, list[str]] = Field(default_factory=dict)
+    reads: list[str] = Field(default_factory=list)
+
+
+class CheckSummary(Model):
+    id: str
+    title: str
+    section: Section
+    severity: Severity
+    status: Status
+    passed: int = 0
+    failed: int = 0
+    exempt: int = 0
+    reason: str | None = None  # set when not-assessable
+
+
+class SectionScore(Model):
+    section: Section
+    title: str
+    score: float | None  # None when nothing in the section could be assessed
+    checks: int
+    assessed: int
+    failed: int
+
+
+class Coverage(Model):
+    checks: int
+    assessed: int
+    ratio: float
+    gaps: dict[str, str] = Field(default_factory=dict)  # input -> why it could not be read
+
+
+class ClusterInfo(Model):
+    source: str
+    context: str | None = None
+    server: str | None = None
+    version: str | None = None
+    platform: str | None = None
+    collectedAt: str | None = None
+    namespaces: int = 0
+    workloads: int = 0
+    pods: int = 0
+
+
+class Report(Model):
+    schemaVersion: str = SCHEMA_VERSION
+    tool: str
+    generatedAt: str
+    cluster: ClusterInfo
+    score: float | None
+    grade: str
+    coverage: Coverage
+    sections: list[SectionScore]
+    checks: list[CheckSummary]
+    findings: list[Finding]
+    counts: dict[str, int] = Field(default_factory=dict)  # failing findings by severity
+
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.status is Status.FAIL]

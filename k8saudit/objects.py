@@ -1,0 +1,576 @@
+"""Slim pydantic models of the Kubernetes objects the checks read.
+
+Field names mirror the Kubernetes JSON (camelCase) so a model validates straight from API
+bytes (`model_validate_json`) and dumps back to a valid, smaller Kubernetes object for a
+snapshot. Everything a check does not read is ignored at parse time: that is what makes a
+20,000-pod list cheap (see NOTES.md: the client's typed models are ~10x slower).
+
+Secret-bearing fields are classified and dropped *while validating*: env `value`, ConfigMap
+`data`/`binaryData`, the `last-applied-configuration` annotation and credential-looking
+command-line values never reach an instance of these models.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from k8saudit import redact
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+#: Key under which a slim object records what classification found, in place of values.
+CREDENTIAL_MARK = "x-k8saudit-credential"
+
+
+class Slim(BaseModel):
+    """Base of every slim model: unknown fields are ignored, not kept."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    def dump(self) -> dict[str, Any]:
+        """Kubernetes-shaped dict without empty fields (what a snapshot stores)."""
+        return self.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+
+
+# --- metadata -------------------------------------------------------------------------
+
+
+class OwnerReference(Slim):
+    apiVersion: str = ""
+    kind: str = ""
+    name: str = ""
+    uid: str = ""
+    controller: bool | None = None
+
+
+class ObjectMeta(Slim):
+    name: str = ""
+    namespace: str | None = None
+    uid: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    ownerReferences: list[OwnerReference] = Field(default_factory=list)
+    creationTimestamp: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_last_applied(cls, data: Any) -> Any:
+        """`last-applied-configuration` repeats the whole object, env values included."""
+        if isinstance(data, dict):
+            annotations = data.get("annotations")
+            if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+                data = {**data, "annotations": {k: v for k, v in annotations.items() if k != LAST_APPLIED}}
+        return data
+
+
+class LabelSelectorRequirement(Slim):
+    key: str
+    operator: str
+    values: list[str] = Field(default_factory=list)
+
+
+class LabelSelector(Slim):
+    matchLabels: dict[str, str] = Field(default_factory=dict)
+    matchExpressions: list[LabelSelectorRequirement] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        """An empty selector selects every object (pods in a NetworkPolicy, for one)."""
+        return not self.matchLabels and not self.matchExpressions
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        if any(labels.get(k) != v for k, v in self.matchLabels.items()):
+            return False
+        for req in self.matchExpressions:
+            present = req.key in labels
+            if req.operator == "In" and not (present and labels[req.key] in req.values):
+                return False
+            if req.operator == "NotIn" and present and labels[req.key] in req.values:
+                return False
+            if req.operator == "Exists" and not present:
+                return False
+            if req.operator == "DoesNotExist" and present:
+                return False
+        return True
+
+
+class K8sObject(Slim):
+    """Any top-level object: apiVersion, kind, metadata."""
+
+    apiVersion: str = ""
+    kind: str = ""
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    #: Where the object came from (file and line for manifests); not part of the dump.
+    _origin: str | None = PrivateAttr(default=None)
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str | None:
+        return self.metadata.namespace
+
+
+# --- pods and containers ------------------------------------------------------------------
+
+
+class Capabilities(Slim):
+    add: list[str] = Field(default_factory=list)
+    drop: list[str] = Field(default_factory=list)
+
+
+class SeccompProfile(Slim):
+    type: str | None = None
+    localhostProfile: str | None = None
+
+
+class SELinuxOptions(Slim):
+    user: str | None = None
+    role: str | None = None
+    type: str | None = None
+    level: str | None = None
+
+
+class WindowsOptions(Slim):
+    hostProcess: bool | None = None
+    runAsUserName: str | None = None
+
+
+class SecurityContext(Slim):
+    """Container-level securityContext; unset fields fall back to the pod's."""
+
+    runAsNonRoot: bool | None = None
+    runAsUser: int | None = None
+    runAsGroup: int | None = None
+    privileged: bool | None = None
+    allowPrivilegeEscalation: bool | None = None
+    readOnlyRootFilesystem: bool | None = None
+    capabilities: Capabilities | None = None
+    seccompProfile: SeccompProfile | None = None
+    appArmorProfile: SeccompProfile | None = None
+    seLinuxOptions: SELinuxOptions | None = None
+    procMount: str | None = None
+    windowsOptions: WindowsOptions | None = None
+
+
+class Sysctl(Slim):
+    name: str
+    value: str = ""
+
+
+class PodSecurityContext(Slim):
+    runAsNonRoot: bool | None = None
+    runAsUser: int | None = None
+    runAsGroup: int | None = None
+    fsGroup: int | None = None
+    supplementalGroups: list[int] = Field(default_factory=list)
+    seccompProfile: SeccompProfile | None = None
+    appArmorProfile: SeccompProfile | None = None
+    seLinuxOptions: SELinuxOptions | None = None
+    sysctls: list[Sysctl] = Field(default_factory=list)
+    windowsOptions: WindowsOptions | None = None
+
+
+class KeyRef(Slim):
+    name: str | None = None
+    key: str | None = None
+
+
+class EnvVarSource(Slim):
+    secretKeyRef: KeyRef | None = None
+    configMapKeyRef: KeyRef | None = None
+    fieldRef: dict[str, Any] | None = None
+    resourceFieldRef: dict[str, Any] | None = None
+
+
+class EnvVar(Slim):
+    """An env var with its literal value classified and removed.
+
+    `hasValue` says a literal was set; `credential` says why it looked like a secret.
+    """
+
+    name: str
+    valueFrom: EnvVarSource | None = None
+    hasValue: bool = Field(default=False, alias="x-k8saudit-has-value")
+    credential: str | None = Field(default=None, alias=CREDENTIAL_MARK)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _classify_value(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "value" in data:
+            value = data["value"]
+            data = {k: v for k, v in data.items() if k != "value"}
+            if isinstance(value, str) and value != "":
+                data["x-k8saudit-has-value"] = True
+                reason = redact.classify(str(data.get("name", "")), value)
+                if reason:
+                    data[CREDENTIAL_MARK] = reason
+        return data
+
+
+class EnvFromSource(Slim):
+    prefix: str | None = None
+    secretRef: KeyRef | None = None
+    configMapRef: KeyRef | None = None
+
+
+class ContainerPort(Slim):
+    containerPort: int | None = None
+    hostPort: int | None = None
+    protocol: str | None = None
+    name: str | None = None
+
+
+class ResourceRequirements(Slim):
+    limits: dict[str, str | int | float] = Field(default_factory=dict)
+    requests: dict[str, str | int | float] = Field(default_factory=dict)
+
+
+class VolumeMount(Slim):
+    name: str
+    mountPath: str = ""
+    readOnly: bool | None = None
+
+
+def _redacted_words(value: Any) -> Any:
+    return redact.redact_args([str(v) for v in value]) if isinstance(value, list) else value
+
+
+class Container(Slim):
+    name: str = ""
+    image: str | None = None
+    imagePullPolicy: str | None = None
+    command: list[str] = Field(default_factory=list)
+    args: list[str] = Field(default_factory=list)
+    env: list[EnvVar] = Field(default_factory=list)
+    envFrom: list[EnvFromSource] = Field(default_factory=list)
+    ports: list[ContainerPort] = Field(default_factory=list)
+    securityContext: SecurityContext | None = None
+    resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
+    volumeMounts: list[VolumeMount] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _redact_command_line(cls, data: Any) -> Any:
+        """`--password=...` in args is as secret as an env value."""
+        if isinstance(data, dict) and ("command" in data or "args" in data):
+            data = dict(data)
+            for key in ("command", "args"):
+                if key in data:
+                    data[key] = _redacted_words(data[key])
+        return data
+
+
+class HostPathVolumeSource(Slim):
+    path: str = ""
+    type: str | None = None
+
+
+class Volume(Slim):
+    name: str
+    hostPath: HostPathVolumeSource | None = None
+    secret: dict[str, Any] | None = None
+    configMap: dict[str, Any] | None = None
+    projected: dict[str, Any] | None = None
+    emptyDir: dict[str, Any] | None = None
+    persistentVolumeClaim: dict[str, Any] | None = None
+
+
+class Toleration(Slim):
+    key: str | None = None
+    operator: str | None = None
+    value: str | None = None
+    effect: str | None = None
+
+
+class PodSpec(Slim):
+    containers: list[Container] = Field(default_factory=list)
+    initContainers: list[Container] = Field(default_factory=list)
+    ephemeralContainers: list[Container] = Field(default_factory=list)
+    hostPID: bool | None = None
+    hostIPC: bool | None = None
+    hostNetwork: bool | None = None
+    hostUsers: bool | None = None
+    securityContext: PodSecurityContext | None = None
+    serviceAccountName: str | None = None
+    automountServiceAccountToken: bool | None = None
+    volumes: list[Volume] = Field(default_factory=list)
+    nodeName: str | None = None
+    nodeSelector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[Toleration] = Field(default_factory=list)
+    priorityClassName: str | None = None
+
+
+class PodTemplateSpec(Slim):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: PodSpec = Field(default_factory=PodSpec)
+
+
+class PodStatus(Slim):
+    phase: str | None = None
+
+
+class Pod(K8sObject):
+    spec: PodSpec = Field(default_factory=PodSpec)
+    status: PodStatus = Field(default_factory=PodStatus)
+
+
+class WorkloadSpec(Slim):
+    """The shared shape of Deployment, ReplicaSet, StatefulSet, DaemonSet and Job specs."""
+
+    replicas: int | None = None
+    selector: LabelSelector | None = None
+    template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
+
+
+class Deployment(K8sObject):
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+class ReplicaSet(K8sObject):
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+class StatefulSet(K8sObject):
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+class DaemonSet(K8sObject):
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+class Job(K8sObject):
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+class JobTemplateSpec(Slim):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+class CronJobSpec(Slim):
+    schedule: str = ""
+    jobTemplate: JobTemplateSpec = Field(default_factory=JobTemplateSpec)
+
+
+class CronJob(K8sObject):
+    spec: CronJobSpec = Field(default_factory=CronJobSpec)
+
+
+# --- identity and RBAC ---------------------------------------------------------------------
+
+
+class ObjectReference(Slim):
+    name: str | None = None
+
+
+class ServiceAccount(K8sObject):
+    automountServiceAccountToken: bool | None = None
+    secrets: list[ObjectReference] = Field(default_factory=list)
+
+
+class PolicyRule(Slim):
+    apiGroups: list[str] = Field(default_factory=list)
+    resources: list[str] = Field(default_factory=list)
+    verbs: list[str] = Field(default_factory=list)
+    resourceNames: list[str] = Field(default_factory=list)
+    nonResourceURLs: list[str] = Field(default_factory=list)
+
+
+class AggregationRule(Slim):
+    clusterRoleSelectors: list[LabelSelector] = Field(default_factory=list)
+
+
+class Role(K8sObject):
+    rules: list[PolicyRule] = Field(default_factory=list)
+
+
+class ClusterRole(K8sObject):
+    rules: list[PolicyRule] = Field(default_factory=list)
+    aggregationRule: AggregationRule | None = None
+
+
+class Subject(Slim):
+    kind: str
+    name: str
+    namespace: str | None = None
+    apiGroup: str | None = None
+
+
+class RoleRef(Slim):
+    kind: str
+    name: str
+    apiGroup: str | None = None
+
+
+class RoleBinding(K8sObject):
+    subjects: list[Subject] = Field(default_factory=list)
+    roleRef: RoleRef
+
+
+class ClusterRoleBinding(K8sObject):
+    subjects: list[Subject] = Field(default_factory=list)
+    roleRef: RoleRef
+
+
+# --- network -------------------------------------------------------------------------------
+
+
+class NetworkPolicyRule(Slim):
+    """An ingress or egress rule; peers are kept loosely typed (selectors, ipBlock)."""
+
+    from_: list[dict[str, Any]] = Field(default_factory=list, alias="from")
+    to: list[dict[str, Any]] = Field(default_factory=list)
+    ports: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class NetworkPolicySpec(Slim):
+    podSelector: LabelSelector = Field(default_factory=LabelSelector)
+    policyTypes: list[str] = Field(default_factory=list)
+    ingress: list[NetworkPolicyRule] = Field(default_factory=list)
+    egress: list[NetworkPolicyRule] = Field(default_factory=list)
+
+    def types(self) -> set[str]:
+        """policyTypes as the API server defaults them when unset."""
+        if self.policyTypes:
+            return set(self.policyTypes)
+        return {"Ingress", "Egress"} if self.egress else {"Ingress"}
+
+
+class NetworkPolicy(K8sObject):
+    spec: NetworkPolicySpec = Field(default_factory=NetworkPolicySpec)
+
+
+class ServicePort(Slim):
+    port: int | None = None
+    nodePort: int | None = None
+    protocol: str | None = None
+    name: str | None = None
+
+
+class ServiceSpec(Slim):
+    type: str | None = None
+    ports: list[ServicePort] = Field(default_factory=list)
+    selector: dict[str, str] = Field(default_factory=dict)
+    loadBalancerSourceRanges: list[str] = Field(default_factory=list)
+    externalIPs: list[str] = Field(default_factory=list)
+
+
+class Service(K8sObject):
+    spec: ServiceSpec = Field(default_factory=ServiceSpec)
+
+
+class IngressTLS(Slim):
+    hosts: list[str] = Field(default_factory=list)
+    secretName: str | None = None
+
+
+class IngressRule(Slim):
+    host: str | None = None
+
+
+class IngressSpec(Slim):
+    ingressClassName: str | None = None
+    tls: list[IngressTLS] = Field(default_factory=list)
+    rules: list[IngressRule] = Field(default_factory=list)
+
+
+class Ingress(K8sObject):
+    spec: IngressSpec = Field(default_factory=IngressSpec)
+
+
+# --- cluster -------------------------------------------------------------------------------
+
+
+class Namespace(K8sObject):
+    pass
+
+
+class Taint(Slim):
+    key: str = ""
+    value: str | None = None
+    effect: str | None = None
+
+
+class NodeSpec(Slim):
+    providerID: str | None = None
+    taints: list[Taint] = Field(default_factory=list)
+    unschedulable: bool | None = None
+
+
+class NodeSystemInfo(Slim):
+    kubeletVersion: str | None = None
+    containerRuntimeVersion: str | None = None
+    osImage: str | None = None
+    kernelVersion: str | None = None
+    operatingSystem: str | None = None
+    architecture: str | None = None
+
+
+class NodeStatus(Slim):
+    nodeInfo: NodeSystemInfo = Field(default_factory=NodeSystemInfo)
+
+
+class Node(K8sObject):
+    spec: NodeSpec = Field(default_factory=NodeSpec)
+    status: NodeStatus = Field(default_factory=NodeStatus)
+
+
+class ResourceQuota(K8sObject):
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class LimitRange(K8sObject):
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class CredentialKey(Slim):
+    key: str
+    reason: str
+
+
+class ConfigMap(K8sObject):
+    """A ConfigMap reduced to its key names and which keys looked like credentials."""
+
+    keys: list[str] = Field(default_factory=list, alias="x-k8saudit-keys")
+    credentialKeys: list[CredentialKey] = Field(default_factory=list, alias=CREDENTIAL_MARK)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _classify_data(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not ("data" in data or "binaryData" in data):
+            return data
+        values = data.get("data") or {}
+        binary = data.get("binaryData") or {}
+        data = {k: v for k, v in data.items() if k not in ("data", "binaryData")}
+        keys: list[str] = []
+        found: list[dict[str, str]] = []
+        if isinstance(values, dict):
+            for key, value in values.items():
+                keys.append(str(key))
+                reason = redact.classify(str(key), value if isinstance(value, str) else str(value))
+                if reason:
+                    found.append({"key": str(key), "reason": reason})
+        if isinstance(binary, dict):
+            keys.extend(str(k) for k in binary)
+        data["x-k8saudit-keys"] = sorted(keys)
+        data[CREDENTIAL_MARK] = found
+        return data
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+T = TypeVar("T", bound=K8sObject)
+
+
+class ListMeta(Slim):
+    resourceVersion: str | None = None
+    continue_: str | None = Field(default=None, alias="continue")
+
+
+class ObjectList(Slim, Generic[T]):
+    """A `...List` response: `items` parse straight into slim models of one kind."""
+
+    metadata: ListMeta = Field(default_factory=ListMeta)
+    items: list[T] = Field(default_factory=list)

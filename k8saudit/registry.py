@@ -1,0 +1,161 @@
+"""The check registry: each check declares its metadata next to its logic.
+
+A check is a pure function of the Inventory that yields `Result`s: what it saw, per resource.
+It never decides `not-assessable` for missing input (the engine does, from `reads`), never
+applies exemptions and never counts. Adding a check is one decorated function in one module
+under `k8saudit/checks/`; `all_checks()` finds it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from k8saudit.findings import CheckInfo, Evidence, ResourceRef, Section, Severity
+from k8saudit.inventory import VIRTUAL_INPUTS, Inventory, Workload
+from k8saudit.kinds import BY_KIND
+from k8saudit.objects import K8sObject
+
+
+@dataclass(frozen=True)
+class Result:
+    """One observation: a resource (or the cluster, when `resource` is None) passed or failed.
+
+    `passed=None` means this one resource could not be judged (`reason` says why).
+    """
+
+    resource: ResourceRef | None
+    passed: bool | None
+    message: str
+    container: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    reason: str | None = None
+    severity: Severity | None = None  # overrides the check's default for this result
+    annotations: dict[str, str] = field(default_factory=dict)  # where exemptions are read
+
+
+Target = Workload | K8sObject | None
+CheckFunc = Callable[[Inventory], Iterable[Result]]
+
+
+def ref(target: Workload | K8sObject) -> ResourceRef:
+    if isinstance(target, Workload):
+        return ResourceRef(
+            apiVersion=target.api_version, kind=target.kind, namespace=target.namespace, name=target.name
+        )
+    api_version = target.apiVersion or (BY_KIND[target.kind].api_version if target.kind in BY_KIND else "")
+    return ResourceRef(apiVersion=api_version, kind=target.kind, namespace=target.namespace, name=target.name)
+
+
+def _annotations(target: Target) -> dict[str, str]:
+    if isinstance(target, Workload):
+        return target.annotations
+    if isinstance(target, K8sObject):
+        return target.metadata.annotations
+    return {}
+
+
+def result(
+    target: Target,
+    *,
+    failed: bool,
+    message: str,
+    container: str | None = None,
+    evidence: Iterable[tuple[str, Any]] = (),
+    severity: Severity | None = None,
+) -> Result:
+    """A pass or fail for `target` (a workload, an object, or None for the cluster)."""
+    return Result(
+        resource=ref(target) if target is not None else None,
+        passed=not failed,
+        message=message,
+        container=container,
+        evidence=tuple(Evidence(path=p, value=v) for p, v in evidence),
+        severity=severity,
+        annotations=_annotations(target),
+    )
+
+
+def not_assessable(reason: str, target: Target = None) -> Result:
+    """This resource (or the whole check, with no target) could not be judged."""
+    return Result(
+        resource=ref(target) if target is not None else None,
+        passed=None,
+        message=reason,
+        reason=reason,
+        annotations=_annotations(target),
+    )
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    section: Section
+    severity: Severity
+    rationale: str
+    remediation: str
+    references: dict[str, list[str]]
+    reads: tuple[str, ...]
+    func: CheckFunc
+
+    def info(self) -> CheckInfo:
+        return CheckInfo(
+            id=self.id,
+            title=self.title,
+            section=self.section,
+            severity=self.severity,
+            rationale=self.rationale,
+            remediation=self.remediation,
+            references=self.references,
+            reads=list(self.reads),
+        )
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    section: Section,
+    severity: Severity,
+    reads: Iterable[str],
+    rationale: str,
+    remediation: str,
+    references: dict[str, list[str]] | None = None,
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register a check. `reads` names kinds or virtual inputs (see Inventory.availability)."""
+    inputs = tuple(reads)
+    for name in inputs:
+        if name not in BY_KIND and name not in VIRTUAL_INPUTS:
+            raise ValueError(f"check {id}: unknown input {name!r} in reads")
+
+    def register(func: CheckFunc) -> CheckFunc:
+        if id in REGISTRY and REGISTRY[id].func is not func:
+            raise ValueError(f"duplicate check id {id!r}")
+        REGISTRY[id] = Check(
+            id, title, section, severity, rationale.strip(), remediation.strip(), references or {}, inputs, func
+        )
+        return func
+
+    return register
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, importing each module of `k8saudit.checks` once."""
+    import k8saudit.checks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    section_order = list(Section)
+    return sorted(REGISTRY.values(), key=lambda c: (section_order.index(c.section), c.id))
+
+
+def get_check(check_id: str) -> Check | None:
+    return {c.id: c for c in all_checks()}.get(check_id)

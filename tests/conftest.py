@@ -1,0 +1,26 @@
+"""Shared fixtures: small builders for objects and inventories from dict literals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from k8saudit.collect.files import _objects
+from k8saudit.facts import ClusterFactsSpec
+from k8saudit.inventory import Inventory
+from k8saudit.objects import K8sObject
+
+
+def make_inventory(docs: Iterable[dict[str, Any]], facts: ClusterFactsSpec | None = None) -> Inventory:
+    """An Inventory from Kubernetes dicts, parsed exactly as manifests are."""
+    objects: list[K8sObject] = []
+    for i, doc in enumerate(docs):
+        objects.extend(o for o in _objects(doc, f"doc {i}", "default") if isinstance(o, K8sObject))
+    return Inventory(objects, facts or ClusterFactsSpec(source="manifests"))
+
+
+@pytest.fixture
+def inventory_of() -> Any:
+    return make_inventory
