@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## demo: install, audit the demo cluster shipped in the package, write ./k8saudit-report/
 demo: $(STAMP)
-	$(BIN)/k8saudit scan --snapshot k8saudit/demo/cluster.json --output-dir k8saudit-report
+	$(BIN)/k8saudit scan --demo --output-dir k8saudit-report
 	@echo "reports: k8saudit-report/report.html report.md report.json"
 
 lint: $(STAMP)

@@ -119,6 +119,9 @@ def scan(
         list[Path] | None,
         typer.Option("--manifests", help="Audit manifest files or folders (YAML/JSON, multi-document). Repeatable."),
     ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Audit the demo cluster snapshot shipped with k8saudit (no cluster needed).")
+    ] = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     in_cluster: InClusterOpt = None,
@@ -148,8 +151,12 @@ def scan(
     from k8saudit.findings import Severity, Status
     from k8saudit.terminal import print_summary
 
-    if snapshot is not None and manifests:
-        raise InputError("give either --snapshot or --manifests, not both")
+    if sum((snapshot is not None, bool(manifests), demo)) > 1:
+        raise InputError("give only one of --snapshot, --manifests or --demo")
+    if demo:
+        from k8saudit.demo import snapshot_path
+
+        snapshot = snapshot_path()
     chosen = [OutFormat(f) for f in (formats or [OutFormat.html, OutFormat.md, OutFormat.json])]
     if output is not None and len(chosen) != 1:
         raise InputError("--output writes one report: give exactly one --format (for example --format json)")
