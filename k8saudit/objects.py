@@ -233,6 +233,27 @@ class VolumeMount(Slim):
     readOnly: bool | None = None
 
 
+class HandlerTarget(Slim):
+    """`httpGet` / `tcpSocket` of a probe or lifecycle handler: only the target host is kept.
+
+    (HTTP headers, which may carry credentials, are never read.)
+    """
+
+    host: str | None = None
+
+
+class Handler(Slim):
+    """A probe or lifecycle handler, reduced to the actions that can name a host."""
+
+    httpGet: HandlerTarget | None = None
+    tcpSocket: HandlerTarget | None = None
+
+
+class Lifecycle(Slim):
+    postStart: Handler | None = None
+    preStop: Handler | None = None
+
+
 def _redacted_words(value: Any) -> Any:
     return redact.redact_args([str(v) for v in value]) if isinstance(value, list) else value
 
@@ -249,6 +270,10 @@ class Container(Slim):
     securityContext: SecurityContext | None = None
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
     volumeMounts: list[VolumeMount] = Field(default_factory=list)
+    livenessProbe: Handler | None = None
+    readinessProbe: Handler | None = None
+    startupProbe: Handler | None = None
+    lifecycle: Lifecycle | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -267,6 +292,10 @@ class HostPathVolumeSource(Slim):
     type: str | None = None
 
 
+#: Key under which a slim Volume records the names of the sources it set (typed or not).
+VOLUME_SOURCES = "x-k8saudit-sources"
+
+
 class Volume(Slim):
     name: str
     hostPath: HostPathVolumeSource | None = None
@@ -275,6 +304,20 @@ class Volume(Slim):
     projected: dict[str, Any] | None = None
     emptyDir: dict[str, Any] | None = None
     persistentVolumeClaim: dict[str, Any] | None = None
+    #: Every volume source key set (`nfs`, `csi`, `image`, ...), including those not modelled.
+    sources: list[str] = Field(default_factory=list, alias=VOLUME_SOURCES)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _record_sources(cls, data: Any) -> Any:
+        """A Volume is `name` plus exactly one source: remember which, whatever its kind."""
+        if isinstance(data, dict):
+            found = {str(k) for k, v in data.items() if k not in ("name", "sources", VOLUME_SOURCES) and v is not None}
+            recorded = data.get(VOLUME_SOURCES, data.get("sources"))
+            if isinstance(recorded, list):
+                found.update(str(k) for k in recorded)
+            data = {k: v for k, v in data.items() if k != "sources"} | {VOLUME_SOURCES: sorted(found)}
+        return data
 
 
 class Toleration(Slim):
@@ -282,6 +325,10 @@ class Toleration(Slim):
     operator: str | None = None
     value: str | None = None
     effect: str | None = None
+
+
+class PodOS(Slim):
+    name: str = ""
 
 
 class PodSpec(Slim):
@@ -292,6 +339,7 @@ class PodSpec(Slim):
     hostIPC: bool | None = None
     hostNetwork: bool | None = None
     hostUsers: bool | None = None
+    os: PodOS | None = None
     securityContext: PodSecurityContext | None = None
     serviceAccountName: str | None = None
     automountServiceAccountToken: bool | None = None
