@@ -1,0 +1,130 @@
+"""The README stays true to the code: its ClusterRole is exactly what the collector lists, every
+flag it shows exists, and its JSON schema and exit codes match the models and constants."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+from typer.testing import CliRunner
+
+from k8saudit import cli, errors
+from k8saudit.findings import (
+    CheckSummary,
+    ClusterInfo,
+    Coverage,
+    Evidence,
+    Exemption,
+    Finding,
+    Report,
+    ResourceRef,
+    Section,
+    SectionScore,
+    Severity,
+    Status,
+)
+from k8saudit.kinds import KINDS
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def section(title: str) -> str:
+    """The README text under `## title`, up to the next `## ` heading."""
+    return README.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def code_blocks(lang: str | None = None) -> list[str]:
+    blocks = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
+    return [body for tag, body in blocks if lang is None or tag == lang]
+
+
+def yaml_documents() -> list[Any]:
+    return [yaml.safe_load(block) for block in code_blocks("yaml")]
+
+
+def test_readme_cluster_role_is_exactly_what_the_collector_lists() -> None:
+    (role,) = [d for d in yaml_documents() if isinstance(d, dict) and d.get("kind") == "ClusterRole"]
+    granted: dict[str, set[str]] = {}
+    for rule in role["rules"]:
+        assert sorted(rule["verbs"]) == ["get", "list"], rule
+        for group in rule["apiGroups"]:
+            granted.setdefault(group, set()).update(rule["resources"])
+    needed: dict[str, set[str]] = {}
+    for info in KINDS:
+        needed.setdefault(info.group, set()).add(info.resource)
+    assert granted == needed
+    assert all("secrets" not in resources for resources in granted.values())
+
+
+def test_readme_kubelet_rule_is_only_nodes_proxy_get() -> None:
+    rules = [d for d in yaml_documents() if isinstance(d, list)]
+    assert rules == [[{"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]}]]
+
+
+def _help(command: str) -> str:
+    result = CliRunner().invoke(cli.app, [command, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _commands() -> list[list[str]]:
+    lines = []
+    for block in code_blocks("sh"):
+        for line in block.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line.startswith("k8saudit "):
+                lines.append(shlex.split(line))
+    return lines
+
+
+def test_readme_shows_commands() -> None:
+    assert len(_commands()) >= 8
+
+
+@pytest.mark.parametrize("words", _commands(), ids=lambda w: " ".join(w[1:3]))
+def test_readme_command_flags_exist(words: list[str]) -> None:
+    command = words[1]
+    flags = [w.split("=", 1)[0] for w in words[2:] if w.startswith("-") and w != "-"]
+    if command.startswith("-"):
+        return  # `k8saudit --version`
+    helptext = _help(command)
+    for flag in flags:
+        assert re.search(rf"(^|[\s,/]){re.escape(flag)}\b", helptext, re.M), f"k8saudit {command} has no {flag}"
+
+
+def test_readme_options_tables_name_real_flags() -> None:
+    text = section("Quick start") + section("Command line")
+    documented = set(re.findall(r"`(--[a-z][a-z0-9-]+)", text))
+    known = set(re.findall(r"(--[a-z][a-z0-9-]+)", _help("scan") + _help("collect") + _help("checks")))
+    known |= {"--version"}
+    assert len(documented) >= 10
+    assert documented - known == set()
+
+
+def test_readme_exit_codes_match_the_code() -> None:
+    table = dict(re.findall(r"^\| (\d) \| (.+?) \|$", README, re.M))
+    assert sorted(table) == ["0", "1", "2", "3", "4"]
+    assert int("1") == errors.EXIT_FINDINGS and "--fail-on" in table["1"]
+    assert errors.EXIT_INPUT == 2 and "input" in table["2"].lower()
+    assert errors.EXIT_CLUSTER == 3 and "cluster" in table["3"].lower()
+    assert cli.EXIT_INTERNAL == 4 and "internal" in table["4"].lower()
+
+
+@pytest.mark.parametrize(
+    "model", [Report, ClusterInfo, Coverage, SectionScore, CheckSummary, Finding, ResourceRef, Evidence, Exemption]
+)
+def test_readme_json_schema_names_every_field(model: type[BaseModel]) -> None:
+    schema = section("JSON report")
+    missing = [name for name in model.model_fields if not re.search(rf"\b{name}\b", schema)]
+    assert missing == [], f"{model.__name__} fields missing from the README's JSON schema"
+
+
+def test_readme_names_every_status_severity_and_section() -> None:
+    for value in [*Status, *Severity, *Section]:
+        assert f"`{value.value}`" in README, value
+    assert 'schemaVersion` | string | `"1"`' in README.replace("\\", "")
