@@ -101,6 +101,9 @@ class Check:
     references: dict[str, list[str]]
     reads: tuple[str, ...]
     func: CheckFunc
+    #: Inputs read when visible but not required: the check judges what it can see and yields a
+    #: check-level `not_assessable` itself when that is not enough. Listed in `info().reads`.
+    also_reads: tuple[str, ...] = ()
 
     def info(self) -> CheckInfo:
         return CheckInfo(
@@ -111,7 +114,7 @@ class Check:
             rationale=self.rationale,
             remediation=self.remediation,
             references=self.references,
-            reads=list(self.reads),
+            reads=[*self.reads, *(name for name in self.also_reads if name not in self.reads)],
         )
 
 
@@ -128,10 +131,17 @@ def check(
     rationale: str,
     remediation: str,
     references: dict[str, list[str]] | None = None,
+    also_reads: Iterable[str] = (),
 ) -> Callable[[CheckFunc], CheckFunc]:
-    """Register a check. `reads` names kinds or virtual inputs (see Inventory.availability)."""
+    """Register a check. `reads` names kinds or virtual inputs (see Inventory.availability).
+
+    The engine makes the check not-assessable unless every input in `reads` could be seen.
+    `also_reads` names inputs the check uses when they are visible and whose absence it
+    handles itself (a check that can judge from either of two sources, for one).
+    """
     inputs = tuple(reads)
-    for name in inputs:
+    optional = tuple(also_reads)
+    for name in (*inputs, *optional):
         if name not in BY_KIND and name not in VIRTUAL_INPUTS:
             raise ValueError(f"check {id}: unknown input {name!r} in reads")
 
@@ -139,7 +149,16 @@ def check(
         if id in REGISTRY and REGISTRY[id].func is not func:
             raise ValueError(f"duplicate check id {id!r}")
         REGISTRY[id] = Check(
-            id, title, section, severity, rationale.strip(), remediation.strip(), references or {}, inputs, func
+            id,
+            title,
+            section,
+            severity,
+            rationale.strip(),
+            remediation.strip(),
+            references or {},
+            inputs,
+            func,
+            also_reads=optional,
         )
         return func
 
