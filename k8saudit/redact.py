@@ -61,6 +61,17 @@ def classify(name: str, value: str | None) -> str | None:
     return None
 
 
+_BOOLEANS = ("true", "false")
+
+
+def _secret_flag_value(name: str, value: str) -> bool:
+    """A flag named like a credential with a value: any length counts (`--password=x`).
+
+    Booleans are switches, not secrets (`--enable-bootstrap-token-auth=true`).
+    """
+    return bool(value) and name_looks_secret(name) and value.lower() not in _BOOLEANS
+
+
 _FLAG = re.compile(r"^(--?[A-Za-z0-9][A-Za-z0-9_.-]*)=(.*)$", re.S)
 
 
@@ -74,7 +85,7 @@ def redact_args(args: list[str]) -> list[str]:
     out: list[str] = []
     secret_flag_pending = False
     for arg in args:
-        if secret_flag_pending and not arg.startswith("-"):
+        if secret_flag_pending and not arg.startswith("-") and arg.lower() not in _BOOLEANS:
             out.append(REDACTED)  # `--password hunter2`: the value is the next word
             secret_flag_pending = False
             continue
@@ -82,7 +93,7 @@ def redact_args(args: list[str]) -> list[str]:
         match = _FLAG.match(arg)
         if match:
             flag, value = match.groups()
-            if classify(flag.lstrip("-"), value) or value_reason(value):
+            if value_reason(value) or _secret_flag_value(flag.lstrip("-"), value):
                 out.append(f"{flag}={REDACTED}")
                 continue
             out.append(arg)
