@@ -122,10 +122,13 @@ class Inventory:
 
     @cached_property
     def namespaces(self) -> list[str]:
-        """Namespace names: listed Namespaces, else every namespace an object lives in."""
+        """Namespace names: listed Namespaces and every namespace an object lives in.
+
+        The union matters for manifests, which often declare one Namespace and deploy into
+        others that already exist; on a live cluster both sets are the same.
+        """
         names = {ns.name for ns in self.of("Namespace", o.Namespace)}
-        if not names:
-            names = {obj.namespace for obj in self.all_objects() if obj.namespace}
+        names.update(obj.namespace for obj in self.all_objects() if obj.namespace)
         return sorted(names)
 
     # --- availability -------------------------------------------------------------------

@@ -1,4 +1,7 @@
 """The check catalogue: one module per concern, each check a decorated pure function.
 
 `k8saudit.registry.all_checks()` imports every module here that does not start with `_`.
+
+Cross-references: `cis` ids follow the CIS Kubernetes Benchmark v1.10 numbering, `kubescape`
+ids the kubescape/regolibrary controls, `polaris` the Polaris check names.
 """

@@ -42,7 +42,7 @@ A process running as UID 0 inside a container is root on the node if it escapes 
 container. The NSA/CISA guide asks for non-root users enforced by `runAsNonRoot: true`.
 """,
     remediation="Set securityContext.runAsNonRoot: true (pod or container) and run the image as a non-zero runAsUser.",
-    references={"cis": ["5.2.6"], "kubescape": ["C-0013"], "polaris": ["runAsRootAllowed"]},
+    references={"cis": ["5.2.7"], "kubescape": ["C-0013"], "polaris": ["runAsRootAllowed"]},
 )
 def run_as_non_root(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -78,7 +78,7 @@ A privileged container has every capability and access to all host devices: it i
 the node. Very few workloads (some CNI and storage drivers) need it.
 """,
     remediation="Set securityContext.privileged: false; grant the one capability the process needs instead.",
-    references={"cis": ["5.2.2"], "kubescape": ["C-0057"], "polaris": ["privilegeEscalationAllowed"]},
+    references={"cis": ["5.2.2"], "kubescape": ["C-0057"], "polaris": ["runAsPrivileged"]},
 )
 def privileged(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -106,7 +106,7 @@ Unless allowPrivilegeEscalation is false, a process can gain more privileges tha
 (setuid binaries, file capabilities). The default is to allow it.
 """,
     remediation="Set securityContext.allowPrivilegeEscalation: false on every container.",
-    references={"cis": ["5.2.5"], "kubescape": ["C-0016"], "polaris": ["privilegeEscalationAllowed"]},
+    references={"cis": ["5.2.6"], "kubescape": ["C-0016"], "polaris": ["privilegeEscalationAllowed"]},
 )
 def allow_privilege_escalation(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -209,7 +209,7 @@ Adding SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE or ALL is close to running p
     remediation="Set securityContext.capabilities.drop: [ALL] and add only NET_BIND_SERVICE if the "
     "process binds a port below 1024.",
     references={
-        "cis": ["5.2.8", "5.2.9"],
+        "cis": ["5.2.8", "5.2.9", "5.2.10"],
         "kubescape": ["C-0046"],
         "polaris": ["dangerousCapabilities", "insecureCapabilities"],
     },
