@@ -259,6 +259,10 @@ def _nodes() -> list[Obj]:
                         "kernelVersion": "6.8.0-49-generic",
                         "operatingSystem": "linux",
                         "architecture": "amd64",
+                        "bootID": f"boot-{name}",
+                        "machineID": f"machine-{name}",
+                        "systemUUID": f"uuid-{name}",
+                        "kubeProxyVersion": "",
                     }
                 },
             }

@@ -12,19 +12,22 @@ by `FakeKubeAPI`, a subclass that answers some requests itself before kmock sees
 - per-request fault injection (`fail`): any status (403, 404, 410 on a continue token, 429
   with Retry-After, 500, 503) for a path, once or N times or always; `unserve(group)` drops a
   whole API group so it answers 404 like a cluster that does not serve it;
-- `GET /version` with a configurable answer, trailing-slash paths (`/version/`, `/api/`,
-  `/apis/`) normalised, and `GET /api/v1/nodes/{node}/proxy/configz`;
+- `GET /version` with a configurable answer, `GET /api` with the `serverAddressByClientCIDRs`
+  the typed client requires, trailing-slash paths (`/version/`, `/api/`, `/apis/`) normalised,
+  and `GET /api/v1/nodes/{node}/proxy/configz`;
 - a request log (`seen`) to assert what the client asked for (pages, retries, no Secrets).
 
 `FakeCluster` serves it from its own thread and event loop (a synchronous client must never
 call a server on the server's own loop), over TLS on 127.0.0.1 with a throwaway CA, and writes
 a kubeconfig that points at it.
 
-kmock internals touched (hence `kmock==0.8.*` in pyproject.toml): `RawHandler.__call__` is
-overridden (and calls the original for everything not answered here); `KubernetesEmulator`'s
-`objects` and `resources` arrays and `resources.load_bundled()` are used as the object store
-and the served-resource table; `kmock.Server`'s private `_server_cls` field (init argument
-`server_cls`) is given an aiohttp `RawTestServer` subclass to serve TLS.
+kmock internals touched (hence `kmock==0.8.*` in pyproject.toml; test_fakeapi.py guards them):
+`RawHandler.__call__` is overridden (and calls the original for everything not answered here:
+discovery, single-object GET, writes, watch); `KubernetesEmulator.objects` (keys
+`(resource, namespace, name)`, values with `.raw` and `.deleted`) is the object store and
+`KubernetesEmulator.resources` filled from `ResourcesArray.load_bundled()` the served-resource
+table; `kmock.Server`'s private `_server_cls` field (init argument `server_cls`) is given an
+aiohttp `RawTestServer` subclass to serve TLS.
 """
 
 from __future__ import annotations
@@ -276,6 +279,14 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
             return None
         if path == "/version":
             return aiohttp.web.json_response(self.version_info)
+        if path == "/api":  # kmock's lacks serverAddressByClientCIDRs, which the typed client requires
+            return aiohttp.web.json_response(
+                {
+                    "kind": "APIVersions",
+                    "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "172.18.0.2:6443"}],
+                }
+            )
         if match := _CONFIGZ_PATH.match(path):
             return self._serve_configz(match["node"])
         if params.get("watch") in ("true", "1"):
