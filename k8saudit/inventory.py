@@ -40,6 +40,9 @@ class Workload:
     replicas: int | None = None
     pods: int = 0
     origin: str | None = None
+    #: Containers found in running pods but not in the template (sidecars injected by a
+    #: mutating webhook such as istio-proxy, or ephemeral debug containers).
+    injected: set[str] = field(default_factory=set)
 
     def containers(self) -> Iterator[tuple[str, o.Container]]:
         """Every container with its kind: containers, initContainers, ephemeralContainers."""
@@ -257,13 +260,35 @@ class Inventory:
         for pod in self.of("Pod", o.Pod):
             owner = top(pod) if pod.metadata.ownerReferences else pod
             if owner is not pod:
-                result[_owner_key(owner)].pods += 1
+                workload = result[_owner_key(owner)]
+                workload.pods += 1
+                _merge_injected(workload, pod)
                 continue
             key = _unresolved_owner_key(pod)
             if key not in result:
                 result[key] = _workload_from_pod(pod, key)
             result[key].pods += 1
         return sorted(result.values(), key=lambda w: (w.namespace or "", w.kind, w.name))
+
+
+def _merge_injected(workload: Workload, pod: o.Pod) -> None:
+    """Add containers a pod runs that its controller's template does not declare.
+
+    Admission webhooks inject sidecars into pods, never into the Deployment, and debug
+    sessions add ephemeral containers; both run with whatever privileges they were given,
+    so they are audited as part of the workload (and can be exempted by container name).
+    The template's spec object is shared with the controller, so it is copied, not mutated.
+    """
+    spec = workload.spec
+    extra: dict[str, list[o.Container]] = {}
+    for field_name in ("containers", "initContainers", "ephemeralContainers"):
+        known = {c.name for c in getattr(spec, field_name)}
+        new = [c for c in getattr(pod.spec, field_name) if c.name not in known]
+        if new:
+            extra[field_name] = [*getattr(spec, field_name), *new]
+            workload.injected.update(c.name for c in new)
+    if extra:
+        workload.spec = spec.model_copy(update=extra)
 
 
 def _unresolved_owner_key(pod: o.Pod) -> tuple[str, str | None, str]:

@@ -21,6 +21,16 @@ def make_inventory(docs: Iterable[dict[str, Any]], facts: ClusterFactsSpec | Non
     return Inventory(objects, facts or ClusterFactsSpec(source="manifests"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options every tier can see (a conftest below the root cannot add options to `pytest` at the root)."""
+    parser.addoption(
+        "--run-e2e",
+        action="store_true",
+        default=False,
+        help="run the e2e tier against a kind cluster (needs Docker and kind; see tests/e2e/conftest.py)",
+    )
+
+
 @pytest.fixture
 def inventory_of() -> Any:
     return make_inventory

@@ -37,7 +37,8 @@ class ContainerView:
 
     @property
     def label(self) -> str:
-        return self.container.name if self.kind == "container" else f"{self.container.name} ({self.kind})"
+        name = self.container.name if self.kind == "container" else f"{self.container.name} ({self.kind})"
+        return f"{name} (injected into pods)" if self.container.name in self.workload.injected else name
 
     def run_as_non_root(self) -> bool | None:
         return self.sc.runAsNonRoot if self.sc.runAsNonRoot is not None else self.pod_sc.runAsNonRoot

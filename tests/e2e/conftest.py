@@ -38,15 +38,6 @@ EXPECTED_PODS = {"e2e-insecure": 2, "e2e-hardened": 2}
 READY_WAIT_SECONDS = 300
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--run-e2e",
-        action="store_true",
-        default=False,
-        help="run the e2e tier against a kind cluster (needs Docker and kind; see tests/e2e/conftest.py)",
-    )
-
-
 def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
 

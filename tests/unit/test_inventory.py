@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from k8saudit.inventory import parse_flags
+from k8saudit.objects import Deployment
 from tests.conftest import make_inventory
 from tests.unit.helpers import apiserver, deployment, namespace
 
@@ -52,7 +53,9 @@ def test_job_pods_are_counted_under_their_cronjob() -> None:
     ]
     assert summary_of(docs) == [("CronJob", "shop", "nightly", 1), ("Job", "shop", "adhoc", 0)]
     workloads = make_inventory(docs).workloads
-    assert [c.name for _, c in workloads[0].containers()] == ["c"]  # the CronJob's own template
+    # the CronJob's own template first; the pod's container the template lacks is audited as injected
+    assert [c.name for _, c in workloads[0].containers()] == ["c", "app"]
+    assert workloads[0].injected == {"app"}
 
 
 def test_pod_whose_replicaset_is_missing_is_reported_as_the_replicaset() -> None:
@@ -92,3 +95,42 @@ def test_availability_of_a_kind_the_source_does_not_hold() -> None:
     absent = inv.availability("NetworkPolicy")
     assert absent.status == "absent" and "NetworkPolicy" in (absent.reason or "")
     assert inv.availability("workloads").ok
+
+
+def test_sidecar_injected_into_pods_is_audited_with_the_workload() -> None:
+    """istio-proxy exists only in the pods (a webhook adds it), yet it runs: it must be checked."""
+    from k8saudit.engine import ScanOptions, run_checks
+    from k8saudit.findings import Status
+
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "x:1"}]}}},
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "web-1",
+            "namespace": "shop",
+            "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": True}],
+        },
+        "spec": {
+            "containers": [
+                {"name": "app", "image": "x:1"},
+                {"name": "istio-proxy", "image": "istio/proxyv2:1", "securityContext": {"privileged": True}},
+            ]
+        },
+    }
+    inv = make_inventory([deployment, pod])
+    (workload,) = inv.workloads
+    assert workload.pods == 1
+    assert [c.name for c in workload.spec.containers] == ["app", "istio-proxy"]
+    assert workload.injected == {"istio-proxy"}
+    # the controller's own template is untouched
+    assert [c.name for c in inv.of("Deployment", Deployment)[0].spec.template.spec.containers] == ["app"]
+    report = run_checks(inv, ScanOptions(checks=("pod.privileged",)))
+    (finding,) = [f for f in report.findings if f.status is Status.FAIL]
+    assert finding.container == "istio-proxy"
+    assert "injected" in finding.message
