@@ -235,7 +235,8 @@ def list_checks(
     from rich.table import Table
 
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("ID", "Severity", "Section", "Title"):
+    table.add_column("ID", no_wrap=True)  # an id is copied into `explain`: never cut it
+    for column in ("Severity", "Section", "Title"):
         table.add_column(column)
     for info in infos:
         table.add_row(info.id, info.severity.value, info.section.value, info.title)

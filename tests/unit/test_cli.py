@@ -92,7 +92,6 @@ def test_checks_table(cli: Any) -> None:
     assert run.code == 0 and "pod.privileged" in run.out and "critical" in run.out
 
 
-@pytest.mark.xfail(strict=True, reason="the `checks` table truncates ids longer than its column at 80 columns")
 def test_checks_table_never_truncates_ids(cli: Any) -> None:
     run = cli("checks")
     for check_id in ("rbac.anonymous-bindings", "cluster.version-supported", "pod.allow-privilege-escalation"):
