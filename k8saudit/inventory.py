@@ -94,11 +94,29 @@ def _owner_key(obj: o.K8sObject) -> tuple[str, str | None, str]:
     return obj.kind, obj.namespace, obj.name
 
 
-class Inventory:
-    """Objects by kind and namespace, facts, and derived views (workloads, control plane)."""
+@dataclass(frozen=True)
+class AuditSettings:
+    """What the auditor was told about this cluster (from the config file), that checks read.
 
-    def __init__(self, items: Iterable[o.K8sObject], facts: ClusterFactsSpec | None = None) -> None:
+    Checks stay pure functions of the Inventory: configuration reaches them here, never
+    through globals or files.
+    """
+
+    #: Registries images may come from (`registry.example.com`, `ghcr.io/acme`); empty: not configured.
+    allowed_registries: tuple[str, ...] = ()
+
+
+class Inventory:
+    """Objects by kind and namespace, facts, settings, and derived views (workloads, control plane)."""
+
+    def __init__(
+        self,
+        items: Iterable[o.K8sObject],
+        facts: ClusterFactsSpec | None = None,
+        settings: AuditSettings | None = None,
+    ) -> None:
         self.facts = facts or ClusterFactsSpec()
+        self.settings = settings or AuditSettings()
         self._by_kind: dict[str, list[o.K8sObject]] = defaultdict(list)
         for obj in items:
             self._by_kind[obj.kind].append(obj)
