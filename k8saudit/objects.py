@@ -12,9 +12,9 @@ command-line values never reach an instance of these models.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from k8saudit import redact
 
@@ -418,24 +418,36 @@ class ServiceAccount(K8sObject):
     secrets: list[ObjectReference] = Field(default_factory=list)
 
 
+T_item = TypeVar("T_item")
+
+
+def _null_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+#: A list the API server may send as `null` (an aggregated ClusterRole's `rules` before the
+#: aggregation controller fills them in) or a manifest may leave empty (`subjects:`).
+NullableList = Annotated[list[T_item], BeforeValidator(_null_as_empty)]
+
+
 class PolicyRule(Slim):
-    apiGroups: list[str] = Field(default_factory=list)
-    resources: list[str] = Field(default_factory=list)
-    verbs: list[str] = Field(default_factory=list)
-    resourceNames: list[str] = Field(default_factory=list)
-    nonResourceURLs: list[str] = Field(default_factory=list)
+    apiGroups: NullableList[str] = Field(default_factory=list)
+    resources: NullableList[str] = Field(default_factory=list)
+    verbs: NullableList[str] = Field(default_factory=list)
+    resourceNames: NullableList[str] = Field(default_factory=list)
+    nonResourceURLs: NullableList[str] = Field(default_factory=list)
 
 
 class AggregationRule(Slim):
-    clusterRoleSelectors: list[LabelSelector] = Field(default_factory=list)
+    clusterRoleSelectors: NullableList[LabelSelector] = Field(default_factory=list)
 
 
 class Role(K8sObject):
-    rules: list[PolicyRule] = Field(default_factory=list)
+    rules: NullableList[PolicyRule] = Field(default_factory=list)
 
 
 class ClusterRole(K8sObject):
-    rules: list[PolicyRule] = Field(default_factory=list)
+    rules: NullableList[PolicyRule] = Field(default_factory=list)
     aggregationRule: AggregationRule | None = None
 
 
@@ -453,12 +465,12 @@ class RoleRef(Slim):
 
 
 class RoleBinding(K8sObject):
-    subjects: list[Subject] = Field(default_factory=list)
+    subjects: NullableList[Subject] = Field(default_factory=list)
     roleRef: RoleRef
 
 
 class ClusterRoleBinding(K8sObject):
-    subjects: list[Subject] = Field(default_factory=list)
+    subjects: NullableList[Subject] = Field(default_factory=list)
     roleRef: RoleRef
 
 
