@@ -34,10 +34,10 @@ works() {
 
 if [[ -n ${KUBEBUILDER_ASSETS:-} ]]; then
   if works "$KUBEBUILDER_ASSETS"; then
-    done_in "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS holds kube-apiserver and etcd; not building" \
+    done_in "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS holds kube-apiserver ($("$KUBEBUILDER_ASSETS/kube-apiserver" --version)) and etcd; not building" \
       "$KUBEBUILDER_ASSETS"
   fi
-  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks a working kube-apiserver + etcd; building $version"
+  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks a working kube-apiserver + etcd; ignoring it"
 fi
 
 if works "$dest" "$version"; then

@@ -17,14 +17,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/k8saudit-smoke.XXXXXX")
 etcd_pid='' api_pid=''
 cleanup() {
   local rc=$?
+  local t0 p; t0=$(now)
+  # apiserver first (it would otherwise spin retrying a dead etcd), then etcd
   for p in $api_pid $etcd_pid; do
     kill "$p" 2>/dev/null || true
-  done
-  for p in $api_pid $etcd_pid; do
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
+  [[ -z $api_pid ]] || echo "stopped kube-apiserver and etcd in $(secs "$t0" "$(now)")s"
   if [[ $rc -ne 0 ]]; then
     echo "smoke.sh: FAILED (rc=$rc); last log lines:" >&2
     tail -n 25 "$work/etcd.log" "$work/apiserver.log" >&2 2>/dev/null || true
@@ -80,11 +81,11 @@ t_etcd=$(now)
   >"$work/etcd.log" 2>&1 &
 etcd_pid=$!
 for _ in $(seq 300); do
-  curl -fsS "http://127.0.0.1:$etcd_port/health" 2>/dev/null | grep -q '"health":"true"' && break
+  curl -fsS --max-time 2 "http://127.0.0.1:$etcd_port/health" 2>/dev/null | grep -q '"health":"true"' && break
   kill -0 "$etcd_pid" 2>/dev/null || { echo "smoke.sh: etcd exited" >&2; exit 1; }
   sleep 0.1
 done
-curl -fsS "http://127.0.0.1:$etcd_port/health" | grep -q '"health":"true"'
+curl -fsS --max-time 2 "http://127.0.0.1:$etcd_port/health" | grep -q '"health":"true"'
 echo "etcd healthy on 127.0.0.1:$etcd_port after $(secs "$t_etcd" "$(now)")s"
 
 # --- kube-apiserver
@@ -93,6 +94,7 @@ t_api=$(now)
   --etcd-servers="http://127.0.0.1:$etcd_port" \
   --bind-address=127.0.0.1 \
   --advertise-address=127.0.0.1 \
+  --endpoint-reconciler-type=none \
   --secure-port="$api_port" \
   --cert-dir="$work/apiserver-certs" \
   --tls-cert-file="$pki/apiserver.crt" \
@@ -109,7 +111,7 @@ t_api=$(now)
   >"$work/apiserver.log" 2>&1 &
 api_pid=$!
 api="https://127.0.0.1:$api_port"
-kc() { curl -sS --cacert "$pki/ca.crt" -H "Authorization: Bearer $token" "$@"; }
+kc() { curl -sS --max-time 10 --cacert "$pki/ca.crt" -H "Authorization: Bearer $token" "$@"; }
 code=000
 for _ in $(seq 1200); do     # up to ~2 minutes
   code=$(kc -o /dev/null -w '%{http_code}' "$api/readyz" 2>/dev/null) || code=000
@@ -125,7 +127,7 @@ ver=$(kc "$api/version" | python3 -c 'import json,sys; print(json.load(sys.stdin
 echo "server /version gitVersion=$ver"
 [[ $ver == "$(tr -d '[:space:]' <"$here/VERSION")" ]]
 # anonymous requests are authenticated as system:anonymous -> 403 on lists
-anon=$(curl -sS --cacert "$pki/ca.crt" -o /dev/null -w '%{http_code}' "$api/api/v1/pods")
+anon=$(curl -sS --max-time 10 --cacert "$pki/ca.crt" -o /dev/null -w '%{http_code}' "$api/api/v1/pods")
 echo "anonymous GET /api/v1/pods -> $anon"
 post() {  # post <path> <json>; fail unless 201
   local c
@@ -147,7 +149,7 @@ sa_token=$(kc -H 'Content-Type: application/json' -X POST \
   "$api/api/v1/namespaces/smoke/serviceaccounts/bot/token" \
   -d '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["token"])')
-n=$(curl -sS --cacert "$pki/ca.crt" -H "Authorization: Bearer $sa_token" "$api/api/v1/pods" |
+n=$(curl -sS --max-time 10 --cacert "$pki/ca.crt" -H "Authorization: Bearer $sa_token" "$api/api/v1/pods" |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
 echo "SA token lists pods cluster-wide: $n pod(s)"
 [[ $n -ge 1 ]]
