@@ -348,6 +348,8 @@ class PodSpec(Slim):
     nodeSelector: dict[str, str] = Field(default_factory=dict)
     tolerations: list[Toleration] = Field(default_factory=list)
     priorityClassName: str | None = None
+    #: Pod-level requests and limits (PodLevelResources, beta in 1.34): shared by the containers.
+    resources: ResourceRequirements | None = None
 
 
 class PodTemplateSpec(Slim):
