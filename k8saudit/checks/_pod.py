@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from k8saudit.inventory import Workload
-from k8saudit.objects import Container, PodSecurityContext, SecurityContext
+from k8saudit.objects import Container, PodSecurityContext, SeccompProfile, SecurityContext, SELinuxOptions
+
+#: Annotation the kubelet puts on the API mirror of a static pod.
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,27 @@ class ContainerView:
     def run_as_user(self) -> int | None:
         return self.sc.runAsUser if self.sc.runAsUser is not None else self.pod_sc.runAsUser
 
+    def run_as_group(self) -> int | None:
+        return self.sc.runAsGroup if self.sc.runAsGroup is not None else self.pod_sc.runAsGroup
+
+    def seccomp(self) -> tuple[SeccompProfile | None, str]:
+        """The profile that applies and the field it came from (container over pod)."""
+        if self.sc.seccompProfile is not None:
+            return self.sc.seccompProfile, f"{self.path}.securityContext.seccompProfile"
+        return self.pod_sc.seccompProfile, "spec.securityContext.seccompProfile"
+
+    def se_linux(self) -> tuple[SELinuxOptions | None, str]:
+        """The SELinux options that apply: a container's options replace the pod's as a whole."""
+        if self.sc.seLinuxOptions is not None:
+            return self.sc.seLinuxOptions, f"{self.path}.securityContext.seLinuxOptions"
+        return self.pod_sc.seLinuxOptions, "spec.securityContext.seLinuxOptions"
+
+    def host_process(self) -> bool | None:
+        own = self.sc.windowsOptions.hostProcess if self.sc.windowsOptions else None
+        if own is not None:
+            return own
+        return self.pod_sc.windowsOptions.hostProcess if self.pod_sc.windowsOptions else None
+
 
 def containers(workload: Workload) -> Iterator[ContainerView]:
     counters: dict[str, int] = {}
@@ -53,3 +77,20 @@ def containers(workload: Workload) -> Iterator[ContainerView]:
         index = counters.get(kind, 0)
         counters[kind] = index + 1
         yield ContainerView(workload, kind, container, index)
+
+
+def is_windows(workload: Workload) -> bool:
+    """Explicitly a Windows pod (`spec.os.name: windows`): Linux-only settings do not apply."""
+    return workload.spec.os is not None and workload.spec.os.name == "windows"
+
+
+def is_static_pod(workload: Workload) -> bool:
+    """The API mirror of a static pod (control-plane components): owned by its Node.
+
+    Static pods may not reference ServiceAccounts or Secrets, and the kubelet mounts no token.
+    """
+    if workload.kind != "Pod":
+        return False
+    if MIRROR_ANNOTATION in workload.meta.annotations:
+        return True
+    return any(ref.kind == "Node" for ref in workload.meta.ownerReferences)

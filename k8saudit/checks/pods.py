@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from k8saudit.checks._pod import containers
+from k8saudit.checks._pod import containers, is_windows
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import Inventory
 from k8saudit.registry import Result, check, result
@@ -42,7 +42,7 @@ A process running as UID 0 inside a container is root on the node if it escapes 
 container. The NSA/CISA guide asks for non-root users enforced by `runAsNonRoot: true`.
 """,
     remediation="Set securityContext.runAsNonRoot: true (pod or container) and run the image as a non-zero runAsUser.",
-    references={"cis": ["5.2.7"], "kubescape": ["C-0013"], "polaris": ["runAsRootAllowed"]},
+    references={"cis": ["5.2.7"], "kubescape": ["C-0013", "C-0198"], "polaris": ["runAsRootAllowed"]},
 )
 def run_as_non_root(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -78,7 +78,7 @@ A privileged container has every capability and access to all host devices: it i
 the node. Very few workloads (some CNI and storage drivers) need it.
 """,
     remediation="Set securityContext.privileged: false; grant the one capability the process needs instead.",
-    references={"cis": ["5.2.2"], "kubescape": ["C-0057"], "polaris": ["runAsPrivileged"]},
+    references={"cis": ["5.2.2"], "kubescape": ["C-0057", "C-0193"], "polaris": ["runAsPrivileged"]},
 )
 def privileged(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -106,7 +106,7 @@ Unless allowPrivilegeEscalation is false, a process can gain more privileges tha
 (setuid binaries, file capabilities). The default is to allow it.
 """,
     remediation="Set securityContext.allowPrivilegeEscalation: false on every container.",
-    references={"cis": ["5.2.6"], "kubescape": ["C-0016"], "polaris": ["privilegeEscalationAllowed"]},
+    references={"cis": ["5.2.6"], "kubescape": ["C-0016", "C-0197"], "polaris": ["privilegeEscalationAllowed"]},
 )
 def allow_privilege_escalation(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -169,7 +169,7 @@ hostNetwork bind to its interfaces and reach services bound to localhost.
     remediation="Remove hostPID, hostIPC and hostNetwork from the pod spec (or set them to false).",
     references={
         "cis": ["5.2.3", "5.2.4", "5.2.5"],
-        "kubescape": ["C-0038", "C-0041"],
+        "kubescape": ["C-0038", "C-0041", "C-0275", "C-0276"],
         "polaris": ["hostPIDSet", "hostIPCSet", "hostNetworkSet"],
     },
 )
@@ -210,7 +210,7 @@ Adding SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE or ALL is close to running p
     "process binds a port below 1024.",
     references={
         "cis": ["5.2.8", "5.2.9", "5.2.10"],
-        "kubescape": ["C-0046"],
+        "kubescape": ["C-0046", "C-0199", "C-0200", "C-0201"],
         "polaris": ["dangerousCapabilities", "insecureCapabilities"],
     },
 )
@@ -239,4 +239,74 @@ def capabilities(inv: Inventory) -> Iterator[Result]:
                     (f"{view.path}.securityContext.capabilities.drop", sorted(dropped)),
                 ],
                 severity=Severity.HIGH if dangerous else None,
+            )
+
+
+@check(
+    id="pod.root-group",
+    title="Containers do not run with the root group (GID 0)",
+    section=Section.POD_SECURITY,
+    severity=Severity.MEDIUM,
+    reads=("workloads",),
+    rationale="""
+A process whose group is 0, or that holds 0 among its supplementary groups, can read and
+write every file the root group may: inside the image (many are group-root writable) and,
+after an escape or through a shared volume, on the node. `runAsGroup: 0`,
+`supplementalGroups` containing 0 and `fsGroup: 0` (added to every process's groups and
+given ownership of volumes) all grant it.
+
+Semantics follow the Kubernetes API reference, not Kubescape: an unset `runAsGroup` means
+"the image's group" (the group of the image's USER), not root, so only an explicit 0 fails
+here; Kubescape's C-0013 counts a missing runAsGroup as root. The Pod Security Standards do
+not restrict groups at all. Pods in their own user namespace (`hostUsers: false`) map GID 0 to
+an unprivileged host group and pass, as upstream relaxes runAsNonRoot for them.
+""",
+    remediation="Set securityContext.runAsGroup to a non-zero GID (pod or container) and keep 0 out of "
+    "supplementalGroups and fsGroup; or run the pod in a user namespace with hostUsers: false.",
+    references={"cis": [], "kubescape": ["C-0013"], "polaris": []},
+)
+def root_group(inv: Inventory) -> Iterator[Result]:
+    for workload in inv.workloads:
+        if is_windows(workload):
+            continue  # Windows pods may not set Linux group ids
+        pod_sc = workload.spec.securityContext
+        supplemental = list(pod_sc.supplementalGroups) if pod_sc else []
+        fs_group = pod_sc.fsGroup if pod_sc else None
+        user_namespace = workload.spec.hostUsers is False
+        for view in containers(workload):
+            gid = view.run_as_group()
+            grants = []
+            if gid == 0:
+                grants.append("runAsGroup is 0")
+            if 0 in supplemental:
+                grants.append("supplementalGroups include 0")
+            if fs_group == 0:
+                grants.append("fsGroup is 0")
+            failed = bool(grants) and not user_namespace
+            if failed:
+                message = f"Container {view.label} runs with the root group: {', '.join(grants)}"
+            elif grants:
+                message = (
+                    f"Container {view.label} has GID 0 ({', '.join(grants)}) only inside its user namespace "
+                    "(hostUsers: false)"
+                )
+            elif gid is None:
+                message = f"Container {view.label} sets no root group (runAsGroup unset: the image's group applies)"
+            else:
+                message = f"Container {view.label} runs with group {gid}"
+            gid_path = (
+                f"{view.path}.securityContext.runAsGroup"
+                if view.sc.runAsGroup is not None
+                else "spec.securityContext.runAsGroup"
+            )
+            yield result(
+                workload,
+                failed=failed,
+                container=view.container.name,
+                message=message,
+                evidence=[
+                    (gid_path, gid),
+                    ("spec.securityContext.supplementalGroups", supplemental),
+                    ("spec.securityContext.fsGroup", fs_group),
+                ],
             )
