@@ -144,6 +144,21 @@ def scan(
     no_annotation_exemptions: Annotated[
         bool, typer.Option("--no-annotation-exemptions", help="Ignore k8saudit.io/exempt annotations on objects.")
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Audit config (k8saudit.yaml): exemptions with reason, owner and expiry, severity overrides, "
+            "namespace scope, image registry allow-list.",
+        ),
+    ] = None,
+    no_default_exemptions: Annotated[
+        bool,
+        typer.Option(
+            "--no-default-exemptions",
+            help="Do not apply the documented default exemptions (control-plane static pods).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
 ) -> None:
     """Audit a cluster (live by default), a snapshot or manifests, and write reports."""
@@ -153,6 +168,11 @@ def scan(
 
     if sum((snapshot is not None, bool(manifests), demo)) > 1:
         raise InputError("give only one of --snapshot, --manifests or --demo")
+    audit_config = None
+    if config is not None:  # read before collecting: a bad config must not cost a cluster scan
+        from k8saudit.config import load_config
+
+        audit_config = load_config(config)
     if demo:
         from k8saudit.demo import snapshot_path
 
@@ -166,7 +186,12 @@ def scan(
         else _live_options(kubeconfig, context, in_cluster, kubelet_config, page_size, timeout)
     )
     inventory = api.collect(snapshot=snapshot, manifests=manifests, live=live)  # type: ignore[arg-type]
-    report = api.run_checks(inventory, api.ScanOptions(annotation_exemptions=not no_annotation_exemptions))
+    options = api.ScanOptions(
+        annotation_exemptions=not no_annotation_exemptions,
+        config=audit_config,
+        default_exemptions=not no_default_exemptions,
+    )
+    report = api.run_checks(inventory, options)
     _write_reports(report, chosen, output_dir, output)
     if not quiet:
         print_summary(report, sys.stderr if output == "-" else sys.stdout)
@@ -263,6 +288,27 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.p
         f"References:  {refs}\n\n"
         f"Why:\n  {info.rationale}\n\n"
         f"Fix:\n  {info.remediation}"
+    )
+
+
+config_app = typer.Typer(help="Work with audit config files (k8saudit.yaml).", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("validate")
+def config_validate(file: Annotated[Path, typer.Argument(help="The config file to check.")]) -> None:
+    """Check a config file without scanning: exit 0 when valid, else one line naming the line, exit 2."""
+    import datetime as dt
+
+    from k8saudit.config import load_config
+
+    cfg = load_config(file)
+    today = dt.datetime.now(dt.UTC).date()
+    expired = [r.source for r in cfg.exemptions if r.expired(today)]
+    print(
+        f"{file}: valid ({len(cfg.exemptions)} exemptions, {len(cfg.severity)} severity overrides"
+        + (f"; expired, so no longer applied: {', '.join(expired)}" if expired else "")
+        + ")"
     )
 
 

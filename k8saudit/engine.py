@@ -1,35 +1,37 @@
 """Run the catalogue over an Inventory and build the Report.
 
 This is where honesty is enforced once for every check: an input the source could not see
-turns the check `not-assessable` with that reason before the check runs, exemptions are
-applied, and passes are counted rather than listed.
+turns the check `not-assessable` with that reason before the check runs, results outside the
+configured namespace scope are dropped, exemptions (config file, annotations, defaults: see
+`k8saudit.exemptions`) and severity overrides are applied, and passes are counted rather than listed.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from k8saudit import __version__
+from k8saudit.config import AuditConfig
+from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy
 from k8saudit.findings import (
     CheckSummary,
     ClusterInfo,
     Coverage,
-    Exemption,
     Finding,
     Report,
     Severity,
     Status,
 )
 from k8saudit.inventory import Inventory
-from k8saudit.objects import Namespace
+from k8saudit.objects import Namespace, Pod
 from k8saudit.registry import Check, Result, all_checks
 from k8saudit.scoring import grade, section_scores, weighted_score
 
-EXEMPT_ANNOTATION = "k8saudit.io/exempt"
-EXEMPT_REASON_ANNOTATION = "k8saudit.io/exempt-reason"
+__all__ = ["EXEMPT_ANNOTATION", "EXEMPT_REASON_ANNOTATION", "ScanOptions", "run_checks"]
 
 
 @dataclass(frozen=True)
@@ -38,18 +40,47 @@ class ScanOptions:
 
     annotation_exemptions: bool = True
     checks: tuple[str, ...] | None = None  # run only these ids
+    #: The `--config` file: exemptions, severity overrides, namespace scope, registry allow-list.
+    config: AuditConfig | None = None
+    #: The documented default exemptions (`--no-default-exemptions`, or `defaultExemptions: false`).
+    default_exemptions: bool = True
+    #: The scan's clock: exemption expiry and `generatedAt` (default: the current UTC time).
+    now: dt.datetime | None = None
+
+    def clock(self) -> dt.datetime:
+        now = self.now or dt.datetime.now(dt.UTC)
+        return (now if now.tzinfo else now.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+    def policy(self, inv: Inventory, ns_annotations: dict[str, dict[str, str]], registered: list[str]) -> Policy:
+        return Policy(
+            inv,
+            config=self.config,
+            annotations=self.annotation_exemptions,
+            defaults=self.default_exemptions,
+            today=self.clock().date(),
+            ns_annotations=ns_annotations,
+            registered=registered,
+        )
 
 
 def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
     """Evaluate every registered check against `inv` and return the Report."""
     options = options or ScanOptions()
-    checks = [c for c in all_checks() if options.checks is None or c.id in options.checks]
+    now = options.clock()
+    if options.config is not None:
+        settings = options.config.audit_settings(inv.settings)
+        if settings != inv.settings:
+            inv = copy.copy(inv)  # the caller's inventory keeps its own settings
+            inv.settings = settings
+    catalogue = all_checks()
+    checks = [c for c in catalogue if options.checks is None or c.id in options.checks]
     ns_annotations = {ns.name: ns.metadata.annotations for ns in inv.of("Namespace", Namespace)}
+    policy = options.policy(inv, ns_annotations, [c.id for c in catalogue])
     summaries: list[CheckSummary] = []
     findings: list[Finding] = []
     gaps: dict[str, str] = {}
     for chk in checks:
-        summary, check_findings = _run_one(chk, inv, options, ns_annotations, gaps)
+        summary, check_findings = _run_one(chk, inv, options, ns_annotations, gaps, policy)
         summaries.append(summary)
         findings.extend(check_findings)
     findings.sort(
@@ -59,9 +90,10 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
     assessed = sum(1 for s in summaries if s.status is not Status.NOT_ASSESSABLE)
     counts = Counter(f.severity.value for f in findings if f.status is Status.FAIL)
     facts = inv.facts
+    in_scope = policy.namespace_in_scope
     return Report(
         tool=f"k8saudit {__version__}",
-        generatedAt=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        generatedAt=now.replace(microsecond=0).isoformat(),
         cluster=ClusterInfo(
             source=facts.source,
             context=facts.context,
@@ -69,9 +101,9 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
             version=facts.version.gitVersion if facts.version else None,
             platform=facts.platform,
             collectedAt=facts.collectedAt,
-            namespaces=len(inv.namespaces),
-            workloads=len(inv.workloads),
-            pods=inv.count("Pod"),
+            namespaces=sum(1 for n in inv.namespaces if in_scope(n)),
+            workloads=sum(1 for w in inv.workloads if in_scope(w.namespace)),
+            pods=sum(1 for p in inv.of("Pod", Pod) if in_scope(p.namespace)),
         ),
         score=score,
         grade=grade(score),
@@ -85,6 +117,7 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         checks=summaries,
         findings=findings,
         counts={s.value: counts.get(s.value, 0) for s in Severity},
+        config=policy.summary(inv.namespaces),
     )
 
 
@@ -94,37 +127,55 @@ def _run_one(
     options: ScanOptions,
     ns_annotations: dict[str, dict[str, str]],
     gaps: dict[str, str],
+    policy: Policy | None = None,
 ) -> tuple[CheckSummary, list[Finding]]:
+    policy = policy or options.policy(inv, ns_annotations, [chk.id])
+    severity = policy.severity(chk.id) or chk.severity
     for name in chk.reads:
         avail = inv.availability(name)
         if not avail.ok:
             reason = avail.reason or f"{name}: {avail.status}"
             gaps[name] = reason
-            return _summary(chk, Status.NOT_ASSESSABLE, reason=reason), [_cluster_na(chk, reason)]
+            return _summary(chk, Status.NOT_ASSESSABLE, reason=reason, severity=severity), [
+                _cluster_na(chk, reason, severity)
+            ]
     results: Iterable[Result] = chk.func(inv)
     findings: list[Finding] = []
-    passed = failed = exempt = unjudged = 0
+    passed = failed = exempt = unjudged = out_of_scope = 0
     check_reason: str | None = None
     for res in results:
         if res.passed is None and res.resource is None:
             check_reason = res.reason or res.message
             continue
+        if not policy.in_scope(res.resource):
+            out_of_scope += 1
+            continue
         if res.passed is True:
             passed += 1
             continue
-        finding = _finding(chk, res)
+        finding = _finding(chk, res, policy.severity(chk.id))
         if finding.status is Status.NOT_ASSESSABLE:
             unjudged += 1
         else:
-            exemption = _exemption(chk.id, res, ns_annotations, options)
-            if exemption is not None:
+            exemption = policy.exemption(chk.id, res, finding)
+            if exemption is None:
+                failed += 1
+            elif exemption.expired:
+                finding.exemption = exemption
+                finding.message += (
+                    f" (exemption {exemption.source} expired on {exemption.expires}; owner: {exemption.owner})"
+                )
+                failed += 1
+            else:
                 finding.status, finding.exemption = Status.EXEMPT, exemption
                 exempt += 1
-            else:
-                failed += 1
         findings.append(finding)
+    if check_reason is None and out_of_scope and passed == failed == exempt == unjudged == 0:
+        check_reason = "nothing this check judges is in the namespaces in scope (see the report's scope)"
     if check_reason is not None and passed == failed == exempt == 0:
-        return _summary(chk, Status.NOT_ASSESSABLE, reason=check_reason), [_cluster_na(chk, check_reason)]
+        return _summary(chk, Status.NOT_ASSESSABLE, reason=check_reason, severity=severity), [
+            _cluster_na(chk, check_reason, severity)
+        ]
     if failed:
         status = Status.FAIL
     elif passed or exempt or not unjudged:
@@ -138,18 +189,26 @@ def _run_one(
         failed=failed,
         exempt=exempt,
         reason=check_reason if status is Status.NOT_ASSESSABLE else None,
+        severity=severity,
     )
     return summary, findings
 
 
 def _summary(
-    chk: Check, status: Status, *, passed: int = 0, failed: int = 0, exempt: int = 0, reason: str | None = None
+    chk: Check,
+    status: Status,
+    *,
+    passed: int = 0,
+    failed: int = 0,
+    exempt: int = 0,
+    reason: str | None = None,
+    severity: Severity | None = None,
 ) -> CheckSummary:
     return CheckSummary(
         id=chk.id,
         title=chk.title,
         section=chk.section,
-        severity=chk.severity,
+        severity=severity or chk.severity,
         status=status,
         passed=passed,
         failed=failed,
@@ -158,11 +217,11 @@ def _summary(
     )
 
 
-def _cluster_na(chk: Check, reason: str) -> Finding:
+def _cluster_na(chk: Check, reason: str, severity: Severity | None = None) -> Finding:
     return Finding(
         check=chk.id,
         status=Status.NOT_ASSESSABLE,
-        severity=chk.severity,
+        severity=severity or chk.severity,
         section=chk.section,
         message=f"Not assessable: {reason}",
         remediation=chk.remediation,
@@ -170,12 +229,13 @@ def _cluster_na(chk: Check, reason: str) -> Finding:
     )
 
 
-def _finding(chk: Check, res: Result) -> Finding:
+def _finding(chk: Check, res: Result, override: Severity | None = None) -> Finding:
+    """The finding for a failed or unjudged result; a configured severity beats the check's."""
     status = Status.NOT_ASSESSABLE if res.passed is None else Status.FAIL
     return Finding(
         check=chk.id,
         status=status,
-        severity=res.severity or chk.severity,
+        severity=override or res.severity or chk.severity,
         section=chk.section,
         resource=res.resource,
         container=res.container,
@@ -184,23 +244,3 @@ def _finding(chk: Check, res: Result) -> Finding:
         remediation=chk.remediation,
         reason=res.reason,
     )
-
-
-def _listed(value: str, check_id: str) -> bool:
-    ids = {part.strip() for part in value.split(",")}
-    return "*" in ids or check_id in ids
-
-
-def _exemption(
-    check_id: str, res: Result, ns_annotations: dict[str, dict[str, str]], options: ScanOptions
-) -> Exemption | None:
-    """An annotation on the resource, or on its namespace, that names this check (or `*`)."""
-    if not options.annotation_exemptions:
-        return None
-    namespace = res.resource.namespace if res.resource else None
-    for notes, where in ((res.annotations, "resource"), (ns_annotations.get(namespace or "", {}), "namespace")):
-        value = notes.get(EXEMPT_ANNOTATION)
-        if value and _listed(value, check_id):
-            reason = notes.get(EXEMPT_REASON_ANNOTATION) or "no reason given"
-            return Exemption(reason=reason, by=f"annotation on the {where}")
-    return None

@@ -90,10 +90,18 @@ class Evidence(Model):
 
 
 class Exemption(Model):
+    """Why a finding is exempt (or, with `expired`, was exempt until `expires` and fails again)."""
+
     reason: str
-    by: str  # "annotation", "config" or "default"
+    #: "config", "default", "annotation on the resource", "annotation on the namespace",
+    #: or "annotation on <Kind> <namespace/name>" (an object the check names as related).
+    by: str
     owner: str | None = None
-    expires: str | None = None
+    expires: str | None = None  # ISO date; valid through that day (UTC)
+    #: Where it was declared: `k8saudit.yaml:14`, `annotation k8saudit.io/exempt on Namespace shop`,
+    #: `default exemption for control-plane static pods`.
+    source: str | None = None
+    expired: bool = False
 
 
 class Finding(Model):
@@ -168,6 +176,46 @@ class ClusterInfo(Model):
     pods: int = 0
 
 
+class ExemptionRuleInfo(Model):
+    """A config-file or default exemption as every report lists it, with what it matched."""
+
+    source: str  # `k8saudit.yaml:14` or `default`
+    checks: list[str]
+    namespaces: list[str] = Field(default_factory=list)  # globs; empty: any
+    names: list[str] = Field(default_factory=list)  # globs; empty: any
+    kinds: list[str] = Field(default_factory=list)  # empty: any
+    containers: list[str] = Field(default_factory=list)  # globs; empty: any (container or not)
+    selector: str | None = None  # what else must hold (default exemptions), in words
+    reason: str
+    owner: str | None = None
+    expires: str | None = None
+    expired: bool = False
+    matched: int = 0  # findings it exempted (expired: findings it would have exempted)
+
+
+class DefaultExemptions(Model):
+    enabled: bool = True
+    rules: list[ExemptionRuleInfo] = Field(default_factory=list)
+
+
+class Scope(Model):
+    include: list[str] = Field(default_factory=list)  # namespace globs; empty: every namespace
+    exclude: list[str] = Field(default_factory=list)
+    excludedNamespaces: list[str] = Field(default_factory=list)  # namespaces seen but left out
+
+
+class ConfigSummary(Model):
+    """How this scan was configured: every report states its scope and its exemptions."""
+
+    file: str | None = None
+    scope: Scope = Field(default_factory=Scope)
+    severityOverrides: dict[str, Severity] = Field(default_factory=dict)
+    allowedRegistries: list[str] = Field(default_factory=list)
+    annotationExemptions: bool = True  # false with --no-annotation-exemptions
+    exemptions: list[ExemptionRuleInfo] = Field(default_factory=list)
+    defaultExemptions: DefaultExemptions = Field(default_factory=DefaultExemptions)
+
+
 class Report(Model):
     schemaVersion: str = SCHEMA_VERSION
     tool: str
@@ -180,6 +228,7 @@ class Report(Model):
     checks: list[CheckSummary]
     findings: list[Finding]
     counts: dict[str, int] = Field(default_factory=dict)  # failing findings by severity
+    config: ConfigSummary = Field(default_factory=ConfigSummary)
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status is Status.FAIL]

@@ -35,6 +35,9 @@ class Result:
     reason: str | None = None
     severity: Severity | None = None  # overrides the check's default for this result
     annotations: dict[str, str] = field(default_factory=dict)  # where exemptions are read
+    #: Annotations of related objects that may exempt this result too, with each object's label
+    #: (`RoleBinding shop/deployers`): the binding that grants what a subject-level finding reports.
+    related: tuple[tuple[str, dict[str, str]], ...] = ()
 
 
 Target = Workload | K8sObject | None
@@ -66,8 +69,13 @@ def result(
     container: str | None = None,
     evidence: Iterable[tuple[str, Any]] = (),
     severity: Severity | None = None,
+    exempt_via: Iterable[Workload | K8sObject] = (),
 ) -> Result:
-    """A pass or fail for `target` (a workload, an object, or None for the cluster)."""
+    """A pass or fail for `target` (a workload, an object, or None for the cluster).
+
+    Exemption annotations are read from `target`, its namespace and the `exempt_via` objects
+    (for a finding about a subject, the binding and role that grant the permission).
+    """
     return Result(
         resource=ref(target) if target is not None else None,
         passed=not failed,
@@ -76,6 +84,7 @@ def result(
         evidence=tuple(Evidence(path=p, value=v) for p, v in evidence),
         severity=severity,
         annotations=_annotations(target),
+        related=tuple((ref(obj).label(), _annotations(obj)) for obj in exempt_via),
     )
 
 
