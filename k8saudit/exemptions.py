@@ -33,6 +33,7 @@ from k8saudit.findings import (
 )
 from k8saudit.inventory import CONTROL_PLANE_COMPONENTS, Inventory
 from k8saudit.objects import Pod
+from k8saudit.podsecurity import Level, evaluate
 from k8saudit.registry import Result
 
 EXEMPT_ANNOTATION = "k8saudit.io/exempt"
@@ -76,6 +77,16 @@ def _only_control_plane_paths(pod: Pod) -> bool:
     return all(any(_under(p, prefix) for prefix in CONTROL_PLANE_HOST_PATHS) for p in paths)
 
 
+#: Upstream Pod Security checks a control-plane static pod fails by design (see pss.baseline below).
+BY_DESIGN_BASELINE = ("hostNamespaces", "hostPathVolumes", "hostProbesAndHostLifecycle")
+
+
+def _baseline_only_by_design(pod: Pod) -> bool:
+    if not (_only_host_network(pod) and _only_control_plane_paths(pod)):
+        return False
+    return all(v.check in BY_DESIGN_BASELINE for v in evaluate(pod.metadata, pod.spec, Level.BASELINE))
+
+
 def _always(pod: Pod) -> bool:
     return True
 
@@ -92,9 +103,11 @@ class DefaultExemption:
 
 #: Exemptions for what the control plane cannot do otherwise. Each is applied only to the
 #: static pods `CONTROL_PLANE_SELECTOR` names, and only when its check is in the catalogue.
-#: Deliberately *not* exempt: read-only root filesystem, allowPrivilegeEscalation, dropping
-#: capabilities, seccomp, image tags and digests, privileged (all settable through kubeadm
-#: patches), and kube-proxy or CNI DaemonSets (see the README: no robust way to recognise them).
+#: Deliberately *not* exempt, because kubeadm patches can set them: privileged,
+#: allowPrivilegeEscalation, dropping capabilities, read-only root filesystem, seccomp, image
+#: tags, digests and pull policy, memory requests. Nor the restricted Pod Security Standard: it
+#: also demands non-root (by design here) but an exemption would hide all of the above.
+#: kube-proxy and CNI DaemonSets are not exempt: there is no robust way to recognise them (README).
 #: Service-account checks need no exemption: they pass static pods themselves (no token, no SA).
 DEFAULT_EXEMPTIONS: tuple[DefaultExemption, ...] = (
     DefaultExemption(
@@ -117,6 +130,15 @@ DEFAULT_EXEMPTIONS: tuple[DefaultExemption, ...] = (
         "kubeconfigs (/etc/kubernetes), the trust store and etcd's data directory from the node.",
         condition="only when every hostPath is one of " + ", ".join(CONTROL_PLANE_HOST_PATHS),
         applies=_only_control_plane_paths,
+    ),
+    DefaultExemption(
+        "pss.baseline",
+        "The baseline Pod Security Standard forbids exactly what the control plane needs by design: "
+        "the host network, its own host paths, and probes addressed to the node (kubeadm points them "
+        "at the advertise address or 127.0.0.1 because the pod has no address of its own).",
+        condition="only when every baseline violation is one of those: hostNetwork alone, hostPath volumes "
+        "as for pod.host-path, and probe or lifecycle hosts (upstream checks " + ", ".join(BY_DESIGN_BASELINE) + ")",
+        applies=_baseline_only_by_design,
     ),
     DefaultExemption(
         "pod.memory-limits",

@@ -398,7 +398,7 @@ def test_every_default_exemption_names_a_check_that_is_in_the_catalogue() -> Non
     assert listed == {d.check for d in DEFAULT_EXEMPTIONS} & known
     assert {"pod.run-as-non-root", "pod.host-namespaces"} <= listed
     for d in DEFAULT_EXEMPTIONS:
-        assert d.check.startswith("pod.") and len(d.reason) > 40, d.check
+        assert d.check.startswith(("pod.", "pss.")) and len(d.reason) > 40, d.check
 
 
 # --- annotations on roles and bindings ---------------------------------------------------------------------
@@ -552,3 +552,18 @@ def test_markdown_names_the_expired_exemption_and_the_scope() -> None:
     assert "StatefulSet" not in text.split("### Expired exemptions (failing again)")[1].split("###")[0]
     assert "Deployment data/postgres (container app): expired on 2026-01-31; owner dba-team" in text
     assert "except kube-\\* (left out: kube-system)" in text
+
+
+@pytest.mark.skipif(not registered("pss.baseline"), reason="pss.baseline is not in the catalogue yet")
+def test_the_baseline_standard_is_exempt_only_for_what_the_control_plane_needs() -> None:
+    probe = {"httpGet": {"host": "127.0.0.1", "path": "/livez", "port": 6443, "scheme": "HTTPS"}}
+    kubeadm = static_apiserver()
+    kubeadm["spec"]["containers"][0]["livenessProbe"] = probe
+    report = scan([kubeadm], "pss.baseline", facts=LIVE)
+    (finding,) = of(report, "pss.baseline")
+    assert finding.status is Status.EXEMPT and "probe or lifecycle host" in finding.message
+    assert finding.exemption is not None and finding.exemption.by == "default"
+    privileged = static_apiserver()
+    privileged["spec"]["containers"][0]["securityContext"] = {"privileged": True}
+    (finding,) = of(scan([privileged], "pss.baseline", facts=LIVE), "pss.baseline")
+    assert finding.status is Status.FAIL and "privileged" in finding.message
