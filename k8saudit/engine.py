@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from k8saudit import __version__
+from k8saudit.access import build_access_review
 from k8saudit.config import AuditConfig
 from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy
 from k8saudit.findings import (
@@ -117,6 +118,7 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         checks=summaries,
         findings=findings,
         counts={s.value: counts.get(s.value, 0) for s in Severity},
+        accessReview=build_access_review(inv),
         config=policy.summary(inv.namespaces),
     )
 

@@ -216,6 +216,96 @@ class ConfigSummary(Model):
     defaultExemptions: DefaultExemptions = Field(default_factory=DefaultExemptions)
 
 
+class AccessSubject(Model):
+    """A subject as bindings name it: `User`, `Group` or `ServiceAccount` (with its namespace)."""
+
+    kind: str
+    namespace: str | None = None
+    name: str
+
+    def label(self) -> str:
+        """`ServiceAccount ci/deployer`, `Group ops`."""
+        if self.kind == "ServiceAccount":
+            return f"ServiceAccount {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+
+class AccessGrant(Model):
+    """One rule of one binding that gives a subject a risky permission (binding -> role -> rule)."""
+
+    binding: ResourceRef  # the ClusterRoleBinding or RoleBinding
+    role: ResourceRef  # the Role or ClusterRole it binds
+    rule: int  # index in the role's rules (in `aggregatedFrom`'s rules when set)
+    aggregatedFrom: str | None = None  # the ClusterRole the rule was aggregated from
+    assumedRole: bool = False  # the role is not in the source: its built-in definition was used
+    namespace: str | None = None  # where it applies (a RoleBinding's namespace); null: cluster-wide
+    resourceNames: list[str] = Field(default_factory=list)  # the rule names only these objects
+    builtIn: bool = False  # a Kubernetes or kubeadm default binding gives it to a system identity
+    fullWildcard: bool = False  # the rule has `*` verbs, groups and resources (cluster-admin's)
+    permissions: list[str] = Field(default_factory=list)  # what it grants: `list secrets`, ...
+
+
+class AccessHolder(Model):
+    subject: AccessSubject
+    builtIn: bool = False  # every grant is built in
+    everyone: bool = False  # the subject stands for everyone (system:authenticated, ...)
+    clusterWide: bool = False  # some grant applies in every namespace
+    namespaces: list[str] = Field(default_factory=list)  # namespaces of namespaced grants
+    permissions: list[str] = Field(default_factory=list)
+    grants: list[AccessGrant] = Field(default_factory=list)
+
+    def where(self) -> str:
+        """`cluster-wide`, `namespaces a, b` or both."""
+        parts = ["cluster-wide"] if self.clusterWide else []
+        if self.namespaces:
+            parts.append(f"namespace{'s' if len(self.namespaces) > 1 else ''} {', '.join(self.namespaces)}")
+        return "; ".join(parts)
+
+    def via(self) -> list[str]:
+        """Distinct `RoleBinding ns/name → ClusterRole name` paths, in order."""
+        seen: list[str] = []
+        for g in self.grants:
+            path = f"{g.binding.label()} → {g.role.kind} {g.role.name}"
+            if path not in seen:
+                seen.append(path)
+        return seen
+
+
+class AccessPermission(Model):
+    """A family of risky permissions (`secrets-read`: get, list, watch secrets) and who holds it."""
+
+    id: str
+    title: str
+    requests: list[str]  # the requests asked: `list secrets`, `create pods/exec`, ...
+    clusterScoped: bool = False  # only cluster-wide grants can give it
+    references: list[str] = Field(default_factory=list)  # `cis:5.1.2`, `kubescape:C-0015`
+    holders: list[AccessHolder] = Field(default_factory=list)
+
+
+class AccessReview(Model):
+    """Who holds each risky permission (what kubectl-who-can answers, for all of them at once)."""
+
+    status: str  # `complete`, `partial` (some RBAC kind unreadable) or `not-assessable`
+    reason: str | None = None
+    permissions: list[AccessPermission] = Field(default_factory=list)
+
+    def rows(self) -> list[tuple[AccessPermission, AccessHolder]]:
+        """(permission, holder) for every holder that is not built in, in report order; a holder of
+        every verb on every resource (`all`) is listed there once, not again under each permission
+        it holds only through such a rule."""
+        return [
+            (p, h)
+            for p in self.permissions
+            for h in p.holders
+            if not h.builtIn and (p.id == "all" or not all(g.fullWildcard for g in h.grants))
+        ]
+
+    def built_in_counts(self) -> list[tuple[str, int]]:
+        """(permission title, how many built-in holders) where there are some."""
+        counts = [(p.title, sum(1 for h in p.holders if h.builtIn)) for p in self.permissions]
+        return [(title, n) for title, n in counts if n]
+
+
 class Report(Model):
     schemaVersion: str = SCHEMA_VERSION
     tool: str
@@ -228,6 +318,7 @@ class Report(Model):
     checks: list[CheckSummary]
     findings: list[Finding]
     counts: dict[str, int] = Field(default_factory=dict)  # failing findings by severity
+    accessReview: AccessReview | None = None  # who holds each risky permission (null: not computed)
     config: ConfigSummary = Field(default_factory=ConfigSummary)
 
     def failing(self) -> list[Finding]:

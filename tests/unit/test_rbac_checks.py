@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from k8saudit.facts import Availability, ClusterFactsSpec
 from k8saudit.findings import Severity, Status
 from tests.unit.helpers import binding, cluster_role, failing, run, summary
@@ -121,7 +123,7 @@ def test_anonymous_binding_severity_follows_what_the_role_grants() -> None:
     assert got["anon-pods"].severity is Severity.CRITICAL
     assert got["anon-pods"].message.startswith("Grants User system:anonymous (no credentials needed)")
     assert got["anon-x"].severity is Severity.HIGH
-    assert "not visible here" in got["anon-x"].message
+    assert "is not in the source" in got["anon-x"].message
     assert summary(report).passed == 1  # system:public-info-viewer
 
 
@@ -148,3 +150,276 @@ def test_write_on_non_resource_urls_is_critical() -> None:
 def test_no_anonymous_subject_passes() -> None:
     report = run([DEFAULT_ADMIN], "rbac.anonymous-bindings")
     assert summary(report).status is Status.PASS and failing(report) == {}
+
+
+# --- effective permissions in the two original checks ---------------------------------------------
+
+DEFAULTS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+
+
+def rule(verbs: list[str], groups: list[str], resources: list[str], names: list[str] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"apiGroups": groups, "resources": resources, "verbs": verbs}
+    if names:
+        doc["resourceNames"] = names
+    return doc
+
+
+def role(namespace: str, name: str, *rules: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": name, "namespace": namespace},
+        "rules": list(rules),
+    }
+
+
+def labelled(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "metadata": {**doc["metadata"], "labels": dict(DEFAULTS)}}
+
+
+def live(**kinds: str) -> ClusterFactsSpec:
+    """Facts of a live scan where every RBAC kind (and ServiceAccount) was listed, unless given."""
+    names = (CRB, RB, "ClusterRole", "Role", "ServiceAccount")
+    return ClusterFactsSpec(
+        source="live",
+        kinds={k: Availability(status=kinds.get(k, "ok"), reason=f"{k}: list forbidden") for k in names},  # type: ignore[arg-type]
+    )
+
+
+def test_any_role_with_every_verb_on_every_resource_counts_as_cluster_admin() -> None:
+    superuser = cluster_role("ops-superuser", rule(["*"], ["*"], ["*"]))
+    got = failing(
+        run([superuser, binding(CRB, "ops", "ops-superuser", ("Group", "ops"))], "rbac.cluster-admin-bindings")
+    )
+    assert (
+        got["ops"].message
+        == "Grants every verb on every resource (ClusterRole ops-superuser) cluster-wide to Group ops"
+    )
+    evidence = {e.path: e.value for e in got["ops"].evidence}
+    assert evidence["ClusterRole/ops-superuser rules[0]"] == "* verbs on * resources in * API groups"
+    local = role("team", "god", rule(["*"], ["*"], ["*"]))
+    got = failing(
+        run(
+            [local, binding(RB, "g", "god", ("User", "u"), namespace="team", role_kind="Role")],
+            "rbac.cluster-admin-bindings",
+        )
+    )
+    assert got["g"].severity is Severity.MEDIUM
+
+
+def test_cluster_admin_needs_the_role_on_a_live_cluster_but_assumes_it_in_manifests() -> None:
+    facts = live()
+    dangling = binding(CRB, "x", "cluster-admin", ("User", "eve"))
+    assert summary(run([dangling], "rbac.cluster-admin-bindings", facts)).status is Status.PASS  # grants nothing
+    assert set(failing(run([dangling], "rbac.cluster-admin-bindings"))) == {"x"}  # manifests: the built-in
+
+
+def test_system_masters_is_never_a_finding_and_others_on_the_default_binding_are() -> None:
+    default = labelled(
+        binding(CRB, "cluster-admin", "cluster-admin", ("Group", "system:masters"), ("Group", "system:authenticated"))
+    )
+    got = failing(
+        run(
+            [labelled(cluster_role("cluster-admin", rule(["*"], ["*"], ["*"]))), default], "rbac.cluster-admin-bindings"
+        )
+    )
+    assert got["cluster-admin"].severity is Severity.CRITICAL
+    assert "system:masters" not in got["cluster-admin"].message
+
+
+def test_a_widened_default_anonymous_binding_is_critical() -> None:
+    widened = cluster_role(
+        "system:public-info-viewer",
+        {"nonResourceURLs": ["/healthz", "/version"], "verbs": ["get"]},
+        rule(["list"], [""], ["secrets"]),
+    )
+    report = run([widened, PUBLIC_INFO], "rbac.anonymous-bindings")
+    got = failing(report)["system:public-info-viewer"]
+    assert got.severity is Severity.CRITICAL and "grants more than the default" in got.message
+    assert any(e.value == "list on secrets (core)" for e in got.evidence)
+
+
+def test_kubeadm_cluster_info_reader_passes_only_as_shipped() -> None:
+    def docs(*rules: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            role("kube-public", "kubeadm:bootstrap-signer-clusterinfo", *rules),
+            binding(
+                RB,
+                "kubeadm:bootstrap-signer-clusterinfo",
+                "kubeadm:bootstrap-signer-clusterinfo",
+                ("User", "system:anonymous"),
+                namespace="kube-public",
+                role_kind="Role",
+            ),
+        ]
+
+    shipped = run(docs(rule(["get"], [""], ["configmaps"], ["cluster-info"])), "rbac.anonymous-bindings")
+    assert summary(shipped).status is Status.PASS and summary(shipped).passed == 1
+    widened = run(docs(rule(["get"], [""], ["configmaps"])), "rbac.anonymous-bindings")
+    assert failing(widened)["kubeadm:bootstrap-signer-clusterinfo"].severity is Severity.CRITICAL
+
+
+def test_anonymous_binding_to_an_aggregated_role_is_judged_on_the_aggregated_rules() -> None:
+    """The stored rules of an aggregated role are empty: effective permissions are not."""
+    agg = {
+        **cluster_role("anon-agg"),
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"example.com/anon": "true"}}]},
+    }
+    part = cluster_role("anon-part", rule(["get"], [""], ["pods"]))
+    part["metadata"]["labels"] = {"example.com/anon": "true"}
+    got = failing(
+        run([agg, part, binding(CRB, "a", "anon-agg", ("User", "system:anonymous"))], "rbac.anonymous-bindings")
+    )
+    assert got["a"].severity is Severity.CRITICAL
+
+
+# --- rbac.wildcard-rules --------------------------------------------------------------------------
+
+
+def test_wildcard_rules_fail_per_binding_with_the_rules_as_evidence() -> None:
+    dev = role("web", "web-developer", rule(["*"], ["", "apps"], ["*"]))
+    deployer = cluster_role("deployer", rule(["*"], ["apps"], ["deployments"]), rule(["get"], [""], ["pods"]))
+    docs = [
+        dev,
+        binding(RB, "web-devs", "web-developer", ("Group", "web-devs"), namespace="web", role_kind="Role"),
+        deployer,
+        binding(CRB, "deployers", "deployer", ("ServiceAccount", "ci/deployer")),
+    ]
+    report = run(docs, "rbac.wildcard-rules")
+    got = failing(report)
+    assert got["web-devs"].severity is Severity.HIGH  # every verb on every core resource
+    assert (
+        got["web-devs"].message
+        == "Grants Role/web-developer in namespace web to Group web-devs, with wildcards in 1 rule"
+    )
+    assert got["deployers"].severity is Severity.MEDIUM
+    evidence = {e.path: e.value for e in got["deployers"].evidence}
+    assert evidence["ClusterRole/deployer rules[0]"] == "* on deployments (apps)"
+    assert "ClusterRole/deployer rules[1]" not in evidence
+
+
+def test_wildcard_rules_pass_for_defaults_and_leave_full_wildcards_to_cluster_admin() -> None:
+    gc = labelled(cluster_role("system:controller:gc", rule(["get", "list", "delete"], ["*"], ["*"])))
+    gc_binding = labelled(
+        binding(CRB, "system:controller:gc", "system:controller:gc", ("ServiceAccount", "kube-system/gc"))
+    )
+    admin = binding(CRB, "admins", "cluster-admin", ("Group", "ops"))
+    report = run([gc, gc_binding, admin], "rbac.wildcard-rules")
+    assert summary(report).status is Status.PASS and summary(report).passed == 1
+
+
+def test_wildcard_rules_without_bindings_is_not_assessable() -> None:
+    report = run([cluster_role("x", rule(["*"], [""], ["*"]))], "rbac.wildcard-rules")
+    assert summary(report).status is Status.NOT_ASSESSABLE
+
+
+# --- rbac.default-service-account-roles -----------------------------------------------------------
+
+
+def test_roles_granted_to_default_service_accounts() -> None:
+    secrets = role("payments", "secret-reader", rule(["get"], [""], ["secrets"]))
+    docs = [
+        secrets,
+        binding(RB, "cart", "secret-reader", ("ServiceAccount", "web/default"), namespace="payments", role_kind="Role"),
+        binding(RB, "viewer", "view", ("ServiceAccount", "shop/default"), namespace="shop"),
+        binding(RB, "as-user", "view", ("User", "system:serviceaccount:blog:default"), namespace="blog"),
+        binding(RB, "fine", "view", ("ServiceAccount", "shop/web"), namespace="shop"),
+    ]
+    got = failing(run(docs, "rbac.default-service-account-roles"))
+    assert set(got) == {"cart", "viewer", "as-user"}
+    assert got["cart"].severity is Severity.HIGH
+    assert got["cart"].message == (
+        "Grants Role/secret-reader in namespace payments to ServiceAccount web/default, "
+        "so every pod that names no service account can: get secrets"
+    )
+    assert got["viewer"].severity is Severity.MEDIUM
+    assert "ServiceAccount blog/default" in got["as-user"].message
+
+
+def test_no_default_service_account_binding_passes_and_no_binding_is_not_assessable() -> None:
+    ok = run(
+        [binding(RB, "fine", "view", ("ServiceAccount", "shop/web"), namespace="shop")],
+        "rbac.default-service-account-roles",
+    )
+    assert summary(ok).status is Status.PASS
+    assert summary(run([cluster_role("view")], "rbac.default-service-account-roles")).status is Status.NOT_ASSESSABLE
+
+
+# --- rbac.missing-roles -------------------------------------------------------------------------
+
+
+def test_missing_roles_on_a_live_cluster() -> None:
+    docs = [
+        cluster_role("present", rule(["get"], [""], ["pods"])),
+        binding(CRB, "ok", "present", ("Group", "a")),
+        binding(RB, "gone", "backup-operator", ("ServiceAccount", "data/default"), namespace="data"),
+        binding(RB, "typo", "reader", ("User", "u"), namespace="data", role_kind="Role"),
+        binding(CRB, "everyone", "ghost", ("Group", "system:authenticated")),
+        binding(CRB, "crb-to-role", "reader", ("User", "u"), role_kind="Role"),
+    ]
+    report = run(docs, "rbac.missing-roles", live())
+    got = failing(report)
+    assert set(got) == {"gone", "typo", "everyone", "crb-to-role"}
+    assert got["gone"].message == (
+        "Refers to ClusterRole/backup-operator, which does not exist: whoever creates it decides what "
+        "ServiceAccount data/default may do"
+    )
+    assert got["gone"].severity is Severity.LOW and got["everyone"].severity is Severity.MEDIUM
+    assert "cannot use" in got["crb-to-role"].message
+    assert summary(report).passed == 1
+
+
+def test_missing_roles_in_manifests_knows_the_built_in_roles() -> None:
+    docs = [
+        binding(RB, "devs", "edit", ("Group", "devs"), namespace="a"),
+        binding(CRB, "x", "operator-role", ("Group", "g")),
+    ]
+    got = failing(run(docs, "rbac.missing-roles"))
+    assert set(got) == {"x"}
+    assert "neither in the source nor a built-in role" in got["x"].message
+
+
+def test_missing_roles_cannot_judge_unreadable_role_kinds() -> None:
+    report = run([binding(CRB, "ok", "present", ("Group", "a"))], "rbac.missing-roles", live(ClusterRole="forbidden"))
+    assert summary(report).status is Status.NOT_ASSESSABLE
+    assert summary(report).reason == "ClusterRole: list forbidden"
+
+
+# --- rbac.missing-service-accounts --------------------------------------------------------------
+
+
+def service_account(namespace: str, name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+
+
+def test_missing_service_accounts() -> None:
+    docs = [
+        service_account("ci", "deployer"),
+        cluster_role("secret-reader", rule(["list"], [""], ["secrets"])),
+        binding(CRB, "ok", "view", ("ServiceAccount", "ci/deployer"), ("ServiceAccount", "ci/default")),
+        binding(CRB, "gone", "view", ("ServiceAccount", "ci/old-bot")),
+        binding(CRB, "gone-risky", "secret-reader", ("ServiceAccount", "ci/old-bot")),
+        {
+            **binding(CRB, "no-ns", "view"),
+            "subjects": [{"kind": "ServiceAccount", "name": "orphan"}],
+        },
+        labelled(binding(CRB, "system:controller:x", "view", ("ServiceAccount", "kube-system/x-controller"))),
+    ]
+    got = failing(run(docs, "rbac.missing-service-accounts", live()))
+    assert set(got) == {"gone", "gone-risky", "no-ns"}
+    assert (
+        got["gone"].message
+        == "Names ServiceAccount ci/old-bot, which does not exist: whoever creates it gets the binding"
+    )
+    assert got["gone"].severity is Severity.MEDIUM
+    assert got["gone-risky"].severity is Severity.HIGH
+    assert got["no-ns"].severity is Severity.LOW and "matches nobody" in got["no-ns"].message
+
+
+def test_missing_service_accounts_passes_or_is_not_assessable_without_service_accounts() -> None:
+    clean = [service_account("ci", "deployer"), binding(CRB, "ok", "view", ("ServiceAccount", "ci/deployer"))]
+    assert summary(run(clean, "rbac.missing-service-accounts", live())).status is Status.PASS
+    report = run(clean[1:], "rbac.missing-service-accounts", live(ServiceAccount="forbidden"))
+    assert summary(report).status is Status.NOT_ASSESSABLE
+    assert summary(report).reason == "ServiceAccount: list forbidden"
+    assert summary(run(clean[1:], "rbac.missing-service-accounts")).status is Status.NOT_ASSESSABLE

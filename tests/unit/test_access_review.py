@@ -1,0 +1,212 @@
+"""The access model (k8saudit/access.py) and the access review in every report: its JSON, and its
+Markdown and HTML sections with hostile names escaped."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from k8saudit import access, rbac
+from k8saudit.collect.files import load_snapshot
+from k8saudit.demo import snapshot_path
+from k8saudit.engine import ScanOptions, run_checks
+from k8saudit.facts import Availability, ClusterFactsSpec
+from k8saudit.findings import AccessPermission, AccessReview, Report
+from k8saudit.objects import PolicyRule
+from k8saudit.report import render
+from tests.conftest import make_inventory
+from tests.unit.helpers import binding, cluster_role
+
+CRB, RB = "ClusterRoleBinding", "RoleBinding"
+VERSION = (Path(__file__).resolve().parents[1] / "apiserver" / "VERSION").read_text().strip()
+HOSTILE = "<script>alert(1)</script>|`x`*"
+
+
+def rule(verbs: list[str], groups: list[str], resources: list[str]) -> dict[str, Any]:
+    return {"apiGroups": groups, "resources": resources, "verbs": verbs}
+
+
+# --- the built-in ClusterRoles ----------------------------------------------------------------
+
+
+def test_builtin_roles_are_the_bootstrap_policy_of_the_pinned_apiserver() -> None:
+    document = json.loads(access.BUILTIN_ROLES_PATH.read_text(encoding="utf-8"))
+    assert document["metadata"]["annotations"]["k8saudit.io/source"] == f"kube-apiserver {VERSION} bootstrap policy"
+    roles = {r.name: r for r in access.builtin_cluster_roles()}
+    assert len(roles) > 50
+    assert all(access.labelled_default(r) for r in roles.values())
+    assert roles["cluster-admin"].rules[0] == PolicyRule(verbs=["*"], apiGroups=["*"], resources=["*"])
+    assert roles["edit"].aggregationRule is not None and roles["edit"].rules == []  # as the server stores it
+
+
+def test_aggregated_builtin_roles_resolve_as_the_controller_would() -> None:
+    inv = make_inventory([])
+    model = access.access_model(inv)
+    assert {"admin", "edit", "view", "cluster-admin"} <= model.assumed
+
+    def can(role: str, verb: str, resource: str, sub: str = "", group: str = "") -> bool:
+        request = rbac.ResourceRequest(verb, resource, group, sub, "ns", "")
+        return any(rbac.rule_allows(er.rule, request) for er in model.index.cluster_role_rules(role) or ())
+
+    assert can("edit", "create", "pods", "exec") and can("edit", "list", "secrets")
+    assert not can("edit", "create", "rolebindings", group=rbac.RBAC_GROUP)
+    assert can("admin", "create", "rolebindings", group=rbac.RBAC_GROUP)
+    assert not can("view", "get", "secrets") and can("view", "list", "pods")
+
+
+def test_builtin_roles_are_not_assumed_where_the_cluster_listed_its_own() -> None:
+    facts = ClusterFactsSpec(source="live", kinds={"ClusterRole": Availability(status="ok", count=1)})
+    model = access.access_model(make_inventory([cluster_role("view")], facts))
+    assert model.assumed == frozenset()
+    forbidden = ClusterFactsSpec(source="live", kinds={"ClusterRole": Availability(status="forbidden")})
+    assert "edit" in access.access_model(make_inventory([], forbidden)).assumed
+    # A role the source does hold is never replaced by the built-in definition.
+    own = access.access_model(make_inventory([cluster_role("edit", rule(["get"], [""], ["pods"]))]))
+    assert "edit" not in own.assumed
+
+
+# --- the review -----------------------------------------------------------------------------
+
+
+def review_docs() -> list[dict[str, Any]]:
+    return [
+        cluster_role("reader", rule(["get", "list"], [""], ["secrets"])),
+        binding(CRB, "readers", "reader", ("Group", "auditors"), ("Group", "system:masters")),
+        binding(RB, "team", "reader", ("ServiceAccount", "shop/app"), namespace="shop"),
+        binding(CRB, "admins", "cluster-admin", ("User", "root")),
+    ]
+
+
+def family(review: AccessReview, family_id: str) -> AccessPermission:
+    return next(p for p in review.permissions if p.id == family_id)
+
+
+def test_review_lists_holders_where_and_through_what() -> None:
+    review = access.build_access_review(make_inventory(review_docs()))
+    assert review.status == "complete"
+    assert [p.id for p in review.permissions][:3] == ["all", "secrets-read", "pods-create"]
+    secrets = family(review, "secrets-read")
+    assert secrets.requests == ["get secrets", "list secrets", "watch secrets"]
+    assert "cis:5.1.2" in secrets.references
+    holders = {h.subject.label(): h for h in secrets.holders}
+    assert list(holders) == ["User root", "Group auditors", "Group system:masters", "ServiceAccount shop/app"]
+    auditors = holders["Group auditors"]
+    assert auditors.clusterWide and auditors.namespaces == [] and not auditors.builtIn
+    assert auditors.permissions == ["get secrets", "list secrets"]
+    (grant,) = auditors.grants
+    assert (grant.binding.kind, grant.binding.name, grant.role.name, grant.rule) == (CRB, "readers", "reader", 0)
+    assert grant.permissions == ["get secrets", "list secrets"] and not grant.fullWildcard
+    assert holders["Group system:masters"].builtIn
+    app = holders["ServiceAccount shop/app"]
+    assert not app.clusterWide and app.namespaces == ["shop"] and app.where() == "namespace shop"
+    assert app.via() == ["RoleBinding shop/team → ClusterRole reader"]
+    root = holders["User root"]
+    assert root.grants[0].fullWildcard and root.grants[0].assumedRole  # cluster-admin is not in the manifests
+    # The rows a report shows: built-ins left out, a cluster-admin holder once (under `all`).
+    rows = [(p.id, h.subject.label()) for p, h in review.rows()]
+    assert ("all", "User root") in rows and ("secrets-read", "User root") not in rows
+    assert ("secrets-read", "Group auditors") in rows and ("secrets-read", "Group system:masters") not in rows
+    assert ("all", "Group system:masters") not in rows
+    assert dict(review.built_in_counts())["Read Secrets"] == 1
+
+
+def test_review_status_follows_what_could_be_read() -> None:
+    partial = ClusterFactsSpec(
+        source="live",
+        kinds={
+            CRB: Availability(status="ok"),
+            "ClusterRole": Availability(status="ok"),
+            RB: Availability(status="forbidden", reason="RoleBinding: list forbidden"),
+            "Role": Availability(status="ok"),
+        },
+    )
+    review = access.build_access_review(make_inventory(review_docs()[:2], partial))
+    assert (review.status, review.reason) == ("partial", "RoleBinding: list forbidden")
+    assert family(review, "secrets-read").holders
+    none = access.build_access_review(make_inventory([cluster_role("x")]))
+    assert none.status == "not-assessable" and none.permissions == []
+    assert "ClusterRoleBinding" in (none.reason or "")
+
+
+def report_of(docs: list[dict[str, Any]]) -> Report:
+    return run_checks(make_inventory(docs), ScanOptions(checks=("rbac.secrets-read",)))
+
+
+def test_every_report_carries_the_review_in_json() -> None:
+    report = report_of(review_docs())
+    data = json.loads(render(report, "json"))
+    secrets = next(p for p in data["accessReview"]["permissions"] if p["id"] == "secrets-read")
+    auditors = next(h for h in secrets["holders"] if h["subject"]["name"] == "auditors")
+    assert auditors["grants"][0]["binding"] == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": CRB,
+        "namespace": None,
+        "name": "readers",
+    }
+    assert Report.model_validate(data).accessReview == report.accessReview  # the schema round-trips
+
+
+def hostile_docs() -> list[dict[str, Any]]:
+    return [
+        cluster_role("reader", rule(["list"], [""], ["secrets"])),
+        binding(CRB, "hostile", "reader", ("User", HOSTILE)),
+    ]
+
+
+def test_markdown_section_lists_holders_escaped() -> None:
+    md = render(report_of(hostile_docs()), "md")
+    section = md.split("## Access review", 1)[1].split("\n## ", 1)[0]
+    assert "| Permission | Subject | Where | Through |" in section
+    (row,) = [line for line in section.splitlines() if line.startswith("| Read Secrets")]
+    assert "<script>" not in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 5  # the subject's pipe is escaped, not a new cell
+    assert r"\|" in row and r"\`x\`" in row
+    assert "ClusterRoleBinding hostile → ClusterRole reader" in row
+
+
+def test_html_section_lists_holders_escaped() -> None:
+    html = render(report_of(hostile_docs()), "html")
+    section = html.split("<h2>Access review</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;|`x`*" in section
+    assert re.search(r"<td>Read Secrets</td><td>User &lt;script&gt;", section)
+
+
+def test_sections_say_when_there_is_nothing_or_nothing_could_be_read() -> None:
+    clean = render(report_of([cluster_role("view"), binding(CRB, "v", "view", ("Group", "devs"))]), "md")
+    assert "No subject beyond the built-in defaults holds a risky permission." in clean
+    blind = render(report_of([cluster_role("view")]), "html")
+    assert re.search(r"<h2>Access review</h2>\s*<p>Not assessable: ", blind)
+
+
+@pytest.fixture(scope="module")
+def demo_report() -> Report:
+    return run_checks(load_snapshot(snapshot_path()))
+
+
+def test_demo_review_names_the_planted_mistakes(demo_report: Report) -> None:
+    review = demo_report.accessReview
+    assert review is not None and review.status == "complete"
+    rows = {(p.id, h.subject.label(), tuple(h.via())) for p, h in review.rows()}
+    assert (
+        "all",
+        "User dev@example.com",
+        ("ClusterRoleBinding dev-cluster-admin → ClusterRole cluster-admin",),
+    ) in rows
+    assert (
+        "secrets-read",
+        "ServiceAccount logging/fluent-bit",
+        ("ClusterRoleBinding fluent-bit → ClusterRole fluent-bit",),
+    ) in rows
+    assert ("pods-exec", "Group support", ("ClusterRoleBinding support-debug → ClusterRole support-debug",)) in rows
+    assert (
+        "impersonate",
+        "Group platform-team",
+        ("ClusterRoleBinding platform-rbac-manager → ClusterRole rbac-manager",),
+    ) in rows
+    builtin = {h.subject.label() for p in review.permissions for h in p.holders if h.builtIn}
+    assert {"Group system:masters", "Group kubeadm:cluster-admins", "User system:kube-controller-manager"} <= builtin

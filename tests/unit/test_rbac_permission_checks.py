@@ -1,0 +1,231 @@
+"""The who-holds-a-risky-permission checks (k8saudit/checks/rbac_permissions.py): pass, fail and
+not-assessable for each, and the decisions they share (what reaches the cluster, defaults,
+full wildcards reported once, built-in roles for manifests, aggregation)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import pytest
+
+from k8saudit.facts import Availability, ClusterFactsSpec
+from k8saudit.findings import Severity, Status
+from tests.unit.helpers import binding, cluster_role, failing, run, summary
+
+CRB, RB = "ClusterRoleBinding", "RoleBinding"
+RBAC = "rbac.authorization.k8s.io"
+DEFAULTS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+
+
+def rule(verbs: list[str], groups: list[str], resources: list[str], names: list[str] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"apiGroups": groups, "resources": resources, "verbs": verbs}
+    if names:
+        doc["resourceNames"] = names
+    return doc
+
+
+def labelled(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "metadata": {**doc["metadata"], "labels": dict(DEFAULTS)}}
+
+
+class Case(NamedTuple):
+    check: str
+    rule: dict[str, Any]
+    namespaced: bool  # whether a RoleBinding can grant it at all (False: cluster-scoped resource)
+    granted: str  # how the finding names the permission
+
+
+CASES = [
+    Case("rbac.secrets-read", rule(["get", "list"], [""], ["secrets"]), True, "list secrets"),
+    Case("rbac.create-pods", rule(["create"], [""], ["pods"]), True, "create pods"),
+    Case("rbac.pod-exec", rule(["create"], [""], ["pods/exec"]), True, "create pods/exec"),
+    Case("rbac.escalation", rule(["bind"], [RBAC], ["clusterroles"]), True, "bind clusterroles"),
+    Case("rbac.impersonation", rule(["impersonate"], [""], ["serviceaccounts"]), True, "impersonate serviceaccounts"),
+    Case("rbac.token-create", rule(["create"], [""], ["serviceaccounts/token"]), True, "create serviceaccounts/token"),
+    Case("rbac.node-proxy", rule(["get"], [""], ["nodes/proxy"]), False, "get nodes/proxy"),
+    Case(
+        "rbac.csr-approval",
+        rule(["update"], ["certificates.k8s.io"], ["certificatesigningrequests/approval"]),
+        False,
+        "update certificatesigningrequests/approval",
+    ),
+    Case(
+        "rbac.webhook-config",
+        rule(["patch"], ["admissionregistration.k8s.io"], ["validatingwebhookconfigurations"]),
+        False,
+        "patch validatingwebhookconfigurations",
+    ),
+    Case(
+        "rbac.create-persistent-volumes",
+        rule(["create"], [""], ["persistentvolumes"]),
+        False,
+        "create persistentvolumes",
+    ),
+]
+IDS = [c.check for c in CASES]
+
+
+def role_doc(case: Case, name: str = "risky") -> dict[str, Any]:
+    return cluster_role(name, case.rule)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_cluster_wide_grant_fails_naming_subject_binding_and_rule(case: Case) -> None:
+    report = run(
+        [role_doc(case), binding(CRB, "eng-risky", "risky", ("Group", "eng"), ("ServiceAccount", "ci/bot"))],
+        case.check,
+    )
+    assert summary(report).status is Status.FAIL
+    finding = failing(report)["eng-risky"]
+    assert finding.resource is not None and finding.resource.kind == CRB  # the binding is what a person fixes
+    assert finding.message.startswith("Lets Group eng, ServiceAccount ci/bot ")
+    assert "cluster-wide" in finding.message and case.granted in finding.message
+    evidence = {e.path: e.value for e in finding.evidence}
+    assert evidence["subjects"] == ["Group eng", "ServiceAccount ci/bot"]
+    assert evidence["roleRef"] == "ClusterRole/risky"
+    assert case.granted in evidence["ClusterRole/risky rules[0]"]
+    assert finding.severity is Severity(summary(report).severity)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_a_teams_own_namespace_passes_but_kube_system_does_not(case: Case) -> None:
+    team = binding(RB, "team-risky", "risky", ("Group", "team-a"), namespace="team-a")
+    report = run([role_doc(case), team], case.check)
+    assert summary(report).status is Status.PASS and failing(report) == {}
+    system = binding(RB, "sys-risky", "risky", ("User", "bob"), namespace="kube-system")
+    report = run([role_doc(case), system], case.check)
+    if case.namespaced:
+        message = failing(report)["sys-risky"].message
+        assert "in namespace kube-system (" in message and case.granted in message
+    else:  # a RoleBinding never allows a request without a namespace
+        assert summary(report).status is Status.PASS
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_everyone_is_critical(case: Case) -> None:
+    everyone = binding(CRB, "oops", "risky", ("Group", "system:authenticated"))
+    got = failing(run([role_doc(case), everyone], case.check))
+    assert got["oops"].severity is Severity.CRITICAL
+    if case.namespaced:
+        anon = binding(RB, "oops", "risky", ("Group", "system:serviceaccounts"), namespace="team-a")
+        assert failing(run([role_doc(case), anon], case.check))["oops"].severity is Severity.CRITICAL
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_built_in_grants_to_system_identities_pass(case: Case) -> None:
+    role = labelled(role_doc(case, "system:controller:thing"))
+    controller = labelled(
+        binding(
+            CRB,
+            "system:controller:thing",
+            "system:controller:thing",
+            ("ServiceAccount", "kube-system/thing-controller"),
+            ("User", "system:kube-controller-manager"),
+        )
+    )
+    report = run([role, controller], case.check)
+    assert summary(report).status is Status.PASS and summary(report).passed == 1
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_without_bindings_not_assessable_and_forbidden_kinds_block_only_passes(case: Case) -> None:
+    assert summary(run([role_doc(case)], case.check)).status is Status.NOT_ASSESSABLE
+    facts = ClusterFactsSpec(
+        source="live",
+        kinds={
+            CRB: Availability(status="ok", count=1),
+            "ClusterRole": Availability(status="ok", count=1),
+            "Role": Availability(status="ok"),
+            RB: Availability(status="forbidden", reason="RoleBinding: list forbidden"),
+        },
+    )
+    clean = run([role_doc(case), binding(CRB, "view", "view", ("Group", "eng"))], case.check, facts)
+    assert summary(clean).status is Status.NOT_ASSESSABLE
+    assert summary(clean).reason == "RoleBinding: list forbidden"
+    bad = run([role_doc(case), binding(CRB, "eng-risky", "risky", ("Group", "eng"))], case.check, facts)
+    assert summary(bad).status is Status.FAIL
+
+
+def test_nothing_risky_bound_passes_at_cluster_level() -> None:
+    docs = [cluster_role("reader", rule(["get"], [""], ["pods"])), binding(CRB, "r", "reader", ("Group", "eng"))]
+    report = run(docs, "rbac.secrets-read")
+    assert summary(report).status is Status.PASS and summary(report).passed == 1
+    assert report.findings == []
+
+
+def test_cluster_admin_holders_are_reported_once_by_the_cluster_admin_check() -> None:
+    docs = [binding(CRB, "dev-admin", "cluster-admin", ("User", "dev"))]  # built-in role (manifests)
+    for check in IDS:
+        assert failing(run(docs, check)) == {}, check
+    assert set(failing(run(docs, "rbac.cluster-admin-bindings"))) == {"dev-admin"}
+
+
+def test_built_in_roles_fill_in_for_manifests() -> None:
+    """`edit` is not in the manifests: its built-in (aggregated) definition is used, and says so."""
+    docs = [binding(CRB, "eng-edit", "edit", ("Group", "eng"))]
+    finding = failing(run(docs, "rbac.secrets-read"))["eng-edit"]
+    paths = [e.path for e in finding.evidence]
+    assert any("aggregated into ClusterRole/edit" in p and "built-in definition" in p for p in paths), paths
+    assert failing(run(docs, "rbac.pod-exec"))["eng-edit"].severity is Severity.HIGH
+
+
+def test_a_live_cluster_without_the_role_grants_nothing() -> None:
+    facts = ClusterFactsSpec(
+        source="live",
+        kinds={k: Availability(status="ok") for k in (CRB, RB, "ClusterRole", "Role")},
+    )
+    report = run([binding(CRB, "eng-edit", "edit", ("Group", "eng"))], "rbac.secrets-read", facts)
+    assert summary(report).status is Status.PASS  # rbac.missing-roles reports the dangling reference
+
+
+def test_aggregated_rules_are_followed_to_their_source() -> None:
+    monitoring = {
+        **cluster_role("monitoring"),
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"example.com/aggregate-to-monitoring": "true"}}]},
+    }
+    part = cluster_role("monitoring-secrets", rule(["list"], [""], ["secrets"]))
+    part["metadata"]["labels"] = {"example.com/aggregate-to-monitoring": "true"}
+    docs = [monitoring, part, binding(CRB, "prom", "monitoring", ("ServiceAccount", "mon/prometheus"))]
+    finding = failing(run(docs, "rbac.secrets-read"))["prom"]
+    evidence = {e.path: e.value for e in finding.evidence}
+    assert evidence["ClusterRole/monitoring-secrets rules[0] (aggregated into ClusterRole/monitoring)"] == [
+        "list secrets"
+    ]
+
+
+def test_port_forward_alone_is_medium_and_named_grants_say_so() -> None:
+    forward = cluster_role("forward", rule(["create"], [""], ["pods/portforward"]))
+    got = failing(run([forward, binding(CRB, "fw", "forward", ("Group", "dev"))], "rbac.pod-exec"))
+    assert got["fw"].severity is Severity.MEDIUM
+    one_pod = cluster_role("one", rule(["create"], [""], ["pods/exec", "pods/portforward"], ["web-0"]))
+    got = failing(run([one_pod, binding(CRB, "one", "one", ("Group", "dev"))], "rbac.pod-exec"))
+    assert got["one"].severity is Severity.HIGH
+    assert "create pods/exec (only: web-0)" in got["one"].message
+
+
+def test_subject_added_to_a_default_binding_is_reported() -> None:
+    role = labelled(cluster_role("system:controller:thing", rule(["list"], [""], ["secrets"])))
+    widened = labelled(
+        binding(CRB, "system:controller:thing", "system:controller:thing", ("ServiceAccount", "kube-system/thing"))
+    )
+    widened["subjects"].append({"kind": "User", "name": "alice", "apiGroup": RBAC})
+    got = failing(run([role, widened], "rbac.secrets-read"))
+    assert got["system:controller:thing"].message.startswith("Lets User alice read Secrets")
+    assert "kube-system/thing" not in got["system:controller:thing"].message
+
+
+def test_the_label_is_not_trusted_alone() -> None:
+    """A labelled binding to an unlabelled role, or a system:-named binding without the label, is a user's."""
+    plain_role = cluster_role("custom", rule(["list"], [""], ["secrets"]))
+    forged = labelled(binding(CRB, "looks-default", "custom", ("User", "system:kube-scheduler")))
+    assert set(failing(run([plain_role, forged], "rbac.secrets-read"))) == {"looks-default"}
+    role = labelled(cluster_role("system:thing", rule(["list"], [""], ["secrets"])))
+    unlabelled = binding(CRB, "system:thing", "system:thing", ("User", "system:kube-scheduler"))
+    assert set(failing(run([role, unlabelled], "rbac.secrets-read"))) == {"system:thing"}
+
+
+def test_everyone_groups_in_a_default_binding_are_defaults_only_in_the_upstream_pairs() -> None:
+    role = labelled(cluster_role("system:thing", rule(["list"], [""], ["secrets"])))
+    crb = labelled(binding(CRB, "system:thing", "system:thing", ("Group", "system:authenticated")))
+    got = failing(run([role, crb], "rbac.secrets-read"))
+    assert got["system:thing"].severity is Severity.CRITICAL
