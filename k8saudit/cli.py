@@ -1,4 +1,4 @@
-"""Command line: `k8saudit scan | collect | checks | explain`.
+"""Command line: `k8saudit scan | collect | who-can | checks | explain`.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
 3 cannot reach or authenticate to the cluster, 4 internal error (a bug: please report it).
@@ -243,6 +243,62 @@ def collect(
         + (f"; could not read {', '.join(missing)}" if missing else ""),
         file=sys.stderr,
     )
+
+
+@app.command("who-can")
+def who_can(
+    verb: Annotated[str, typer.Argument(help="The verb: get, list, create, delete, impersonate, bind, * ...")],
+    resource: Annotated[
+        str,
+        typer.Argument(
+            help="RESOURCE[/SUBRESOURCE], e.g. secrets, pods/exec, deployments.apps; or a non-resource URL (/metrics)."
+        ),
+    ],
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="Ask in this namespace (default: cluster-wide).")
+    ] = None,
+    all_namespaces: Annotated[
+        bool, typer.Option("--all-namespaces", "-A", help="Ask in every namespace; each grant says where.")
+    ] = False,
+    api_group: Annotated[
+        str | None, typer.Option("--api-group", help="API group (default: from RESOURCE.GROUP or the resource).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Ask about one object by name.")] = None,
+    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="Answer from a snapshot file.")] = None,
+    manifests: Annotated[
+        list[Path] | None, typer.Option("--manifests", help="Answer from manifest files or folders. Repeatable.")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Answer from the demo cluster snapshot.")] = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    in_cluster: InClusterOpt = None,
+    page_size: PageSizeOpt = 500,
+    timeout: TimeoutOpt = 30.0,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+) -> None:
+    """Which subjects may make a request, and the binding, role and rule that allow each."""
+    from k8saudit import api
+    from k8saudit.whocan import parse_query, render_table
+    from k8saudit.whocan import who_can as answer
+
+    query = parse_query(
+        verb, resource, namespace=namespace, all_namespaces=all_namespaces, api_group=api_group, name=name
+    )
+    if sum((snapshot is not None, bool(manifests), demo)) > 1:
+        raise InputError("give only one of --snapshot, --manifests or --demo")
+    if demo:
+        from k8saudit.demo import snapshot_path
+
+        snapshot = snapshot_path()
+    live = (
+        None if (snapshot or manifests) else _live_options(kubeconfig, context, in_cluster, False, page_size, timeout)
+    )
+    inventory = api.collect(snapshot=snapshot, manifests=manifests, live=live)  # type: ignore[arg-type]
+    result = answer(inventory, query)
+    if fmt is ListFormat.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        sys.stdout.write(render_table(result))
 
 
 @app.command("checks")
