@@ -76,6 +76,10 @@ class LiveOptions:
     restarts: int = 3  # times one list starts again after 410 Gone
     workers: int = 4  # lists read concurrently
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    #: Test seam: called after each page of a list is read, with the resource (`pods`), the page's
+    #: index in this pass (0 again after a 410 restart) and its continue token ("" on the last
+    #: page). The real-API-server tests use it to compact etcd mid-list; it must not raise.
+    on_page: Callable[[str, int, str], None] | None = field(default=None, repr=False, compare=False)
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -422,6 +426,7 @@ class _Collector:
         items: list[K8sObject] = []
         token: str | None = None
         seen_tokens: set[str] = set()
+        pages = 0
         model = _list_model(info)
         while True:
             query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
@@ -447,6 +452,9 @@ class _Collector:
                     obj.metadata.namespace = None
             items.extend(page.items)
             token = page.metadata.continue_
+            if self.options.on_page is not None:
+                self.options.on_page(info.resource, pages, token or "")
+            pages += 1
             if not token:
                 return _Listed(info.kind, items, Availability(status="ok", count=len(items)))
             if token in seen_tokens:
