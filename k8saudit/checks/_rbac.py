@@ -27,6 +27,7 @@ from k8saudit.access import (
     AccessModel,
     access_model,
     is_everyone,
+    labelled_default,
     permission_label,
 )
 from k8saudit.checks._inputs import Visibility, visibility
@@ -88,6 +89,19 @@ def labels(subjects: Iterable[SubjectRef]) -> list[str]:
 
 def role_label(binding: Binding) -> str:
     return f"{binding.roleRef.kind}/{binding.roleRef.name}"
+
+
+def exempt_via(model: AccessModel, binding: Binding) -> list[o.K8sObject]:
+    """The role a binding grants, when its annotations may exempt the binding's findings too.
+
+    Whoever ships a role can say why it needs a permission (an ingress controller's role reads
+    Secrets) once, for every binding to it. Never a built-in role (labelled rbac-defaults, or
+    taken from the built-in definitions): an annotation there would silence everyone's grants.
+    """
+    role = model.role_of(binding)
+    if role is None or labelled_default(role) or (role.kind == "ClusterRole" and role.name in model.assumed):
+        return []
+    return [role]
 
 
 def is_full_wildcard(grant: Grant) -> bool:
@@ -176,7 +190,16 @@ def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
             ("roleRef", role_label(binding)),
             *_rule_evidence(model, binding, bad),
         ]
-        results.append(result(binding, failed=True, message=message, evidence=evidence, severity=severity))
+        results.append(
+            result(
+                binding,
+                failed=True,
+                message=message,
+                evidence=evidence,
+                severity=severity,
+                exempt_via=exempt_via(model, binding),
+            )
+        )
     if not results:
         results.append(result(None, failed=False, message=f"No binding lets anyone {concern.what}"))
     yield from judge(results, vis)

@@ -36,7 +36,16 @@ from k8saudit.access import (
     is_everyone,
     permission_label,
 )
-from k8saudit.checks._rbac import Binding, judge, labels, ordered_subjects, role_label, scope_of, seen
+from k8saudit.checks._rbac import (
+    Binding,
+    exempt_via,
+    judge,
+    labels,
+    ordered_subjects,
+    role_label,
+    scope_of,
+    seen,
+)
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import Inventory
 from k8saudit.registry import Result, check, not_assessable, result
@@ -174,7 +183,16 @@ def cluster_admin_bindings(inv: Inventory) -> Iterator[Result]:
         message = f"Grants {what} {scope_of(binding)} to {', '.join(labels(extra))}"
         if everyone:
             message += f" ({', '.join(everyone)} means everyone of that kind)"
-        results.append(result(binding, failed=True, message=message, evidence=evidence, severity=severity))
+        results.append(
+            result(
+                binding,
+                failed=True,
+                message=message,
+                evidence=evidence,
+                severity=severity,
+                exempt_via=exempt_via(model, binding),
+            )
+        )
     if not results:
         results.append(result(None, failed=False, message="No binding grants cluster-admin"))
     yield from judge(results, vis)
@@ -350,6 +368,7 @@ def wildcard_rules(inv: Inventory) -> Iterator[Result]:
                 message=message,
                 evidence=[("subjects", labels(extra)), *evidence],
                 severity=severity,
+                exempt_via=exempt_via(model, binding),
             )
         )
     if not results:
@@ -415,7 +434,8 @@ def default_service_account_roles(inv: Inventory) -> Iterator[Result]:
         if model.rules_of(binding) is None:
             message += " (the role does not exist yet: whoever creates it decides what every such pod may do)"
         elif held:
-            message += f", so every pod that names no service account can: {', '.join(held)}"
+            where = ", ".join(sorted({s.namespace or "" for s in accounts}))
+            message += f", so every pod in {where} that names no service account can: {', '.join(held)}"
         evidence: list[tuple[str, object]] = [("roleRef", role), ("subjects", labels(accounts))]
         if held:
             evidence.append(("risky permissions", held))

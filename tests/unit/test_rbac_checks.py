@@ -330,7 +330,7 @@ def test_roles_granted_to_default_service_accounts() -> None:
     assert got["cart"].severity is Severity.HIGH
     assert got["cart"].message == (
         "Grants Role/secret-reader in namespace payments to ServiceAccount web/default, "
-        "so every pod that names no service account can: get secrets"
+        "so every pod in web that names no service account can: get secrets"
     )
     assert got["viewer"].severity is Severity.MEDIUM
     assert "ServiceAccount blog/default" in got["as-user"].message

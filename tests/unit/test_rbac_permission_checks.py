@@ -229,3 +229,23 @@ def test_everyone_groups_in_a_default_binding_are_defaults_only_in_the_upstream_
     crb = labelled(binding(CRB, "system:thing", "system:thing", ("Group", "system:authenticated")))
     got = failing(run([role, crb], "rbac.secrets-read"))
     assert got["system:thing"].severity is Severity.CRITICAL
+
+
+def test_an_annotation_on_the_binding_or_on_a_shipped_role_exempts_but_not_on_a_built_in_role() -> None:
+    exempt = {"k8saudit.io/exempt": "rbac.secrets-read", "k8saudit.io/exempt-reason": "ingress needs TLS secrets"}
+    role = cluster_role("ingress", rule(["list", "watch"], [""], ["secrets"]))
+    role["metadata"]["annotations"] = exempt
+    report = run(
+        [role, binding(CRB, "ingress", "ingress", ("ServiceAccount", "ingress/controller"))], "rbac.secrets-read"
+    )
+    (finding,) = report.findings
+    assert finding.status is Status.EXEMPT and finding.exemption is not None
+    assert finding.exemption.by == "annotation on ClusterRole ingress"
+    assert finding.exemption.reason == "ingress needs TLS secrets"
+    on_binding = binding(CRB, "eng-edit", "edit", ("Group", "eng"))
+    on_binding["metadata"]["annotations"] = exempt
+    assert [f.status for f in run([on_binding], "rbac.secrets-read").findings] == [Status.EXEMPT]
+    builtin = labelled(cluster_role("system:thing", rule(["list"], [""], ["secrets"])))
+    builtin["metadata"]["annotations"] = exempt
+    report = run([builtin, binding(CRB, "eng", "system:thing", ("Group", "eng"))], "rbac.secrets-read")
+    assert [f.status for f in report.findings] == [Status.FAIL]
