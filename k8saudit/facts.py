@@ -66,6 +66,67 @@ class KubeletConfig(Slim):
     reason: str | None = None
 
 
+class AuthorizerProbe(Slim):
+    """A SubjectAccessReview asking whether a made-up user may list Secrets cluster-wide.
+
+    No real identity has that name and it is given no groups, so only an authorizer that allows
+    whatever it is asked (AlwaysAllow, or a webhook that behaves like it) answers `allowed`.
+    `error` says why the question could not be asked (403: the auditor lacks
+    `create subjectaccessreviews`); `httpStatus` is the API server's answer.
+    """
+
+    user: str | None = None
+    allowed: bool | None = None
+    denied: bool | None = None
+    reason: str | None = None
+    evaluationError: str | None = None
+    httpStatus: int | None = None
+    error: str | None = None
+
+
+class TokenSecret(Slim):
+    """A legacy service-account token Secret, from its metadata alone (never its data)."""
+
+    namespace: str
+    name: str
+    serviceAccount: str
+    created: str | None = None
+    #: Labels the LegacyServiceAccountTokenCleanUp machinery sets (1.29+): dates, not secrets.
+    lastUsed: str | None = None
+    invalidSince: str | None = None
+
+
+class SecretMetadata(Slim):
+    """What `--secret-metadata` found: token Secrets listed as PartialObjectMetadata, or why not."""
+
+    status: AvailabilityStatus = "ok"
+    reason: str | None = None
+    tokenSecrets: list[TokenSecret] = Field(default_factory=list)
+
+
+class ApiEndpoint(Slim):
+    """The API server address the kubeconfig names, as seen from where the scan ran.
+
+    `addresses` are what the host resolved to; `certNotAfter` is the serving certificate's
+    expiry; `verified` says whether that certificate chains to the CA the kubeconfig trusts
+    (`verifiedAgainst` names which trust was used: the kubeconfig's CA, or the system store
+    when the kubeconfig disables verification).
+    """
+
+    server: str | None = None
+    host: str | None = None
+    port: int | None = None
+    inCluster: bool = False
+    addresses: list[str] = Field(default_factory=list)
+    resolveError: str | None = None
+    tlsVerifyDisabled: bool = False
+    certNotAfter: str | None = None
+    verified: bool | None = None
+    verifiedAgainst: str | None = None
+    verifyError: str | None = None
+    tlsError: str | None = None
+
+
 class ClusterFactsSpec(Slim):
     source: str = "snapshot"
     context: str | None = None
@@ -79,6 +140,10 @@ class ClusterFactsSpec(Slim):
     kubelet: dict[str, KubeletConfig] = Field(default_factory=dict)
     kubeletCollected: bool = False
     namespaces: list[str] = Field(default_factory=list)
+    authorizerProbe: AuthorizerProbe | None = None
+    #: None: Secret metadata was not asked for (`--secret-metadata` not given).
+    secretMetadata: SecretMetadata | None = None
+    apiEndpoint: ApiEndpoint | None = None
 
 
 class ClusterFacts(K8sObject):

@@ -23,7 +23,17 @@ K = TypeVar("K", bound=o.K8sObject)
 CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler")
 
 #: Inputs that are not a single kind. Checks name them in `reads`.
-VIRTUAL_INPUTS = ("workloads", "rbac", "version", "anonymous-probe", "kubelet", *CONTROL_PLANE_COMPONENTS)
+VIRTUAL_INPUTS = (
+    "workloads",
+    "rbac",
+    "version",
+    "anonymous-probe",
+    "kubelet",
+    *CONTROL_PLANE_COMPONENTS,
+    "authorizer-probe",
+    "secret-metadata",
+    "api-endpoint",
+)
 
 
 @dataclass
@@ -43,6 +53,8 @@ class Workload:
     #: Containers found in running pods but not in the template (sidecars injected by a
     #: mutating webhook such as istio-proxy, or ephemeral debug containers).
     injected: set[str] = field(default_factory=set)
+    #: Nodes its pods run on (`spec.nodeName` of every pod counted).
+    nodes: set[str] = field(default_factory=set)
 
     def containers(self) -> Iterator[tuple[str, o.Container]]:
         """Every container with its kind: containers, initContainers, ephemeralContainers."""
@@ -197,7 +209,36 @@ class Inventory:
             return Availability(status="error", reason="no node's kubelet configz could be read")
         if name in CONTROL_PLANE_COMPONENTS:
             return self._component_availability(name)
+        if name in ("authorizer-probe", "secret-metadata", "api-endpoint"):
+            return self._live_fact_availability(name)
         raise KeyError(f"unknown input {name!r}")
+
+    def _live_fact_availability(self, name: str) -> Availability:
+        """Facts only a live collector gathers: the authorizer probe, Secret metadata, the endpoint."""
+        facts = self.facts
+        if name == "authorizer-probe":
+            probe = facts.authorizerProbe
+            if probe is not None and probe.allowed is not None:
+                return Availability(status="ok")
+            if probe is not None and probe.error:
+                status = "forbidden" if probe.httpStatus == 403 else "error"
+                return Availability(status=status, reason=f"authorizer probe: {probe.error}")
+            return Availability(
+                status="not-collected",
+                reason="only a live scan sends the authorizer probe (a SubjectAccessReview)",
+            )
+        if name == "secret-metadata":
+            meta = facts.secretMetadata
+            if meta is None:
+                return Availability(
+                    status="not-collected",
+                    reason="Secrets are listed (metadata only) only with --secret-metadata, which needs list secrets",
+                )
+            return Availability(status=meta.status, reason=meta.reason, count=len(meta.tokenSecrets))
+        endpoint = facts.apiEndpoint
+        if endpoint is None:
+            return Availability(status="not-collected", reason="only a live scan can examine the API endpoint")
+        return Availability(status="ok")
 
     def _all_of(self, kinds: Iterable[str]) -> Availability:
         for kind in kinds:
@@ -284,12 +325,16 @@ class Inventory:
             if owner is not pod:
                 workload = result[_owner_key(owner)]
                 workload.pods += 1
+                if pod.spec.nodeName:
+                    workload.nodes.add(pod.spec.nodeName)
                 _merge_injected(workload, pod)
                 continue
             key = _unresolved_owner_key(pod)
             if key not in result:
                 result[key] = _workload_from_pod(pod, key)
             result[key].pods += 1
+            if pod.spec.nodeName:
+                result[key].nodes.add(pod.spec.nodeName)
         return sorted(result.values(), key=lambda w: (w.namespace or "", w.kind, w.name))
 
 

@@ -59,6 +59,40 @@ KINDS: tuple[KindInfo, ...] = (
     ),
     KindInfo("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, o.NetworkPolicy),
     KindInfo("Ingress", "networking.k8s.io", "v1", "ingresses", True, o.Ingress),
+    # Admission: which policy engines (Gatekeeper, Kyverno, Kubewarden, ValidatingAdmissionPolicy) are
+    # installed. Webhooks are kept as names and Service references only.
+    KindInfo(
+        "ValidatingWebhookConfiguration",
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        False,
+        o.ValidatingWebhookConfiguration,
+    ),
+    KindInfo(
+        "MutatingWebhookConfiguration",
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        False,
+        o.MutatingWebhookConfiguration,
+    ),
+    KindInfo(
+        "ValidatingAdmissionPolicy",
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicies",
+        False,
+        o.ValidatingAdmissionPolicy,
+    ),
+    KindInfo(
+        "ValidatingAdmissionPolicyBinding",
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicybindings",
+        False,
+        o.ValidatingAdmissionPolicyBinding,
+    ),
 )
 
 BY_KIND: dict[str, KindInfo] = {k.kind: k for k in KINDS}

@@ -592,11 +592,60 @@ class CredentialKey(Slim):
     reason: str
 
 
+class AwsAuthSummary(Slim):
+    """Counts of the mappings in EKS's `kube-system/aws-auth` (never an ARN or a user name).
+
+    `error` says a value could not be read as the YAML list EKS expects.
+    """
+
+    mapRoles: int = 0
+    mapUsers: int = 0
+    mapAccounts: int = 0
+    error: str | None = None
+
+
+AWS_AUTH = ("kube-system", "aws-auth")
+AWS_AUTH_MARK = "x-k8saudit-aws-auth"
+
+
+def _count_entries(raw: Any) -> int:
+    """Entries of one aws-auth value: a YAML list (mapRoles, mapUsers, mapAccounts)."""
+    import yaml
+
+    if raw is None or raw == "":
+        return 0
+    loaded = yaml.safe_load(raw) if isinstance(raw, str) else raw
+    if loaded is None:
+        return 0
+    if not isinstance(loaded, list):
+        raise ValueError("not a list")
+    return len(loaded)
+
+
+def _aws_auth_summary(values: dict[str, Any]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    problems: list[str] = []
+    for key in ("mapRoles", "mapUsers", "mapAccounts"):
+        try:
+            summary[key] = _count_entries(values.get(key))
+        except Exception:  # yaml errors and non-lists alike; the value itself is never echoed
+            problems.append(f"{key} is not a YAML list")
+    if problems:
+        summary["error"] = "; ".join(problems)
+    return summary
+
+
 class ConfigMap(K8sObject):
-    """A ConfigMap reduced to its key names and which keys looked like credentials."""
+    """A ConfigMap reduced to its key names and which keys looked like credentials.
+
+    For the one well-known ConfigMap `kube-system/aws-auth` (EKS), the number of role, user and
+    account mappings is recorded as well (`awsAuth`), counted from the values before they are
+    dropped.
+    """
 
     keys: list[str] = Field(default_factory=list, alias="x-k8saudit-keys")
     credentialKeys: list[CredentialKey] = Field(default_factory=list, alias=CREDENTIAL_MARK)
+    awsAuth: AwsAuthSummary | None = Field(default=None, alias=AWS_AUTH_MARK)
 
     @model_validator(mode="before")
     @classmethod
@@ -606,6 +655,13 @@ class ConfigMap(K8sObject):
         values = data.get("data") or {}
         binary = data.get("binaryData") or {}
         data = {k: v for k, v in data.items() if k not in ("data", "binaryData")}
+        meta = data.get("metadata")
+        if (
+            isinstance(meta, dict)
+            and (meta.get("namespace"), meta.get("name")) == AWS_AUTH
+            and isinstance(values, dict)
+        ):
+            data[AWS_AUTH_MARK] = _aws_auth_summary(values)
         keys: list[str] = []
         found: list[dict[str, str]] = []
         if isinstance(values, dict):
@@ -619,6 +675,67 @@ class ConfigMap(K8sObject):
         data["x-k8saudit-keys"] = sorted(keys)
         data[CREDENTIAL_MARK] = found
         return data
+
+
+# --- admission -----------------------------------------------------------------------------
+
+
+class ServiceReference(Slim):
+    namespace: str | None = None
+    name: str | None = None
+    path: str | None = None
+    port: int | None = None
+
+
+class WebhookClientConfig(Slim):
+    """Where a webhook is served: a Service reference, or whether a URL is used (not the URL:
+    it may carry credentials). The CA bundle is not kept."""
+
+    service: ServiceReference | None = None
+    hasURL: bool = Field(default=False, alias="x-k8saudit-has-url")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_url(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "url" in data:
+            data = {k: v for k, v in data.items() if k != "url"}
+            data["x-k8saudit-has-url"] = True
+        return data
+
+
+class Webhook(Slim):
+    """One webhook of a (Validating|Mutating)WebhookConfiguration: its name and where it is served."""
+
+    name: str = ""
+    clientConfig: WebhookClientConfig = Field(default_factory=WebhookClientConfig)
+    failurePolicy: str | None = None
+
+
+class ValidatingWebhookConfiguration(K8sObject):
+    webhooks: list[Webhook] = Field(default_factory=list)
+
+
+class MutatingWebhookConfiguration(K8sObject):
+    webhooks: list[Webhook] = Field(default_factory=list)
+
+
+class ValidatingAdmissionPolicySpec(Slim):
+    failurePolicy: str | None = None
+
+
+class ValidatingAdmissionPolicy(K8sObject):
+    """A CEL admission policy (admissionregistration.k8s.io/v1, GA in 1.30); its rules are not kept."""
+
+    spec: ValidatingAdmissionPolicySpec = Field(default_factory=ValidatingAdmissionPolicySpec)
+
+
+class ValidatingAdmissionPolicyBindingSpec(Slim):
+    policyName: str = ""
+    validationActions: list[str] = Field(default_factory=list)
+
+
+class ValidatingAdmissionPolicyBinding(K8sObject):
+    spec: ValidatingAdmissionPolicyBindingSpec = Field(default_factory=ValidatingAdmissionPolicyBindingSpec)
 
 
 # --- lists ---------------------------------------------------------------------------------

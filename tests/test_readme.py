@@ -47,10 +47,20 @@ def yaml_documents() -> list[Any]:
     return [yaml.safe_load(block) for block in code_blocks("yaml")]
 
 
+#: The one rule that is not get/list: the authorizer probe's SubjectAccessReview (stores nothing).
+AUTHORIZER_PROBE_RULE = {
+    "apiGroups": ["authorization.k8s.io"],
+    "resources": ["subjectaccessreviews"],
+    "verbs": ["create"],
+}
+
+
 def test_readme_cluster_role_is_exactly_what_the_collector_lists() -> None:
     (role,) = [d for d in yaml_documents() if isinstance(d, dict) and d.get("kind") == "ClusterRole"]
     granted: dict[str, set[str]] = {}
-    for rule in role["rules"]:
+    reads = [r for r in role["rules"] if r != AUTHORIZER_PROBE_RULE]
+    assert len(reads) == len(role["rules"]) - 1, "the authorizer probe's rule is missing"
+    for rule in reads:
         assert sorted(rule["verbs"]) == ["get", "list"], rule
         for group in rule["apiGroups"]:
             granted.setdefault(group, set()).update(rule["resources"])
@@ -61,9 +71,12 @@ def test_readme_cluster_role_is_exactly_what_the_collector_lists() -> None:
     assert all("secrets" not in resources for resources in granted.values())
 
 
-def test_readme_kubelet_rule_is_only_nodes_proxy_get() -> None:
+def test_readme_opt_in_rules_are_only_nodes_proxy_get_and_secrets_list() -> None:
     rules = [d for d in yaml_documents() if isinstance(d, list)]
-    assert rules == [[{"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]}]]
+    assert rules == [
+        [{"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]}],  # --kubelet-config
+        [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}],  # --secret-metadata
+    ]
 
 
 def _help(command: str) -> str:

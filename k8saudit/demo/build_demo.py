@@ -30,7 +30,15 @@ from typing import Any
 
 from k8saudit.collect.files import _objects, snapshot_document
 from k8saudit.demo import snapshot_path
-from k8saudit.facts import AnonymousProbe, Availability, ClusterFactsSpec, ServerVersion, detect_platform
+from k8saudit.facts import (
+    AnonymousProbe,
+    ApiEndpoint,
+    AuthorizerProbe,
+    Availability,
+    ClusterFactsSpec,
+    ServerVersion,
+    detect_platform,
+)
 from k8saudit.inventory import Inventory
 from k8saudit.kinds import BY_KIND, KINDS
 from k8saudit.objects import K8sObject
@@ -42,6 +50,7 @@ Obj = dict[str, Any]
 CLUSTER = "demo"
 K8S_VERSION = "v1.34.2"
 COLLECTED_AT = "2026-11-20T09:30:00Z"
+SERVER = "https://127.0.0.1:38291"
 CONTROL_PLANE = f"{CLUSTER}-control-plane"
 WORKERS = (f"{CLUSTER}-worker", f"{CLUSTER}-worker2")
 NODES = (CONTROL_PLANE, *WORKERS)
@@ -972,6 +981,88 @@ def istio() -> Iterator[Obj]:
     yield obj(
         "ConfigMap", "istio", ns, data={"mesh": "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n"}
     )
+    ca_bundle = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvRENDQWVTZ0F3SUJBZ0lRZGVtbwo="
+    istiod = {"namespace": ns, "name": "istiod", "port": 443}
+    yield obj(
+        "MutatingWebhookConfiguration",
+        "istio-sidecar-injector",
+        labels={"app": "sidecar-injector", "istio.io/rev": "default"},
+        webhooks=[
+            {
+                "name": "namespace.sidecar-injector.istio.io",
+                "clientConfig": {"service": {**istiod, "path": "/inject"}, "caBundle": ca_bundle},
+                "failurePolicy": "Fail",
+                "namespaceSelector": {"matchLabels": {"istio-injection": "enabled"}},
+                "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}],
+                "sideEffects": "None",
+                "admissionReviewVersions": ["v1"],
+            }
+        ],
+    )
+    yield obj(
+        "ValidatingWebhookConfiguration",
+        "istio-validator-istio-system",
+        labels={"app": "istiod", "istio.io/rev": "default"},
+        webhooks=[
+            {
+                "name": "rev.validation.istio.io",
+                "clientConfig": {"service": {**istiod, "path": "/validate"}, "caBundle": ca_bundle},
+                "failurePolicy": "Ignore",
+                "rules": [
+                    {
+                        "apiGroups": ["security.istio.io", "networking.istio.io"],
+                        "apiVersions": ["*"],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": ["*"],
+                    }
+                ],
+                "sideEffects": "None",
+                "admissionReviewVersions": ["v1"],
+            }
+        ],
+    )
+
+
+def admission_policies() -> Iterator[Obj]:
+    """The platform team's first ValidatingAdmissionPolicy, rolled out in warn/audit mode only."""
+    yield obj(
+        "ValidatingAdmissionPolicy",
+        "require-team-label",
+        spec={
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": ["apps"],
+                        "apiVersions": ["v1"],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": ["deployments", "statefulsets", "daemonsets"],
+                    }
+                ]
+            },
+            "validations": [
+                {
+                    "expression": "has(object.metadata.labels) && 'team' in object.metadata.labels",
+                    "message": "workloads need a team label",
+                }
+            ],
+        },
+    )
+    yield obj(
+        "ValidatingAdmissionPolicyBinding",
+        "require-team-label",
+        spec={
+            "policyName": "require-team-label",
+            "validationActions": ["Warn", "Audit"],
+            "matchResources": {
+                "namespaceSelector": {
+                    "matchExpressions": [
+                        {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system"]}
+                    ]
+                }
+            },
+        },
+    )
 
 
 def logging() -> Iterator[Obj]:
@@ -1821,6 +1912,7 @@ def raw_objects() -> list[Obj]:
         kube_system(),
         ingress_nginx(),
         istio(),
+        admission_policies(),
         logging(),
         web(),
         payments(),
@@ -1848,7 +1940,7 @@ def build_inventory() -> Inventory:
     facts = ClusterFactsSpec(
         source="live",
         context=f"kind-{CLUSTER}",
-        server="https://127.0.0.1:38291",
+        server=SERVER,
         collectedAt=COLLECTED_AT,
         tool="k8saudit (demo generator)",
         version=ServerVersion(gitVersion=K8S_VERSION, major=major, minor=minor, platform="linux/amd64"),
@@ -1857,6 +1949,18 @@ def build_inventory() -> Inventory:
         # What kubeadm's defaults answer: /version is public (system:public-info-viewer),
         # /api is refused to anonymous users, which means anonymous auth is on.
         anonymousProbe=AnonymousProbe(versionStatus=200, apiStatus=403),
+        # RBAC and Node refuse a user nobody has; the collector asked with one SubjectAccessReview.
+        authorizerProbe=AuthorizerProbe(user="nobody-5d0c1e9a7b21@k8saudit.invalid", allowed=False, httpStatus=201),
+        # kind publishes the API server on the host's loopback; kubeadm certificates last a year.
+        apiEndpoint=ApiEndpoint(
+            server=SERVER,
+            host="127.0.0.1",
+            port=38291,
+            addresses=["127.0.0.1"],
+            certNotAfter="2027-09-02T08:09:11+00:00",
+            verified=True,
+            verifiedAgainst="the kubeconfig's certificate-authority",
+        ),
         kubeletCollected=False,
         namespaces=sorted(NAMESPACES),
     )
