@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
-from k8saudit.checks.cluster import UPSTREAM_EOL, scan_date
+from k8saudit.checks.cluster import RELEASES_ENV, UPSTREAM_EOL, load_release_table, release_table, scan_date
+from k8saudit.errors import InputError
 from k8saudit.facts import ClusterFactsSpec, ServerVersion
 from k8saudit.findings import Severity, Status
 from tests.unit.helpers import deployment, failing, run, summary
@@ -74,3 +77,69 @@ def test_table_is_ordered_and_dated() -> None:
     dates = [UPSTREAM_EOL[m] for m in minors]
     assert dates == sorted(dates)
     assert minors[-1] >= (1, 37)
+
+
+# --- managed schedules and the data file --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("platform", "version", "status", "severity", "words"),
+    [
+        ("eks", "v1.34.2-eks-113cf36", Status.PASS, None, "EKS standard support until 2026-12-02"),
+        ("eks", "v1.30.14-eks-1", Status.FAIL, Severity.HIGH, "out of EKS support since 2026-07-23"),
+        ("gke", "v1.33.5-gke.1080000", Status.FAIL, Severity.HIGH, "out of GKE support since 2026-08-03"),
+        ("gke", "v1.35.0-gke.3047000", Status.PASS, None, "GKE standard support"),
+        ("aks", "v1.31.9", Status.FAIL, Severity.MEDIUM, "AKS long-term support (Premium tier) until 2026-11-30"),
+        ("aks", "v1.24.9", Status.FAIL, Severity.HIGH, "older than every minor AKS still lists"),
+        ("aks", "v1.39.0", Status.PASS, None, "newer than this k8saudit's AKS schedule"),
+    ],
+)
+def test_managed_platforms_are_judged_by_their_own_schedule(
+    platform: str, version: str, status: Status, severity: Severity | None, words: str
+) -> None:
+    report = run([deployment("web")], CHECK, facts(version, platform=platform))
+    assert summary(report).status is status
+    if status is Status.FAIL:
+        finding = failing(report)["cluster"]
+        assert finding.severity is severity and words in finding.message, finding.message
+    else:
+        assert summary(report).passed == 1
+
+
+def test_release_table_ships_as_data_with_every_provider() -> None:
+    table = load_release_table()
+    assert table.source.endswith("kubernetes_releases.json")
+    assert set(table.providers) == {"eks", "gke", "aks"}
+    for rows in table.providers.values():
+        minors = sorted(rows)
+        assert [rows[m].standard for m in minors] == sorted(rows[m].standard for m in minors)
+        assert all(r.extended is None or r.extended > r.standard for r in rows.values())
+    assert table.upstream == UPSTREAM_EOL
+
+
+def test_release_table_override_by_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    custom = tmp_path / "releases.json"
+    custom.write_text(json.dumps({"checked": "2026-12-01", "upstream": {"1.33": {"endOfLife": "2027-01-31"}}}))
+    monkeypatch.setenv(RELEASES_ENV, str(custom))
+    report = run([deployment("web")], CHECK, facts("v1.33.4"))
+    assert summary(report).status is Status.PASS  # the packaged table says 2026-06-28
+    assert release_table().checked == dt.date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("not json", "Expecting value"),
+        ('{"checked": "2026-12-01"}', "upstream"),
+        ('{"checked": "2026-12-01", "upstream": {"one": {"endOfLife": "2027-01-31"}}}', "not a minor version"),
+        ('{"checked": "2026-12-01", "upstream": {"1.33": {"endOfLife": "soon"}}}', "not a date"),
+    ],
+)
+def test_a_malformed_release_table_is_one_input_error(tmp_path: Path, content: str, words: str) -> None:
+    bad = tmp_path / "releases.json"
+    bad.write_text(content)
+    with pytest.raises(InputError, match=words) as caught:
+        load_release_table(bad)
+    assert "\n" not in str(caught.value) and str(bad) in str(caught.value)
+    with pytest.raises(InputError, match="No such file"):
+        load_release_table(tmp_path / "missing.json")

@@ -1,0 +1,130 @@
+"""Nodes (NSA/CISA: Upgrading and application security practices): kubelet versions and skew,
+and the per-node inventory the report shows (container runtime, OS image, kernel).
+
+The inventory is report data, not a check: `node_inventory(inv)` returns one row per node.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from k8saudit.findings import Section, Severity
+from k8saudit.inventory import Inventory
+from k8saudit.objects import Node
+from k8saudit.registry import Result, check, not_assessable, result
+
+#: Kubelets may be this many minors older than the API server (1.28 and later); never newer.
+KUBELET_SKEW = 3
+#: Before 1.28 the policy allowed two.
+KUBELET_SKEW_BEFORE_1_28 = 2
+
+
+def _minor(version: str | None) -> tuple[int, int] | None:
+    match = re.match(r"v?(\d+)\.(\d+)", version or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def node_roles(node: Node) -> list[str]:
+    """`node-role.kubernetes.io/<role>` labels, as `kubectl get nodes` shows them."""
+    prefix = "node-role.kubernetes.io/"
+    return sorted(k[len(prefix) :] for k in node.metadata.labels if k.startswith(prefix) and k != prefix)
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """One node of the report's node inventory."""
+
+    name: str
+    roles: list[str]
+    kubeletVersion: str | None
+    containerRuntime: str | None
+    osImage: str | None
+    kernelVersion: str | None
+    operatingSystem: str | None
+    architecture: str | None
+
+
+def node_inventory(inv: Inventory) -> list[NodeRow]:
+    """Every node with its kubelet, container runtime, OS image and kernel (sorted by name)."""
+    rows = []
+    for node in sorted(inv.of("Node", Node), key=lambda n: n.name):
+        info = node.status.nodeInfo
+        rows.append(
+            NodeRow(
+                name=node.name,
+                roles=node_roles(node),
+                kubeletVersion=info.kubeletVersion,
+                containerRuntime=info.containerRuntimeVersion,
+                osImage=info.osImage,
+                kernelVersion=info.kernelVersion,
+                operatingSystem=info.operatingSystem,
+                architecture=info.architecture,
+            )
+        )
+    return rows
+
+
+@check(
+    id="nodes.kubelet-version-skew",
+    title="Kubelets are within the supported version skew of the API server",
+    section=Section.UPGRADES,
+    severity=Severity.MEDIUM,
+    reads=("Node", "version"),
+    rationale="""
+The upstream version skew policy lets a kubelet be up to three minor versions older than the
+API server (two before 1.28) and never newer. Outside that window the combination is
+untested: API changes the kubelet does not understand, security fixes the node never
+received (a lagging kubelet is often a node pool nobody upgrades), and a newer kubelet may
+rely on APIs the server does not serve (high severity). Judged per node from
+`status.nodeInfo.kubeletVersion` against the server version.
+""",
+    remediation="Upgrade (or replace) the lagging node pools to the API server's minor, one minor at a time; never "
+    "upgrade kubelets ahead of the control plane.",
+    references={},
+)
+def kubelet_version_skew(inv: Inventory) -> Iterator[Result]:
+    server = inv.facts.version.minor_version() if inv.facts.version else None
+    if server is None:  # reads=("version",) makes this unreachable
+        yield not_assessable("the server version is unknown")
+        return
+    allowed = KUBELET_SKEW if server >= (1, 28) else KUBELET_SKEW_BEFORE_1_28
+    label = f"{server[0]}.{server[1]}"
+    for node in inv.of("Node", Node):
+        version = node.status.nodeInfo.kubeletVersion
+        kubelet = _minor(version)
+        if kubelet is None:
+            yield not_assessable(f"node {node.name} reports no readable kubelet version ({version!r})", node)
+            continue
+        evidence = [("status.nodeInfo.kubeletVersion", version), ("API server", label)]
+        if kubelet[0] != server[0]:
+            yield result(node, failed=True, message=f"kubelet {version} and API server {label}", evidence=evidence)
+            continue
+        behind = server[1] - kubelet[1]
+        if behind < 0:
+            yield result(
+                node,
+                failed=True,
+                message=f"kubelet {version} is newer than the API server ({label}): not supported",
+                evidence=evidence,
+                severity=Severity.HIGH,
+            )
+        elif behind > allowed:
+            yield result(
+                node,
+                failed=True,
+                message=f"kubelet {version} is {behind} minors behind the API server ({label}); at most {allowed} "
+                "are supported",
+                evidence=evidence,
+            )
+        else:
+            yield result(
+                node,
+                failed=False,
+                message=f"kubelet {version} "
+                + (
+                    "matches the API server" if behind == 0 else f"is {behind} minor(s) behind the API server ({label})"
+                ),
+                evidence=evidence,
+            )
