@@ -12,7 +12,16 @@ and parsed straight into the slim models, with the garbage collector paused whil
 
 Besides objects, it records the cluster facts: server version, platform, the anonymous-access
 probe (one unauthenticated request each to `/version` and `/api`, CA still verified), kubelet
-settings when asked for, and every kind's availability. Secrets are never listed.
+settings when asked for, and every kind's availability. Secrets are never listed, except with
+`secret_metadata` (`--secret-metadata`): then token Secrets are listed as metadata only
+(`PartialObjectMetadataList`), and only namespace, name, service account and two dated labels
+are kept.
+
+Two more facts work on any cluster, managed ones included:
+- the authorizer probe: one SubjectAccessReview (POST, stores nothing: the one non-read verb
+  the auditor uses) asking whether a made-up user may list Secrets cluster-wide;
+- the API endpoint: the kubeconfig server's host resolved (are its addresses public?) and one
+  TLS handshake with it (certificate expiry, and whether it chains to the kubeconfig's CA).
 
 The `kubernetes` client is imported inside functions only: `k8saudit --help` must stay fast.
 """
@@ -28,13 +37,14 @@ import random
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pydantic import ValidationError
 
@@ -42,10 +52,14 @@ from k8saudit import __version__
 from k8saudit.errors import ClusterError, InputError
 from k8saudit.facts import (
     AnonymousProbe,
+    ApiEndpoint,
+    AuthorizerProbe,
     Availability,
     ClusterFactsSpec,
     KubeletConfig,
+    SecretMetadata,
     ServerVersion,
+    TokenSecret,
     detect_platform,
 )
 from k8saudit.inventory import Inventory
@@ -68,6 +82,8 @@ class LiveOptions:
     context: str | None = None
     in_cluster: bool | None = None  # None: in-cluster when inside a pod with no kubeconfig
     kubelet_config: bool = False
+    #: List Secrets as metadata only, to find legacy service-account token Secrets (needs list secrets).
+    secret_metadata: bool = False
     page_size: int = 500
     timeout: float = 30.0
     retries: int = 4  # further attempts of one request after 429, 5xx or a dropped connection
@@ -256,8 +272,12 @@ class _Session:
         *,
         retries: int | None = None,
         connect_retries: int | None = None,
+        accept: str = "application/json",
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
     ) -> _Response:
-        """GET `path`; retries 429/5xx and dropped connections. Raises _Unreachable."""
+        """GET `path` (or another idempotent request: a SubjectAccessReview POST stores nothing);
+        retries 429/5xx and dropped connections. Raises _Unreachable."""
         from kubernetes.client.exceptions import ApiException
 
         budget = self.options.retries if retries is None else retries
@@ -265,7 +285,7 @@ class _Session:
         attempt = 0
         while True:
             try:
-                response = self._get_once(path, query)
+                response = self._get_once(path, query, accept=accept, method=method, body=body)
             except Exception as exc:  # urllib3 errors (refused, reset, timed out); TLS as ApiException(0)
                 if isinstance(exc, ApiException) and exc.status != 0:
                     raise
@@ -287,16 +307,28 @@ class _Session:
         base: float = self.options.backoff * (2**attempt)
         return base * (0.75 + random.random() / 2)  # ±25% jitter
 
-    def _get_once(self, path: str, query: list[tuple[str, Any]] | None) -> _Response:
-        method, url, headers, body, post = self.api.param_serialize(
-            method="GET",
+    def _get_once(
+        self,
+        path: str,
+        query: list[tuple[str, Any]] | None,
+        *,
+        accept: str = "application/json",
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+    ) -> _Response:
+        headers_in = {"Accept": accept, "Accept-Encoding": "gzip"}
+        if body is not None:
+            headers_in["Content-Type"] = "application/json"
+        verb, url, headers, payload, post = self.api.param_serialize(
+            method=method,
             resource_path=path,
             query_params=query or None,
-            header_params={"Accept": "application/json", "Accept-Encoding": "gzip"},
+            header_params=headers_in,
+            body=body,
             auth_settings=[] if self.anonymous else ["BearerToken"],
         )
         raw: Any = self.api.call_api(
-            method, url, header_params=headers, body=body, post_params=post, _request_timeout=self.options.timeout
+            verb, url, header_params=headers, body=payload, post_params=post, _request_timeout=self.options.timeout
         )
         try:
             data = raw.read()
@@ -526,6 +558,248 @@ class _Collector:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-kubelet") as pool:
             return dict(pool.map(one, nodes))
 
+    # --- the authorizer probe -----------------------------------------------------------------
+
+    def authorizer_probe(self) -> AuthorizerProbe:
+        """Ask whether a made-up user (no groups) may list Secrets in every namespace."""
+        user = f"nobody-{uuid.uuid4().hex[:12]}@k8saudit.invalid"
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {"user": user, "resourceAttributes": {"verb": "list", "version": "v1", "resource": "secrets"}},
+        }
+        probe = AuthorizerProbe(user=user)
+        try:
+            response = self.session.get(SAR_PATH, method="POST", body=review, retries=min(1, self.options.retries))
+        except _Unreachable as problem:
+            probe.error = f"POST subjectaccessreviews failed: {problem.detail}"
+            return probe
+        probe.httpStatus = response.status
+        if response.status == 401:
+            raise self.unauthorized("create subjectaccessreviews", response)
+        if response.status not in (200, 201):
+            hint = "needs create subjectaccessreviews" if response.status == 403 else response.message()
+            probe.error = f"{response.status}: {hint}"
+            return probe
+        try:
+            status = json.loads(response.data).get("status") or {}
+        except (ValueError, AttributeError):
+            status = None
+        if not isinstance(status, dict):
+            probe.error = "the SubjectAccessReview answer has no status"
+            return probe
+        probe.allowed = status.get("allowed") is True
+        probe.denied = status.get("denied") is True
+        probe.reason = _one_line(status.get("reason") or "")[:300] or None
+        probe.evaluationError = _one_line(status.get("evaluationError") or "")[:300] or None
+        return probe
+
+    # --- Secret metadata (opt-in) -----------------------------------------------------------------
+
+    def secret_metadata(self) -> SecretMetadata:
+        """Legacy service-account token Secrets, listed as metadata only: their data never arrives.
+
+        The server is asked for `PartialObjectMetadataList`; an answer of any other kind (which
+        would carry Secret data) is refused and discarded unread.
+        """
+        tokens: list[TokenSecret] = []
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            query: list[tuple[str, Any]] = [
+                ("fieldSelector", f"type={LEGACY_TOKEN_TYPE}"),
+                ("limit", self.options.page_size),
+            ]
+            if token:
+                query.append(("continue", token))
+            try:
+                response = self.session.get(SECRETS_PATH, query, accept=METADATA_ONLY)
+            except _Unreachable as problem:
+                return SecretMetadata(status="error", reason=f"listing Secret metadata failed: {problem.detail}")
+            if response.status == 401:
+                raise self.unauthorized("list secrets (metadata)", response)
+            if response.status == 403:
+                return SecretMetadata(
+                    status="forbidden",
+                    reason=f"forbidden: --secret-metadata needs list secrets (403: {response.message()})",
+                )
+            if response.status != 200:
+                return SecretMetadata(
+                    status="error",
+                    reason=f"listing Secret metadata failed: HTTP {response.status} {response.message()}",
+                )
+            page = _metadata_page(response.data)
+            del response  # a refused body is dropped here, unread beyond its kind
+            if page is None:
+                return SecretMetadata(
+                    status="error",
+                    reason="the API server did not answer with metadata only (PartialObjectMetadataList); "
+                    "Secret data was refused",
+                )
+            items, token = page
+            tokens.extend(items)
+            if not token:
+                return SecretMetadata(status="ok", tokenSecrets=tokens)
+            if token in seen:
+                return SecretMetadata(status="error", reason="the server repeated a continue token listing Secrets")
+            seen.add(token)
+
+
+SAR_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
+SECRETS_PATH = "/api/v1/secrets"
+LEGACY_TOKEN_TYPE = "kubernetes.io/service-account-token"
+SA_NAME_ANNOTATION = "kubernetes.io/service-account.name"
+LAST_USED_LABEL = "kubernetes.io/legacy-token-last-used"
+INVALID_SINCE_LABEL = "kubernetes.io/legacy-token-invalid-since"
+#: Ask for metadata only: the API server then never sends a Secret's data.
+METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
+
+def _metadata_page(data: bytes) -> tuple[list[TokenSecret], str | None] | None:
+    """Token Secrets of one PartialObjectMetadataList page; None when the body is anything else."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("kind") != "PartialObjectMetadataList":
+        return None
+    tokens: list[TokenSecret] = []
+    for item in body.get("items") or []:
+        meta = item.get("metadata") if isinstance(item, dict) else None
+        if not isinstance(meta, dict):
+            continue
+        annotations = meta.get("annotations") or {}
+        labels = meta.get("labels") or {}
+        account = annotations.get(SA_NAME_ANNOTATION) if isinstance(annotations, dict) else None
+        if not account:  # the type field selector did the filtering; this guards a server that ignored it
+            continue
+        tokens.append(
+            TokenSecret(
+                namespace=str(meta.get("namespace") or ""),
+                name=str(meta.get("name") or ""),
+                serviceAccount=str(account),
+                created=meta.get("creationTimestamp"),
+                lastUsed=labels.get(LAST_USED_LABEL) if isinstance(labels, dict) else None,
+                invalidSince=labels.get(INVALID_SINCE_LABEL) if isinstance(labels, dict) else None,
+            )
+        )
+    continue_token = (body.get("metadata") or {}).get("continue") or None
+    return tokens, continue_token
+
+
+# --- the API endpoint ----------------------------------------------------------------------------
+
+
+def endpoint_facts(target: _Target, timeout: float) -> ApiEndpoint:
+    """Resolve the server's host and read its serving certificate with one TLS handshake.
+
+    The certificate is verified against the CA the kubeconfig trusts (or, when the kubeconfig
+    disables verification, the system trust store, to say whether it would pass). Nothing is
+    sent over the connection. Errors are recorded, never fatal.
+    """
+    import socket
+    import ssl
+
+    cfg = target.config
+    parsed = urlsplit(target.server)
+    host = parsed.hostname or ""
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    facts = ApiEndpoint(server=target.server, host=host, port=port, inCluster=target.in_cluster)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        facts.addresses = sorted({str(info[4][0]) for info in infos})
+    except (OSError, UnicodeError) as exc:
+        facts.resolveError = _one_line(exc)
+    if parsed.scheme != "https":
+        facts.tlsError = "the server URL is not https"
+        return facts
+    if getattr(cfg, "proxy", None):
+        facts.tlsError = "the kubeconfig reaches the server through a proxy; its certificate was not read directly"
+        return facts
+    facts.tlsVerifyDisabled = not bool(getattr(cfg, "verify_ssl", True))
+    server_name = getattr(cfg, "tls_server_name", None) or host
+    ca = getattr(cfg, "ssl_ca_cert", None)
+
+    def handshake(context: ssl.SSLContext) -> bytes:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=server_name) as tls,
+        ):
+            return tls.getpeercert(binary_form=True) or b""
+
+    verifying = ssl.create_default_context(cafile=ca) if ca and not facts.tlsVerifyDisabled else None
+    if verifying is None:
+        verifying = ssl.create_default_context()
+        facts.verifiedAgainst = (
+            "the system trust store (the kubeconfig skips verification)"
+            if (facts.tlsVerifyDisabled)
+            else "the system trust store"
+        )
+    else:
+        facts.verifiedAgainst = "the kubeconfig's certificate-authority"
+    der = b""
+    try:
+        der = handshake(verifying)
+        facts.verified = True
+    except ssl.SSLCertVerificationError as exc:
+        facts.verified = False
+        facts.verifyError = _one_line(exc.verify_message or exc)
+    except (OSError, ssl.SSLError) as exc:
+        facts.tlsError = _one_line(exc)
+        return facts
+    if not der:
+        unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE
+        try:
+            der = handshake(unverified)
+        except (OSError, ssl.SSLError) as exc:
+            facts.tlsError = _one_line(exc)
+            return facts
+    not_after = der_not_after(der)
+    facts.certNotAfter = not_after.isoformat() if not_after else None
+    if not_after is None:
+        facts.tlsError = "the server certificate's validity could not be read"
+    return facts
+
+
+def der_not_after(der: bytes) -> dt.datetime | None:
+    """`notAfter` of a DER X.509 certificate (a minimal DER walk: no crypto library needed)."""
+
+    def header(at: int) -> tuple[int, int, int]:
+        """(tag, content start, content length) of the element at `at`."""
+        tag, first = der[at], der[at + 1]
+        if first < 0x80:
+            return tag, at + 2, first
+        count = first & 0x7F
+        return tag, at + 2 + count, int.from_bytes(der[at + 2 : at + 2 + count], "big")
+
+    try:
+        _, cert_start, _ = header(0)  # Certificate SEQUENCE
+        _, tbs_start, _ = header(cert_start)  # tbsCertificate SEQUENCE
+        at = tbs_start
+        tag, start, length = header(at)
+        if tag == 0xA0:  # [0] version
+            at = start + length
+        for _ in range(3):  # serialNumber, signature, issuer
+            _, start, length = header(at)
+            at = start + length
+        tag, start, _ = header(at)  # validity SEQUENCE
+        if tag != 0x30:
+            return None
+        _, nb_start, nb_length = header(start)  # notBefore
+        tag, na_start, na_length = header(nb_start + nb_length)  # notAfter
+        text = der[na_start : na_start + na_length].decode("ascii")
+        if tag == 0x17:  # UTCTime YYMMDDHHMMSSZ
+            parsed = dt.datetime.strptime(text, "%y%m%d%H%M%SZ")
+        elif tag == 0x18:  # GeneralizedTime YYYYMMDDHHMMSSZ
+            parsed = dt.datetime.strptime(text, "%Y%m%d%H%M%SZ")
+        else:
+            return None
+        return parsed.replace(tzinfo=dt.UTC)
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return None
+
 
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
@@ -563,8 +837,11 @@ def collect_live(options: LiveOptions) -> Inventory:
         if options.kubelet_config:
             kubelet = collector.kubelet([n.name for n in nodes])
         probe = anonymous_probe(target, options)
+        authorizer = collector.authorizer_probe()
+        secret_metadata = collector.secret_metadata() if options.secret_metadata else None
     finally:
         collector.session.close()
+    endpoint = endpoint_facts(target, options.timeout)
     git_version = version.gitVersion if version else ""
     platform = detect_platform(
         git_version,
@@ -584,6 +861,9 @@ def collect_live(options: LiveOptions) -> Inventory:
         kubelet=kubelet,
         kubeletCollected=options.kubelet_config,
         namespaces=sorted(obj.name for obj in objects if isinstance(obj, Namespace)),
+        authorizerProbe=authorizer,
+        secretMetadata=secret_metadata,
+        apiEndpoint=endpoint,
     )
     log.info("collected %d objects in %.2fs", len(objects), time.perf_counter() - started)
     return Inventory(objects, facts)

@@ -15,6 +15,10 @@ by `FakeKubeAPI`, a subclass that answers some requests itself before kmock sees
 - `GET /version` with a configurable answer, `GET /api` with the `serverAddressByClientCIDRs`
   the typed client requires, trailing-slash paths (`/version/`, `/api/`, `/apis/`) normalised,
   and `GET /api/v1/nodes/{node}/proxy/configz`;
+- `POST .../subjectaccessreviews` answered by `authorize` (default: deny), as an authorizer would;
+- lists as metadata only when asked with `Accept: ...;as=PartialObjectMetadataList;...` (the
+  items keep only `metadata`, as a real API server answers), and `fieldSelector` on simple
+  top-level fields (`type=...` for Secrets);
 - a request log (`seen`) to assert what the client asked for (pages, retries, no Secrets).
 
 `FakeCluster` serves it from its own thread and event loop (a synchronous client must never
@@ -73,13 +77,15 @@ DEFAULT_KUBELET = {
         "webhook": {"enabled": True, "cacheTTL": "2m0s"},
         "anonymous": {"enabled": False},
     },
-    "authorization": {"mode": "Webhook"},
-    "protectKernelDefaults": False,
+    "authorization": {"mode": "Webhook", "webhook": {"cacheAuthorizedTTL": "5m0s"}},
     "rotateCertificates": True,
-    "serverTLSBootstrap": False,
+    "streamingConnectionIdleTimeout": "4h0m0s",
+    "podPidsLimit": -1,
     "eventRecordQPS": 50,
     "makeIPTablesUtilChains": True,
 }
+
+SAR_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
 
 PUBLIC_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
 
@@ -171,6 +177,12 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
     kubelet: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     faults: list[Fault] = attrs.field(factory=list)
     seen: list[Seen] = attrs.field(factory=list)
+    #: Decides SubjectAccessReviews: the review's spec in, `status` out (default: no rule allows it).
+    authorize: Any = attrs.field(default=lambda spec: {"allowed": False})
+    #: Bodies of the SubjectAccessReviews received.
+    reviews: list[dict[str, Any]] = attrs.field(factory=list)
+    #: Honour `as=PartialObjectMetadataList` (False: answer full objects, as a broken proxy might).
+    metadata_lists: bool = True
     resource_version: int = 1000
 
     def __attrs_post_init__(self) -> None:
@@ -189,8 +201,9 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
         headers: dict[str, str] | None = None,
         continue_only: bool = False,
         message: str = "",
+        method: str = "GET",
     ) -> Fault:
-        fault = Fault(path, status, times, dict(headers or {}), continue_only, message)
+        fault = Fault(path, status, times, dict(headers or {}), continue_only, message, method)
         self.faults.append(fault)
         return fault
 
@@ -247,8 +260,10 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
         params = dict(raw_request.query)
         identity = self._identify(raw_request.headers.get("Authorization"))
         response = self._gate(identity, method, path, params)
+        if response is None and method == "POST" and path == SAR_PATH:
+            response = self._review(await raw_request.read())
         if response is None:
-            response = self._serve(method, path, params)
+            response = self._serve(method, path, params, raw_request.headers.get("Accept", ""))
         if response is None:
             response = await super().__call__(raw_request)
         self.seen.append(Seen(method, path, params, identity, response.status))
@@ -274,7 +289,17 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
                 return status_response(fault.status, fault.message, fault.headers)
         return None
 
-    def _serve(self, method: str, path: str, params: dict[str, str]) -> aiohttp.web.Response | None:
+    def _review(self, body: bytes) -> aiohttp.web.Response:
+        """Answer a SubjectAccessReview with `authorize`, echoing the request as the API server does."""
+        try:
+            review = json.loads(body)
+            spec = review["spec"]
+        except (ValueError, KeyError, TypeError):
+            return status_response(400, "invalid SubjectAccessReview")
+        self.reviews.append(review)
+        return aiohttp.web.json_response({**review, "status": self.authorize(spec)}, status=201)
+
+    def _serve(self, method: str, path: str, params: dict[str, str], accept: str = "") -> aiohttp.web.Response | None:
         if method != "GET":
             return None
         if path == "/version":
@@ -293,7 +318,7 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
             return None
         if match := _LIST_PATH.match(path):
             group, version = match["group"] or "", match["version"] or "v1"
-            return self._serve_list(group, version, match["plural"], match["namespace"], params)
+            return self._serve_list(group, version, match["plural"], match["namespace"], params, accept)
         return None
 
     def _serve_configz(self, node: str) -> aiohttp.web.Response:
@@ -303,7 +328,13 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
         return aiohttp.web.json_response({"kubeletconfig": self.kubelet.get(node, DEFAULT_KUBELET)})
 
     def _serve_list(
-        self, group: str, version: str, plural: str, namespace: str | None, params: dict[str, str]
+        self,
+        group: str,
+        version: str,
+        plural: str,
+        namespace: str | None,
+        params: dict[str, str],
+        accept: str = "",
     ) -> aiohttp.web.Response:
         res = kmock.resource(group, version, plural)
         if res not in self.resources:
@@ -315,8 +346,26 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
             if r == res and not obj.deleted and (namespace is None or ns == namespace)
         ]
         items = [raw for _, raw in sorted(keyed, key=lambda pair: pair[0])]
+        if params.get("fieldSelector"):
+            items = [item for item in items if _field_selected(item, params["fieldSelector"])]
         api_version = f"{group}/{version}" if group else version
-        return _page(items, info.kind or plural.capitalize(), api_version, params, self.resource_version)
+        kind = info.kind or plural.capitalize()
+        if "as=PartialObjectMetadataList" in accept and self.metadata_lists:
+            items = [{"metadata": item.get("metadata", {})} for item in items]
+            return _page(items, "PartialObjectMetadata", "meta.k8s.io/v1", params, self.resource_version)
+        return _page(items, kind, api_version, params, self.resource_version)
+
+
+def _field_selected(item: dict[str, Any], selector: str) -> bool:
+    """`type=kubernetes.io/service-account-token,metadata.name=x` on top-level and metadata fields."""
+    for term in selector.split(","):
+        field_path, _, wanted = term.partition("=")
+        value: Any = item
+        for part in field_path.strip().split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if str(value if value is not None else "") != wanted.strip():
+            return False
+    return True
 
 
 def _page(
