@@ -288,8 +288,7 @@ def subject_label(subject: SubjectRef) -> str:
 @dataclass
 class _HolderAcc:
     subject: SubjectRef
-    permissions: list[str]
-    grants: dict[tuple[str, str | None, str, int, str | None], AccessGrant]
+    grants: list[tuple[rbac.RiskyPermission, Grant]]
 
 
 def _resource_ref(binding: Binding) -> ResourceRef:
@@ -309,10 +308,27 @@ def review_status(inv: Inventory) -> tuple[str, str | None]:
     return "complete", None
 
 
+def reaches_cluster(grant: Grant) -> bool:
+    """A grant that counts beyond a team's own namespace: cluster-wide, in kube-system (the
+    control plane's Secrets and ServiceAccounts), or to a group that stands for everyone.
+
+    The permission checks judge only these, and the access review lists only their holders: a
+    RoleBinding in any other namespace is how a team is given its namespace (the built-in `admin`
+    and `edit` carry most risky permissions), counted in the review rather than failed.
+    """
+    return grant.namespace is None or grant.namespace == SYSTEM_NAMESPACE or is_everyone(grant.subject)
+
+
 def build_access_review(
     inv: Inventory, permissions: Sequence[rbac.RiskyPermission] = rbac.RISKY_PERMISSIONS
 ) -> AccessReview:
-    """For each family of risky permissions, who holds it, where, and through which binding."""
+    """For each family of risky permissions, who holds it, where, and through which binding.
+
+    Listed: every subject with a grant that reaches the cluster (`reaches_cluster`), built-in ones
+    included and marked, with all its grants of that family. Subjects that hold a permission only
+    through RoleBindings of ordinary namespaces (how teams are given their namespace; thousands on a
+    large cluster) are counted per family, not listed: `k8saudit who-can VERB RESOURCE -A` lists them.
+    """
     status, reason = review_status(inv)
     if status == "not-assessable":
         return AccessReview(status="not-assessable", reason=reason)
@@ -323,52 +339,21 @@ def build_access_review(
         families[p.family].append(p)
     holders: dict[str, dict[SubjectRef, _HolderAcc]] = defaultdict(dict)
     for row in model.review:
-        if row.permission.id not in wanted:
-            continue
-        acc = holders[row.permission.family].setdefault(row.subject, _HolderAcc(row.subject, [], {}))
-        for grant in row.grants:
-            label = permission_label(grant, row.permission)
-            if label not in acc.permissions:
-                acc.permissions.append(label)
-            binding = model.binding(grant.path)
-            if binding is None:  # pragma: no cover - every grant comes from a known binding
-                continue
-            path = grant.path
-            key = (path.binding_kind, path.binding_namespace, path.binding_name, path.rule_index, path.rule_source)
-            entry = acc.grants.get(key)
-            if entry is None:
-                assumed = {n for n in (path.role_name if path.role_kind == "ClusterRole" else None, path.rule_source)}
-                entry = acc.grants[key] = AccessGrant(
-                    binding=_resource_ref(binding),
-                    role=model.role_ref(binding),
-                    rule=path.rule_index,
-                    aggregatedFrom=path.rule_source,
-                    assumedRole=bool(assumed & model.assumed),
-                    namespace=grant.namespace,
-                    resourceNames=list(grant.resource_names),
-                    builtIn=model.is_default(binding, grant.subject),
-                    fullWildcard=grant.verb == "*" and grant.api_group == "*" and grant.resource == "*",
-                    permissions=[],
-                )
-            if label not in entry.permissions:
-                entry.permissions.append(label)
+        if row.permission.id in wanted:
+            acc = holders[row.permission.family].setdefault(row.subject, _HolderAcc(row.subject, []))
+            acc.grants.extend((row.permission, g) for g in row.grants)
     entries: list[AccessPermission] = []
     for family, members in families.items():
         found: list[AccessHolder] = []
+        local_subjects = 0
+        local_namespaces: set[str] = set()
         for subject in sorted(holders.get(family, {}), key=lambda s: s.sort_key):
             acc = holders[family][subject]
-            grants = list(acc.grants.values())
-            found.append(
-                AccessHolder(
-                    subject=AccessSubject(kind=subject.kind, namespace=subject.namespace, name=subject.name),
-                    builtIn=all(g.builtIn for g in grants),
-                    everyone=is_everyone(subject),
-                    clusterWide=any(g.namespace is None for g in grants),
-                    namespaces=sorted({g.namespace for g in grants if g.namespace}),
-                    permissions=acc.permissions,
-                    grants=grants,
-                )
-            )
+            if not any(reaches_cluster(g) for _, g in acc.grants):
+                local_subjects += 1
+                local_namespaces.update(g.namespace for _, g in acc.grants if g.namespace)
+                continue
+            found.append(_holder(model, acc))
         entries.append(
             AccessPermission(
                 id=family,
@@ -377,6 +362,50 @@ def build_access_review(
                 clusterScoped=all(p.scope is rbac.Scope.CLUSTER for p in members),
                 references=sorted({r for p in members for r in p.references}),
                 holders=found,
+                namespacedHolders=local_subjects,
+                namespacedIn=len(local_namespaces),
             )
         )
     return AccessReview(status=status, reason=reason, permissions=entries)
+
+
+def _holder(model: AccessModel, acc: _HolderAcc) -> AccessHolder:
+    permissions: list[str] = []
+    grants: dict[tuple[str, str | None, str, int, str | None], AccessGrant] = {}
+    for permission, grant in acc.grants:
+        label = permission_label(grant, permission)
+        if label not in permissions:
+            permissions.append(label)
+        binding = model.binding(grant.path)
+        if binding is None:  # pragma: no cover - every grant comes from a known binding
+            continue
+        path = grant.path
+        key = (path.binding_kind, path.binding_namespace, path.binding_name, path.rule_index, path.rule_source)
+        entry = grants.get(key)
+        if entry is None:
+            role = path.role_name if path.role_kind == "ClusterRole" else None
+            entry = grants[key] = AccessGrant(
+                binding=_resource_ref(binding),
+                role=model.role_ref(binding),
+                rule=path.rule_index,
+                aggregatedFrom=path.rule_source,
+                assumedRole=bool({role, path.rule_source} & model.assumed),
+                namespace=grant.namespace,
+                resourceNames=list(grant.resource_names),
+                builtIn=model.is_default(binding, grant.subject),
+                fullWildcard=grant.verb == "*" and grant.api_group == "*" and grant.resource == "*",
+                permissions=[],
+            )
+        if label not in entry.permissions:
+            entry.permissions.append(label)
+    found = sorted(grants.values(), key=lambda g: (g.namespace is not None, g.namespace or "", g.binding.name, g.rule))
+    subject = acc.subject
+    return AccessHolder(
+        subject=AccessSubject(kind=subject.kind, namespace=subject.namespace, name=subject.name),
+        builtIn=all(g.builtIn for g in found),
+        everyone=is_everyone(subject),
+        clusterWide=any(g.namespace is None for g in found),
+        namespaces=sorted({g.namespace for g in found if g.namespace}),
+        permissions=permissions,
+        grants=found,
+    )

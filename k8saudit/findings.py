@@ -279,7 +279,12 @@ class AccessPermission(Model):
     requests: list[str]  # the requests asked: `list secrets`, `create pods/exec`, ...
     clusterScoped: bool = False  # only cluster-wide grants can give it
     references: list[str] = Field(default_factory=list)  # `cis:5.1.2`, `kubescape:C-0015`
+    #: Subjects with a grant that reaches the cluster (cluster-wide, in kube-system, or a group
+    #: meaning everyone), built-in ones included, each with all its grants of this permission.
     holders: list[AccessHolder] = Field(default_factory=list)
+    #: Subjects holding it only through RoleBindings of other namespaces: counted, not listed.
+    namespacedHolders: int = 0
+    namespacedIn: int = 0  # in how many namespaces
 
 
 class AccessReview(Model):
@@ -299,6 +304,10 @@ class AccessReview(Model):
             for h in p.holders
             if not h.builtIn and (p.id == "all" or not all(g.fullWildcard for g in h.grants))
         ]
+
+    def namespaced_counts(self) -> list[tuple[str, int, int]]:
+        """(permission title, subjects, namespaces) held only within ordinary namespaces."""
+        return [(p.title, p.namespacedHolders, p.namespacedIn) for p in self.permissions if p.namespacedHolders]
 
     def built_in_counts(self) -> list[tuple[str, int]]:
         """(permission title, how many built-in holders) where there are some."""

@@ -23,12 +23,12 @@ from k8saudit import objects as o
 from k8saudit.access import (
     BINDING_KINDS,
     RBAC_KINDS,
-    SYSTEM_NAMESPACE,
     AccessModel,
     access_model,
     is_everyone,
     labelled_default,
     permission_label,
+    reaches_cluster,
 )
 from k8saudit.checks._inputs import Visibility, visibility
 from k8saudit.findings import Severity
@@ -110,16 +110,6 @@ def is_full_wildcard(grant: Grant) -> bool:
     return grant.verb == "*" and grant.api_group == "*" and grant.resource == "*"
 
 
-def reaches_cluster(grant: Grant) -> bool:
-    """Grants that count for the permission checks: cluster-wide, in kube-system (whose Secrets
-    and ServiceAccounts are the control plane's), or to a group that stands for everyone.
-
-    A RoleBinding elsewhere is how a namespace is delegated to its team: it is listed in the
-    report's access review, not failed.
-    """
-    return grant.namespace is None or grant.namespace == SYSTEM_NAMESPACE or is_everyone(grant.subject)
-
-
 @dataclass(frozen=True)
 class Concern:
     """A set of risky permission families one check reports (see `rbac.RISKY_PERMISSIONS`)."""
@@ -146,8 +136,11 @@ def _rule_evidence(
 
 
 def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
-    """One result per binding that gives a permission of `concern`: a failure when it gives it
-    to a subject that is not a default (see `k8saudit.access`) where it reaches the cluster."""
+    """One result per binding that gives a permission of `concern` where it reaches the cluster:
+    a failure when it gives it to a subject that is not a default (see `k8saudit.access`).
+
+    Bindings confined to a team's namespace are not judged at all (neither pass nor fail), so a
+    cluster with thousands of them still scores a bad ClusterRoleBinding as what it is."""
     vis = seen(inv)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
@@ -155,8 +148,8 @@ def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
     model = access_model(inv)
     per_binding: dict[tuple[str, str, str], list[tuple[RiskyPermission, Grant]]] = defaultdict(list)
     for permission, grant in model.grants(concern.families):
-        if is_full_wildcard(grant):
-            continue
+        if is_full_wildcard(grant) or not reaches_cluster(grant):
+            continue  # reported by rbac.cluster-admin-bindings / a team's own namespace: not judged
         path = grant.path
         per_binding[(path.binding_kind, path.binding_namespace or "", path.binding_name)].append((permission, grant))
     results: list[Result] = []
@@ -165,13 +158,13 @@ def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
         binding = model.binding(items[0][1].path)
         if binding is None:  # pragma: no cover - grants come from known bindings
             continue
-        bad = [(p, g) for p, g in items if reaches_cluster(g) and not model.is_default(binding, g.subject)]
+        bad = [(p, g) for p, g in items if not model.is_default(binding, g.subject)]
         if not bad:
             results.append(
                 result(
                     binding,
                     failed=False,
-                    message=f"Lets only default subjects, or one namespace's team, {concern.what}",
+                    message=f"Lets only built-in system identities {concern.what}",
                     evidence=[("roleRef", role_label(binding))],
                 )
             )
@@ -201,5 +194,11 @@ def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
             )
         )
     if not results:
-        results.append(result(None, failed=False, message=f"No binding lets anyone {concern.what}"))
+        results.append(
+            result(
+                None,
+                failed=False,
+                message=f"No binding lets anyone {concern.what} cluster-wide, in kube-system or as everyone",
+            )
+        )
     yield from judge(results, vis)

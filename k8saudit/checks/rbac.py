@@ -376,17 +376,20 @@ def wildcard_rules(inv: Inventory) -> Iterator[Result]:
     yield from judge(results, vis)
 
 
+def _as_default_service_account(ref: rbac.SubjectRef) -> rbac.SubjectRef | None:
+    """The `default` ServiceAccount a subject stands for (a User spelling its user name counts)."""
+    if ref.kind == "ServiceAccount" and ref.name == "default":
+        return ref
+    if ref.kind == "User" and ref.name.startswith(rbac.SERVICE_ACCOUNT_PREFIX):
+        ns, _, name = ref.name[len(rbac.SERVICE_ACCOUNT_PREFIX) :].partition(":")
+        if name == "default" and ns:
+            return rbac.SubjectRef("ServiceAccount", "default", ns)
+    return None
+
+
 def _default_service_accounts(binding: Binding) -> list[rbac.SubjectRef]:
-    """`default` ServiceAccounts the binding names (a User spelling one's user name counts)."""
-    found: list[rbac.SubjectRef] = []
-    for ref in ordered_subjects(binding):
-        if ref.kind == "ServiceAccount" and ref.name == "default":
-            found.append(ref)
-        elif ref.kind == "User" and ref.name.startswith(rbac.SERVICE_ACCOUNT_PREFIX):
-            ns, _, name = ref.name[len(rbac.SERVICE_ACCOUNT_PREFIX) :].partition(":")
-            if name == "default" and ns:
-                found.append(rbac.SubjectRef("ServiceAccount", "default", ns))
-    return found
+    """`default` ServiceAccounts the binding names."""
+    return [account for ref in ordered_subjects(binding) if (account := _as_default_service_account(ref)) is not None]
 
 
 @check(
@@ -415,9 +418,12 @@ def default_service_account_roles(inv: Inventory) -> Iterator[Result]:
     model = access_model(inv)
     risky: dict[tuple[str, str | None, str, rbac.SubjectRef], list[str]] = {}
     for row in model.review:
+        account = _as_default_service_account(row.subject)
+        if account is None:
+            continue
         for grant in row.grants:
             path = grant.path
-            key = (path.binding_kind, path.binding_namespace, path.binding_name, grant.subject)
+            key = (path.binding_kind, path.binding_namespace, path.binding_name, account)
             label = permission_label(grant, row.permission)
             if label not in risky.setdefault(key, []):
                 risky[key].append(label)
@@ -529,8 +535,11 @@ def missing_service_accounts(inv: Inventory) -> Iterator[Result]:
         yield not_assessable(avail.reason or f"ServiceAccount: {avail.status}")
         return
     model = access_model(inv)
+    wanted = {rbac.SubjectRef("ServiceAccount", d.name, d.namespace) for d in dangling if d.namespace}
     risky: set[tuple[str, str | None, str, rbac.SubjectRef]] = set()
     for row in model.review:
+        if row.subject not in wanted:
+            continue
         for grant in row.grants:
             path = grant.path
             risky.add((path.binding_kind, path.binding_namespace, path.binding_name, grant.subject))

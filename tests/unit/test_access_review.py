@@ -93,17 +93,17 @@ def test_review_lists_holders_where_and_through_what() -> None:
     assert secrets.requests == ["get secrets", "list secrets", "watch secrets"]
     assert "cis:5.1.2" in secrets.references
     holders = {h.subject.label(): h for h in secrets.holders}
-    assert list(holders) == ["User root", "Group auditors", "Group system:masters", "ServiceAccount shop/app"]
+    # Listed: holders whose grants reach the cluster; a team's own namespace is counted instead.
+    assert list(holders) == ["User root", "Group auditors", "Group system:masters"]
+    assert (secrets.namespacedHolders, secrets.namespacedIn) == (1, 1)  # ServiceAccount shop/app in shop
     auditors = holders["Group auditors"]
     assert auditors.clusterWide and auditors.namespaces == [] and not auditors.builtIn
     assert auditors.permissions == ["get secrets", "list secrets"]
     (grant,) = auditors.grants
     assert (grant.binding.kind, grant.binding.name, grant.role.name, grant.rule) == (CRB, "readers", "reader", 0)
     assert grant.permissions == ["get secrets", "list secrets"] and not grant.fullWildcard
+    assert grant.namespace is None and auditors.via() == ["ClusterRoleBinding readers → ClusterRole reader"]
     assert holders["Group system:masters"].builtIn
-    app = holders["ServiceAccount shop/app"]
-    assert not app.clusterWide and app.namespaces == ["shop"] and app.where() == "namespace shop"
-    assert app.via() == ["RoleBinding shop/team → ClusterRole reader"]
     root = holders["User root"]
     assert root.grants[0].fullWildcard and root.grants[0].assumedRole  # cluster-admin is not in the manifests
     # The rows a report shows: built-ins left out, a cluster-admin holder once (under `all`).
@@ -112,6 +112,23 @@ def test_review_lists_holders_where_and_through_what() -> None:
     assert ("secrets-read", "Group auditors") in rows and ("secrets-read", "Group system:masters") not in rows
     assert ("all", "Group system:masters") not in rows
     assert dict(review.built_in_counts())["Read Secrets"] == 1
+    assert ("Read Secrets", 1, 1) in review.namespaced_counts()
+
+
+def test_review_lists_kube_system_and_everyone_grants_with_their_namespaced_ones() -> None:
+    docs = [
+        cluster_role("reader", rule(["list"], [""], ["secrets"])),
+        binding(RB, "sys", "reader", ("User", "ops"), namespace="kube-system"),
+        binding(RB, "team", "reader", ("User", "ops"), namespace="shop"),
+        binding(RB, "all-sas", "reader", ("Group", "system:serviceaccounts"), namespace="shop"),
+    ]
+    secrets = family(access.build_access_review(make_inventory(docs)), "secrets-read")
+    holders = {h.subject.label(): h for h in secrets.holders}
+    assert set(holders) == {"User ops", "Group system:serviceaccounts"}
+    assert holders["User ops"].namespaces == ["kube-system", "shop"] and not holders["User ops"].clusterWide
+    assert holders["User ops"].where() == "namespaces kube-system, shop"
+    assert holders["Group system:serviceaccounts"].everyone
+    assert secrets.namespacedHolders == 0
 
 
 def test_review_status_follows_what_could_be_read() -> None:
