@@ -80,5 +80,6 @@ def realistic(apiserver: ApiServer) -> list[dict[str, Any]]:
     started = time.perf_counter()
     objects = realistic_objects()
     apiserver.admin.apply_all(objects)
+    apiserver.admin.wait_for_authorizer()  # its RBAC is what the scans' RBAC checks and who-can compare with
     TIMINGS["loading the realistic cluster"] = time.perf_counter() - started
     return objects

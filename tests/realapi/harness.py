@@ -402,6 +402,44 @@ class Client:
         token: str = self.call("POST", path, request, ok=(201,))["status"]["token"]
         return token
 
+    def wait_for_authorizer(self, timeout: float = 30.0) -> None:
+        """Return once the authorizer sees every RBAC object written before this call.
+
+        The RBAC authorizer reads roles and bindings through informers, a little behind the
+        writes. Each informer delivers its kind in write order, so this writes a sentinel of each
+        kind (ClusterRole, Role, ClusterRoleBinding, RoleBinding, in `default`) granting a new
+        made-up user a new made-up resource, then waits until a SubjectAccessReview for that
+        user is allowed through both bindings: everything written earlier is visible by then.
+        """
+        with self._resources_lock:
+            self._barriers = getattr(self, "_barriers", 0) + 1
+            n = self._barriers
+        user, name, rbac = f"k8saudit:rbac-barrier-{n}", "k8saudit-rbac-barrier", "rbac.authorization.k8s.io"
+        # (namespace or None for cluster-wide, the made-up resource its rule grants, the role kind)
+        pairs = ((None, f"k8saudit-barrier-{n}", "ClusterRole"), ("default", f"k8saudit-barrier-ns-{n}", "Role"))
+        for namespace, resource, kind in pairs:
+            meta = {"name": name, **({"namespace": namespace} if namespace else {})}
+            rule = {"apiGroups": ["k8saudit.io"], "resources": [resource], "verbs": ["get"]}
+            self.apply({"apiVersion": f"{rbac}/v1", "kind": kind, "metadata": meta, "rules": [rule]})
+        for namespace, _, kind in pairs:
+            meta = {"name": name, **({"namespace": namespace} if namespace else {})}
+            binding = {
+                "apiVersion": f"{rbac}/v1",
+                "kind": f"{kind}Binding",
+                "metadata": meta,
+                "roleRef": {"apiGroup": rbac, "kind": kind, "name": name},
+                "subjects": [{"kind": "User", "name": user, "apiGroup": rbac}],
+            }
+            self.apply(binding)
+        deadline = time.monotonic() + timeout
+        while not all(
+            self.subject_access_review(user, [], verb="get", resource=resource, group="k8saudit.io", namespace=ns)
+            for ns, resource, _ in pairs
+        ):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the RBAC authorizer did not see new roles and bindings within {timeout:.0f}s")
+            time.sleep(0.05)
+
     def whoami(self) -> dict[str, Any]:
         review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
         info: dict[str, Any] = self.call(

@@ -110,6 +110,7 @@ SCANNER = scanner_identity()
 @pytest.fixture(scope="module")
 def scanner_token(apiserver: ApiServer) -> str:
     apiserver.admin.apply_all(SCANNER.documents)
+    apiserver.admin.wait_for_authorizer()
     return apiserver.admin.token_request(SCANNER.namespace, SCANNER.service_account)
 
 
@@ -233,6 +234,7 @@ def test_a_user_who_cannot_list_networkpolicies_gets_a_report_with_forbidden_gap
             ),
         ]
     )
+    apiserver.admin.wait_for_authorizer()
     partial = apiserver.client("partial")
     assert not partial.self_access_review(verb="list", group="networking.k8s.io", resource="networkpolicies")
     assert partial.self_access_review(verb="list", group="networking.k8s.io", resource="ingresses")

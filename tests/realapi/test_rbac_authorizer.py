@@ -21,7 +21,6 @@ No kube-controller-manager runs, so aggregated ClusterRoles keep their stored ru
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -89,21 +88,7 @@ def sar(user: str, groups: Sequence[str], perm: RiskyPermission, namespace: str 
 @pytest.fixture(scope="module")
 def rbac_cluster(apiserver: ApiServer, admin_kubeconfig: Path) -> Inventory:
     apiserver.admin.apply_all(rbac_cases.documents())
-    oracle = Oracle(apiserver)
-    # The authorizer reads RBAC through informers: wait until the last bindings are visible.
-    barrier = [
-        ("alice", (rbac_cases.AUTH,), "delete", "example.com", "widgets", "", "", "w", ""),
-        ("system:anonymous", ("system:unauthenticated",), "get", "", "pods", "", "monitoring", "", ""),
-        ("devon", ("developers",), "create", "", "pods", "", "dev", "", ""),
-        ("jan", ("janitors",), "delete", "", "services", "", "shop", "web", ""),
-    ]
-    deadline = time.monotonic() + 30
-    while True:
-        oracle.answers.clear()
-        oracle.ask(barrier)
-        if all(oracle[q] for q in barrier) or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    apiserver.admin.wait_for_authorizer()
     return collect_live(LiveOptions(kubeconfig=admin_kubeconfig))
 
 
