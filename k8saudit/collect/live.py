@@ -74,6 +74,16 @@ NEVER_LISTED = frozenset({"Secret"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: kubeletconfig fields that can carry credentials (HTTP headers for a static pod URL).
 KUBELET_SECRET_FIELDS = ("staticPodURLHeader",)
+#: The requests the collector makes besides get/list on the kinds table, as RBAC authorises them:
+#: (apiGroup, resource, verb) -> the LiveOptions field that turns the request on, or None when
+#: every scan makes it. deploy/'s ClusterRole (and each overlay's) must grant exactly KINDS' get and
+#: list plus these (tests/test_deploy.py); a scan's real requests are checked against this table
+#: (tests/integration/test_deploy_rbac.py). Add a row when the collector makes a new kind of request.
+API_PERMISSIONS: dict[tuple[str, str, str], str | None] = {
+    ("authorization.k8s.io", "subjectaccessreviews", "create"): None,  # the authorizer probe; stores nothing
+    ("", "nodes/proxy", "get"): "kubelet_config",  # GET nodes/{node}/proxy/configz
+    ("", "secrets", "list"): "secret_metadata",  # metadata only (PartialObjectMetadataList)
+}
 
 
 @dataclass(frozen=True)
