@@ -1,0 +1,194 @@
+"""Timestamped report sets with a `latest` pointer (`scan --output-dir DIR --timestamped --keep N`).
+
+Layout of DIR (a CronJob's report volume):
+
+    DIR/20261105T031702Z/report.html, report.md, report.json    one folder per run (UTC time)
+    DIR/20261106T031705Z/...
+    DIR/latest -> 20261106T031705Z                               a relative symlink
+
+A run is written whole or not at all: its files go into a hidden temporary folder in DIR
+(`.20261106T031705Z.<random>.tmp`), which is renamed to its final name only once every file is
+on disk; a reader never sees a run folder with half its files. `latest` is then replaced
+atomically: a new symlink is made under a temporary name and renamed over the old one, so
+`DIR/latest/report.json` always resolves to a complete run, the previous one or the new one.
+Where the volume cannot hold symlinks (some SMB/CIFS shares), `latest` is a real folder
+holding a copy, swapped by two renames: for a moment between them there is no `latest`.
+
+Then the oldest runs beyond `keep` are removed (0 keeps every run); a run being removed is first
+renamed to a hidden `.trash-*` name, so an interrupted removal never leaves a run folder with
+half its files. Only entries k8saudit names this way are ever touched; leftovers of a killed
+run (`.…tmp`, `.trash-…`) older than an hour are cleared by the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+LATEST = "latest"
+RUN_NAME = re.compile(r"^\d{8}T\d{6}Z(?:-\d+)?$")
+_LEFTOVER = re.compile(r"^\.(?:\d{8}T\d{6}Z(?:-\d+)?\.[0-9a-f]+\.tmp|latest\.[0-9a-f]+\.(?:tmp|old)|trash-.+)$")
+#: A leftover older than this belongs to a run that is certainly dead (a Job's deadline is shorter).
+LEFTOVER_AGE_SECONDS = 3600.0
+
+
+def run_name(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def runs(root: Path) -> list[Path]:
+    """The run folders in `root`, oldest first (their names sort by time)."""
+    if not root.is_dir():
+        return []
+    found = [p for p in root.iterdir() if RUN_NAME.match(p.name) and p.is_dir() and not p.is_symlink()]
+    return sorted(found, key=lambda p: _sort_key(p.name))
+
+
+def _sort_key(name: str) -> tuple[str, int]:
+    stamp, _, seq = name.partition("-")
+    return stamp, int(seq or 0)
+
+
+def latest_target(root: Path) -> str | None:
+    """The run `latest` names: a symlink's target, or None."""
+    link = root / LATEST
+    if link.is_symlink():
+        return os.readlink(link)
+    return None
+
+
+def write_run(root: Path, files: dict[str, bytes], *, keep: int, now: dt.datetime | None = None) -> Path:
+    """Write one run's files as a new run folder, point `latest` at it and prune; returns the folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(root)
+    base = run_name(now or dt.datetime.now(dt.UTC))
+    tmp = root / f".{base}.{secrets.token_hex(4)}.tmp"
+    tmp.mkdir(mode=0o700)
+    try:
+        for name, data in files.items():
+            _write_new(tmp / name, data)
+        _fsync_dir(tmp)
+        final = _rename_to_free_name(tmp, root, base)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_dir(root)
+    point_latest(root, final.name)
+    prune(root, keep)
+    return final
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _rename_to_free_name(tmp: Path, root: Path, base: str) -> Path:
+    """Rename `tmp` to `base`, or `base-1`, `base-2`... when a run already has that second."""
+    for seq in range(1000):
+        final = root / (base if seq == 0 else f"{base}-{seq}")
+        if final.exists() or final.is_symlink():
+            continue
+        try:
+            os.rename(tmp, final)  # an existing empty folder would be replaced: checked above
+        except OSError:
+            if final.exists():
+                continue  # another writer took the name in between
+            raise
+        return final
+    raise FileExistsError(f"{root}: no free run folder name for {base}")
+
+
+def point_latest(root: Path, target: str) -> None:
+    """Make `root/latest` name the run `target`, atomically where symlinks work."""
+    link = root / LATEST
+    tmp = root / f".latest.{secrets.token_hex(4)}.tmp"
+    if not (link.exists() and not link.is_symlink()):  # a copy from an earlier fallback stays a copy
+        try:
+            os.symlink(target, tmp, target_is_directory=True)
+        except OSError:
+            pass  # no symlinks on this volume: copy below
+        else:
+            try:
+                os.replace(tmp, link)
+                return
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                if link.is_symlink() or not link.exists():
+                    raise
+    _copy_latest(root, target)
+
+
+def _copy_latest(root: Path, target: str) -> None:
+    link = root / LATEST
+    tmp = root / f".latest.{secrets.token_hex(4)}.tmp"
+    try:
+        shutil.copytree(root / target, tmp, copy_function=shutil.copy2)
+        _fsync_dir(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old: Path | None = None
+    if link.is_symlink():
+        os.unlink(link)
+    elif link.exists():
+        old = root / f".latest.{secrets.token_hex(4)}.old"
+        os.rename(link, old)
+    os.rename(tmp, link)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def prune(root: Path, keep: int) -> list[str]:
+    """Remove the oldest runs beyond `keep` (0: keep all), never the one `latest` names."""
+    if keep <= 0:
+        return []
+    existing = runs(root)
+    current = latest_target(root)
+    removed: list[str] = []
+    for path in existing[: max(0, len(existing) - keep)]:
+        if path.name == current:
+            continue
+        trash = root / f".trash-{path.name}.{secrets.token_hex(4)}"
+        try:
+            os.rename(path, trash)
+        except OSError:
+            continue
+        shutil.rmtree(trash, ignore_errors=True)
+        removed.append(path.name)
+    return removed
+
+
+def _clear_leftovers(root: Path) -> None:
+    cutoff = time.time() - LEFTOVER_AGE_SECONDS
+    for path in root.iterdir():
+        if not _LEFTOVER.match(path.name):
+            continue
+        try:
+            if path.lstat().st_mtime > cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink()
+        except OSError:
+            continue
