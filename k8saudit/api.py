@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from k8saudit import engine, gcpause
 from k8saudit.collect.files import load_manifests, load_snapshot
 from k8saudit.collect.live import LiveOptions
-from k8saudit.engine import ScanOptions, run_checks
+from k8saudit.engine import ScanOptions
 from k8saudit.findings import Report
 from k8saudit.inventory import Inventory
 from k8saudit.report import render
@@ -18,11 +19,26 @@ __all__ = ["LiveOptions", "Report", "ScanOptions", "collect", "render", "run_che
 def collect(
     *, snapshot: Path | None = None, manifests: Iterable[Path] | None = None, live: LiveOptions | None = None
 ) -> Inventory:
-    """An Inventory from exactly one source: a snapshot, manifests, or the live API."""
-    if snapshot is not None:
-        return load_snapshot(Path(snapshot))
-    if manifests:
-        return load_manifests([Path(p) for p in manifests])
-    from k8saudit.collect.live import collect_live  # imports the kubernetes client
+    """An Inventory from exactly one source: a snapshot, manifests, or the live API.
 
-    return collect_live(live or LiveOptions())
+    The cyclic garbage collector is paused while collecting, and what was collected is then
+    frozen, so later collections never walk it again (see `k8saudit.gcpause`).
+    """
+    with gcpause.paused(freeze=True):
+        if snapshot is not None:
+            return load_snapshot(Path(snapshot))
+        if manifests:
+            return load_manifests([Path(p) for p in manifests])
+        from k8saudit.collect.live import collect_live  # imports the kubernetes client
+
+        return collect_live(live or LiveOptions())
+
+
+def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
+    """Evaluate every registered check against `inv` (`k8saudit.engine.run_checks`).
+
+    The cyclic garbage collector is paused meanwhile and the report frozen after (see
+    `k8saudit.gcpause`).
+    """
+    with gcpause.paused(freeze=True):
+        return engine.run_checks(inv, options)

@@ -8,6 +8,7 @@ one `ClusterFacts`; a plain kubectl dump is valid and simply knows less.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from k8saudit import gcpause
 from k8saudit.errors import InputError
 from k8saudit.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec
 from k8saudit.fileio import write_atomic
@@ -43,9 +45,28 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: permission denied") from None
 
 
+_LEADING_SPACE = re.compile(r"\s*")
+
+
 def _documents(path: Path) -> Iterator[tuple[Any, int]]:
-    """(document, first line) for every YAML/JSON document in a file."""
+    """(document, first line) for every YAML/JSON document in a file.
+
+    A file that is one JSON document (a snapshot, `kubectl get -o json`) is read by the JSON
+    parser: the pure-Python YAML loader takes minutes on a large cluster's snapshot, json.loads
+    a second. Anything else, invalid JSON included, goes to the YAML loader, which also
+    reports the errors.
+    """
     text = _read_text(path)
+    start = _LEADING_SPACE.match(text)
+    first = start.end() if start else 0
+    if text[first : first + 1] in ("{", "["):
+        try:
+            doc = json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            yield doc, text.count("\n", 0, first) + 1
+            return
     loader = yaml.SafeLoader(text)
     try:
         while loader.check_node():
@@ -169,7 +190,9 @@ def snapshot_document(inv: Inventory) -> dict[str, Any]:
 
 
 def write_snapshot(inv: Inventory, path: Path) -> None:
-    write_atomic(path, json.dumps(snapshot_document(inv), separators=(",", ":"), sort_keys=False))
+    with gcpause.paused():  # dumping allocates a dict per object: no collections over the inventory meanwhile
+        text = json.dumps(snapshot_document(inv), separators=(",", ":"), sort_keys=False)
+    write_atomic(path, text)
 
 
 def dumps_snapshot(inv: Inventory) -> str:
