@@ -1,0 +1,1 @@
+"""Synthetic clusters and the scan benchmark (see benchmarks/README.md)."""
