@@ -44,5 +44,17 @@ test: $(STAMP) apiserver
 e2e: $(STAMP)
 	$(BIN)/pytest -q -m e2e tests/e2e --run-e2e
 
+## bench: the scan benchmark (benchmarks/README.md): every size, or one with SIZE=S|M|L
+SIZE ?= all
+BENCH_STAMP := $(VENV)/.installed-bench
+.PHONY: bench
+
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run --size $(SIZE)
+
 clean:
 	rm -rf $(VENV) k8saudit-report dist build .mypy_cache .pytest_cache .ruff_cache
