@@ -93,6 +93,15 @@ TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds p
 WorkersOpt = Annotated[
     int, typer.Option("--workers", min=1, max=32, help="Kinds listed concurrently (each list is paged in order).")
 ]
+SecretMetadataOpt = Annotated[
+    bool,
+    typer.Option(
+        "--secret-metadata",
+        help="Also list Secrets as metadata only (PartialObjectMetadataList) to find legacy service-account "
+        "token Secrets. Needs `list secrets`, which RBAC cannot limit to metadata; no Secret data is read or kept. "
+        "Off by default.",
+    ),
+]
 
 
 def _live_options(
@@ -103,6 +112,7 @@ def _live_options(
     page_size: int,
     timeout: float,
     workers: int = 4,
+    secret_metadata: bool = False,
 ) -> object:
     from k8saudit.collect.live import LiveOptions
 
@@ -114,6 +124,7 @@ def _live_options(
         page_size=page_size,
         timeout=timeout,
         workers=workers,
+        secret_metadata=secret_metadata,
     )
 
 
@@ -136,6 +147,7 @@ def scan(
     context: ContextOpt = None,
     in_cluster: InClusterOpt = None,
     kubelet_config: KubeletOpt = False,
+    secret_metadata: SecretMetadataOpt = False,
     page_size: PageSizeOpt = 500,
     timeout: TimeoutOpt = 30.0,
     workers: WorkersOpt = 4,
@@ -194,7 +206,9 @@ def scan(
     live = (
         None
         if (snapshot or manifests)
-        else _live_options(kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers)
+        else _live_options(
+            kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata
+        )
     )
     inventory = api.collect(snapshot=snapshot, manifests=manifests, live=live)  # type: ignore[arg-type]
     options = api.ScanOptions(
@@ -236,6 +250,7 @@ def collect(
     context: ContextOpt = None,
     in_cluster: InClusterOpt = None,
     kubelet_config: KubeletOpt = False,
+    secret_metadata: SecretMetadataOpt = False,
     page_size: PageSizeOpt = 500,
     timeout: TimeoutOpt = 30.0,
     workers: WorkersOpt = 4,
@@ -245,7 +260,9 @@ def collect(
     from k8saudit.collect.files import write_snapshot
     from k8saudit.collect.live import LiveOptions, collect_live
 
-    options = _live_options(kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers)
+    options = _live_options(
+        kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata
+    )
     assert isinstance(options, LiveOptions)
     with gcpause.paused(freeze=True):  # the cyclic GC only slows collecting: see k8saudit.gcpause
         inventory = collect_live(options)

@@ -19,6 +19,7 @@ from k8saudit.findings import Report, Severity, Status
 from k8saudit.inventory import Inventory
 from k8saudit.report import render
 from tests.integration.fakeapi import FakeCluster, FakeKubeAPI
+from tests.integration.runcli import invoke, scan_json
 from tests.integration.test_live_collector import collect
 
 SECRET_CANARY = "CANARY-sa-token-7b1c"
@@ -197,3 +198,29 @@ def test_endpoint_with_verification_disabled(fake: FakeCluster, tmp_path: Path) 
     assert endpoint.certNotAfter is not None  # read without verification
     (finding,) = one(inv, "endpoint.certificate").findings
     assert finding.severity is Severity.HIGH and "insecure-skip-tls-verify" in finding.message
+
+
+# --- through the CLI -------------------------------------------------------------------------------
+
+
+def test_secret_metadata_flag_on_collect_and_scan(fake: FakeCluster, fake_api: FakeKubeAPI, kubeconfig: Path) -> None:
+    add_secrets(fake_api)
+    snapshot = kubeconfig.parent / "snap.json"
+
+    collected = invoke("collect", "--kubeconfig", kubeconfig, "--secret-metadata", "-o", snapshot)
+
+    assert collected.exit_code == 0, (collected.stderr, collected.exception)
+    text = snapshot.read_text()
+    assert SECRET_CANARY not in text and "deployer-token" in text
+    offline = json.loads(invoke("scan", "--snapshot", snapshot, "-f", "json", "-o", "-").stdout)
+    live = scan_json(kubeconfig, "--secret-metadata")
+    for report in (offline, live):
+        failed = {
+            f["resource"]["name"]
+            for f in report["findings"]
+            if f["check"] == "secrets.legacy-sa-tokens" and f["status"] == "fail"
+        }
+        assert failed == {"deployer-token"}
+    without = scan_json(kubeconfig)
+    (summary,) = [c for c in without["checks"] if c["id"] == "secrets.legacy-sa-tokens"]
+    assert summary["status"] == "not-assessable" and "--secret-metadata" in summary["reason"]
