@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit apiserver e2e clean
+.PHONY: demo test lint typecheck unit apiserver e2e image clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ test: $(STAMP) apiserver
 ## e2e: against a real kind cluster (needs docker and kind)
 e2e: $(STAMP)
 	$(BIN)/pytest -q -m e2e tests/e2e --run-e2e
+
+## image: build the container image (Dockerfile) as $(IMAGE); needs docker with BuildKit
+IMAGE ?= k8saudit:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+image:
+	@command -v docker >/dev/null 2>&1 || { echo "make image: docker is not installed here: no image built (tests/test_image.py checks the Dockerfile instead)" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine answers here (docker info fails): no image built" >&2; exit 1; }
+	DOCKER_BUILDKIT=1 docker build \
+		--build-arg VERSION=$$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml) \
+		--build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
+		-t $(IMAGE) .
 
 ## bench: the scan benchmark (benchmarks/README.md): every size, or one with SIZE=S|M|L
 SIZE ?= all

@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from k8saudit import __version__
+from k8saudit import __version__, log
 from k8saudit.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, AuditError, InputError
+from k8saudit.log import LogFormat
 
 EXIT_INTERNAL = 4
 
@@ -130,6 +132,7 @@ def _live_options(
 
 @app.command()
 def scan(
+    ctx: typer.Context,
     snapshot: Annotated[
         Path | None,
         typer.Option(
@@ -182,6 +185,27 @@ def scan(
             help="Do not apply the documented default exemptions (control-plane static pods).",
         ),
     ] = False,
+    timestamped: Annotated[
+        bool,
+        typer.Option(
+            "--timestamped",
+            help="Write each run into --output-dir/<UTC time>/ and point --output-dir/latest at it "
+            "(each run complete or absent; for a CronJob's report volume).",
+        ),
+    ] = False,
+    keep: Annotated[
+        int | None,
+        typer.Option("--keep", min=0, help="With --timestamped: keep the newest N runs (0: all; default 10)."),
+    ] = None,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            envvar="K8SAUDIT_LOG_FORMAT",
+            help="human: the terminal summary; json: one JSON event per line on stdout (stderr with -o -), "
+            "the summary as the last; auto: json unless stdout is a terminal (the container image's default).",
+        ),
+    ] = LogFormat.human,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
 ) -> None:
     """Audit a cluster (live by default), a snapshot or manifests, and write reports."""
@@ -189,8 +213,17 @@ def scan(
     from k8saudit.findings import Severity, Status
     from k8saudit.terminal import print_summary
 
+    started = time.perf_counter()
+    events = log.configure(log_format, stream=sys.stderr if output == "-" else sys.stdout, quiet=quiet)
+    ctx.call_on_close(log.reset)
+    source = "demo" if demo else "snapshot" if snapshot else "manifests" if manifests else "live"
+    events.event("start", version=__version__, command="scan", source=source)
     if sum((snapshot is not None, bool(manifests), demo)) > 1:
         raise InputError("give only one of --snapshot, --manifests or --demo")
+    if keep is not None and not timestamped:
+        raise InputError("--keep applies to --timestamped report folders: add --timestamped")
+    if timestamped and output is not None:
+        raise InputError("--timestamped writes report folders under --output-dir: it cannot be used with --output")
     audit_config = None
     if config is not None:  # read before collecting: a bad config must not cost a cluster scan
         from k8saudit.config import load_config
@@ -210,37 +243,75 @@ def scan(
             kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata
         )
     )
+    phase = time.perf_counter()
     inventory = api.collect(snapshot=snapshot, manifests=manifests, live=live)  # type: ignore[arg-type]
+    log.collected(inventory, _ms(phase))
     options = api.ScanOptions(
         annotation_exemptions=not no_annotation_exemptions,
         config=audit_config,
         default_exemptions=not no_default_exemptions,
     )
+    phase = time.perf_counter()
     report = api.run_checks(inventory, options)
-    _write_reports(report, chosen, output_dir, output)
-    if not quiet:
+    log.checked(report, _ms(phase))
+    written = _write_reports(report, chosen, output_dir, output, timestamped=timestamped, keep=keep)
+    if not quiet and not events.enabled:
         print_summary(report, sys.stderr if output == "-" else sys.stdout)
+    exit_code = EXIT_OK
     if fail_on is not FailOn.none:
         threshold = Severity(fail_on.value).rank
         if any(f.status is Status.FAIL and f.severity.rank >= threshold for f in report.findings):
-            raise typer.Exit(EXIT_FINDINGS)
+            exit_code = EXIT_FINDINGS
+    log.done(report, exit_code=exit_code, written=written, ms=_ms(started))
+    if exit_code != EXIT_OK:
+        raise typer.Exit(exit_code)
 
 
-def _write_reports(report: object, formats: list[OutFormat], output_dir: Path, output: str | None) -> None:
+def _ms(since: float) -> int:
+    return round((time.perf_counter() - since) * 1000)
+
+
+def _write_reports(
+    report: object,
+    formats: list[OutFormat],
+    output_dir: Path,
+    output: str | None,
+    *,
+    timestamped: bool = False,
+    keep: int | None = None,
+) -> list[str]:
+    """Render every format, then write them (SIGTERM waits for the writing: see lifecycle.py).
+
+    Returns what was written: file paths, a run folder with --timestamped, `-` for stdout.
+    """
+    from k8saudit import lifecycle
     from k8saudit.fileio import write_atomic
     from k8saudit.findings import Report
     from k8saudit.report import render
 
     assert isinstance(report, Report)
-    if output == "-":
-        sys.stdout.write(render(report, formats[0].value))
-        sys.stdout.flush()
-        return
-    if output is not None:
-        write_atomic(Path(output), render(report, formats[0].value), mode=0o600)
-        return
-    for fmt in formats:
-        write_atomic(output_dir / f"report.{fmt.value}", render(report, fmt.value), mode=0o600)
+    phase = time.perf_counter()
+    rendered = {fmt: render(report, fmt.value) for fmt in (formats[:1] if output is not None else formats)}
+    with lifecycle.critical():
+        if output == "-":
+            sys.stdout.write(rendered[formats[0]])
+            sys.stdout.flush()
+            written = ["-"]
+        elif output is not None:
+            write_atomic(Path(output), rendered[formats[0]], mode=0o600)
+            written = [output]
+        elif timestamped:
+            from k8saudit.reportdir import write_run
+
+            files = {f"report.{fmt.value}": text.encode() for fmt, text in rendered.items()}
+            run = write_run(output_dir, files, keep=10 if keep is None else keep)
+            written = [str(run)]
+        else:
+            for fmt, text in rendered.items():
+                write_atomic(output_dir / f"report.{fmt.value}", text, mode=0o600)
+            written = [str(output_dir / f"report.{fmt.value}") for fmt in rendered]
+    log.event("write", formats=[fmt.value for fmt in rendered], written=written, ms=_ms(phase))
+    return written
 
 
 @app.command()
@@ -266,7 +337,10 @@ def collect(
     assert isinstance(options, LiveOptions)
     with gcpause.paused(freeze=True):  # the cyclic GC only slows collecting: see k8saudit.gcpause
         inventory = collect_live(options)
-    write_snapshot(inventory, output)
+    from k8saudit import lifecycle
+
+    with lifecycle.critical():
+        write_snapshot(inventory, output)
     kinds = inventory.facts.kinds
     missing = sorted(k for k, a in kinds.items() if not a.ok)
     print(
@@ -401,9 +475,13 @@ def config_validate(file: Annotated[Path, typer.Argument(help="The config file t
 
 def main() -> None:
     """Console entry point: one line per error, documented exit codes, no tracebacks."""
+    from k8saudit import lifecycle
+
+    lifecycle.install()  # SIGTERM (a Job's pod being stopped): exit 143 without a half-written report
     try:
         app()
     except AuditError as exc:
+        log.final_error(str(exc), exc.exit_code)
         print(f"k8saudit: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
