@@ -72,8 +72,9 @@ def test_live_scan_knows_the_cluster(live_report: dict[str, Any]) -> None:
     assert cluster["platform"] == "kind"
     assert (cluster["version"] or "").startswith("v1.")
     assert cluster["namespaces"] >= 6  # kind's own four or five, and the two fixture namespaces
-    # With kind's admin kubeconfig every kind is readable; only kubelet settings are opt-in.
-    assert set(live_report["coverage"]["gaps"]) <= {"kubelet"}
+    # With kind's admin kubeconfig every kind is readable; only kubelet settings (--kubelet-config)
+    # and Secret metadata (--secret-metadata) are opt-in.
+    assert set(live_report["coverage"]["gaps"]) <= {"kubelet", "secret-metadata"}
 
 
 def test_live_scan_flags_the_insecure_fixtures(live_report: dict[str, Any]) -> None:
