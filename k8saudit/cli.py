@@ -1,4 +1,4 @@
-"""Command line: `k8saudit scan | collect | who-can | checks | explain`.
+"""Command line: `k8saudit scan | collect | diff | who-can | checks | explain`.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
 3 cannot reach or authenticate to the cluster, 4 internal error (a bug: please report it).
@@ -7,6 +7,7 @@ Every error is one line on stderr; set K8SAUDIT_DEBUG=1 for a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -46,6 +47,14 @@ class FailOn(StrEnum):
 
 class OutFormat(StrEnum):
     html = "html"
+    md = "md"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
+class DiffFormat(StrEnum):
+    table = "table"
     md = "md"
     json = "json"
 
@@ -156,7 +165,12 @@ def scan(
     workers: WorkersOpt = 4,
     formats: Annotated[
         list[OutFormat] | None,
-        typer.Option("--format", "-f", help="Report format; repeatable (default: html, md and json)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report format: html, md, json, sarif (code scanning) or junit (CI test results); "
+            "repeatable (default: html, md and json). Files are report.html, .md, .json, .sarif, .junit.xml.",
+        ),
     ] = None,
     output_dir: Annotated[Path, typer.Option("--output-dir", "-d", help="Folder for report.<format> files.")] = Path(
         "k8saudit-report"
@@ -206,12 +220,28 @@ def scan(
             "the summary as the last; auto: json unless stdout is a terminal (the container image's default).",
         ),
     ] = LogFormat.human,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="A previous JSON report: every report gets a 'since last scan' section (new, resolved, "
+            "still failing, score change).",
+        ),
+    ] = None,
+    fail_on_new: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-new",
+            help="With --baseline: exit 1 only for findings that are new since it, at or above --fail-on "
+            "(any severity when --fail-on is not given).",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary and no progress display.")] = False,
 ) -> None:
     """Audit a cluster (live by default), a snapshot or manifests, and write reports."""
     from k8saudit import api
     from k8saudit.findings import Severity, Status
-    from k8saudit.terminal import print_summary
+    from k8saudit.terminal import collect_progress, print_summary
 
     started = time.perf_counter()
     events = log.configure(log_format, stream=sys.stderr if output == "-" else sys.stdout, quiet=quiet)
@@ -224,6 +254,13 @@ def scan(
         raise InputError("--keep applies to --timestamped report folders: add --timestamped")
     if timestamped and output is not None:
         raise InputError("--timestamped writes report folders under --output-dir: it cannot be used with --output")
+    if fail_on_new and baseline is None:
+        raise InputError("--fail-on-new compares with a previous report: add --baseline OLD.json")
+    previous = None
+    if baseline is not None:  # read before collecting, like the config
+        from k8saudit.diff import load_report
+
+        previous = load_report(baseline)
     audit_config = None
     if config is not None:  # read before collecting: a bad config must not cost a cluster scan
         from k8saudit.config import load_config
@@ -244,7 +281,18 @@ def scan(
         )
     )
     phase = time.perf_counter()
-    inventory = api.collect(snapshot=snapshot, manifests=manifests, live=live)  # type: ignore[arg-type]
+    terminal = sys.stderr if output == "-" else sys.stdout
+    if live is not None and not quiet and not events.enabled:
+        from k8saudit.collect.live import NEVER_LISTED, LiveOptions
+        from k8saudit.kinds import KINDS
+
+        assert isinstance(live, LiveOptions)
+        with collect_progress(terminal, total=sum(1 for k in KINDS if k.kind not in NEVER_LISTED)) as progress:
+            if progress is not None:
+                live = dataclasses.replace(live, on_progress=progress)
+            inventory = api.collect(live=live)
+    else:
+        inventory = api.collect(snapshot=snapshot, manifests=manifests, live=live)  # type: ignore[arg-type]
     log.collected(inventory, _ms(phase))
     options = api.ScanOptions(
         annotation_exemptions=not no_annotation_exemptions,
@@ -254,11 +302,21 @@ def scan(
     phase = time.perf_counter()
     report = api.run_checks(inventory, options)
     log.checked(report, _ms(phase))
+    if previous is not None:
+        from k8saudit.diff import compare
+
+        report.sinceLastScan = compare(previous, report, baseline_file=str(baseline), full=False)
     written = _write_reports(report, chosen, output_dir, output, timestamped=timestamped, keep=keep)
     if not quiet and not events.enabled:
-        print_summary(report, sys.stderr if output == "-" else sys.stdout)
+        print_summary(report, terminal, since=report.sinceLastScan)
     exit_code = EXIT_OK
-    if fail_on is not FailOn.none:
+    if fail_on_new and report.sinceLastScan is not None:
+        from k8saudit.diff import new_at_or_above
+
+        floor = None if fail_on is FailOn.none else Severity(fail_on.value)
+        if new_at_or_above(report.sinceLastScan, floor):
+            exit_code = EXIT_FINDINGS
+    elif fail_on is not FailOn.none:
         threshold = Severity(fail_on.value).rank
         if any(f.status is Status.FAIL and f.severity.rank >= threshold for f in report.findings):
             exit_code = EXIT_FINDINGS
@@ -287,7 +345,7 @@ def _write_reports(
     from k8saudit import lifecycle
     from k8saudit.fileio import write_atomic
     from k8saudit.findings import Report
-    from k8saudit.report import render
+    from k8saudit.report import EXTENSIONS, render
 
     assert isinstance(report, Report)
     phase = time.perf_counter()
@@ -303,13 +361,13 @@ def _write_reports(
         elif timestamped:
             from k8saudit.reportdir import write_run
 
-            files = {f"report.{fmt.value}": text.encode() for fmt, text in rendered.items()}
+            files = {f"report.{EXTENSIONS[fmt.value]}": text.encode() for fmt, text in rendered.items()}
             run = write_run(output_dir, files, keep=10 if keep is None else keep)
             written = [str(run)]
         else:
             for fmt, text in rendered.items():
-                write_atomic(output_dir / f"report.{fmt.value}", text, mode=0o600)
-            written = [str(output_dir / f"report.{fmt.value}") for fmt in rendered]
+                write_atomic(output_dir / f"report.{EXTENSIONS[fmt.value]}", text, mode=0o600)
+            written = [str(output_dir / f"report.{EXTENSIONS[fmt.value]}") for fmt in rendered]
     log.event("write", formats=[fmt.value for fmt in rendered], written=written, ms=_ms(phase))
     return written
 
@@ -348,6 +406,32 @@ def collect(
         + (f"; could not read {', '.join(missing)}" if missing else ""),
         file=sys.stderr,
     )
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier JSON report (k8saudit scan --format json).")],
+    new: Annotated[Path, typer.Argument(help="The later JSON report.")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="table (terminal), md or json.")] = DiffFormat.table,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a new finding has this severity or higher.")
+    ] = FailOn.none,
+) -> None:
+    """What changed between two scans: new, resolved and still-failing findings, and the score."""
+    from k8saudit.diff import compare, load_report, new_at_or_above, print_comparison, render_markdown
+
+    comparison = compare(load_report(old), load_report(new), baseline_file=str(old))
+    if fmt is DiffFormat.json:
+        sys.stdout.write(comparison.model_dump_json(indent=2) + "\n")
+    elif fmt is DiffFormat.md:
+        sys.stdout.write(render_markdown(comparison))
+    else:
+        print_comparison(comparison, sys.stdout)
+    if fail_on is not FailOn.none:
+        from k8saudit.findings import Severity
+
+        if new_at_or_above(comparison, Severity(fail_on.value)):
+            raise typer.Exit(EXIT_FINDINGS)
 
 
 @app.command("who-can")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from k8saudit import __version__
@@ -23,6 +23,9 @@ from k8saudit.findings import (
     ClusterInfo,
     Coverage,
     Finding,
+    InputCoverage,
+    NamespacePodSecurity,
+    NodeInfo,
     Report,
     Severity,
     Status,
@@ -113,6 +116,7 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
             assessed=assessed,
             ratio=round(assessed / len(summaries), 3) if summaries else 0.0,
             gaps=gaps,
+            inputs=_inputs(inv, checks),
         ),
         sections=section_scores(summaries),
         checks=summaries,
@@ -120,7 +124,39 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         counts={s.value: counts.get(s.value, 0) for s in Severity},
         accessReview=build_access_review(inv),
         config=policy.summary(inv.namespaces),
+        podSecurity=_pod_security(inv, in_scope),
+        nodes=_nodes(inv),
     )
+
+
+def _inputs(inv: Inventory, checks: list[Check]) -> list[InputCoverage]:
+    """Every input the checks that ran read (sorted by name), with what the source gave."""
+    names: list[str] = []
+    for chk in checks:
+        for name in (*chk.reads, *chk.also_reads):
+            if name not in names:
+                names.append(name)
+    out: list[InputCoverage] = []
+    for name in sorted(names):
+        avail = inv.availability(name)
+        out.append(InputCoverage(name=name, status=avail.status, count=avail.count, reason=avail.reason))
+    return out
+
+
+def _pod_security(inv: Inventory, in_scope: Callable[[str | None], bool]) -> list[NamespacePodSecurity]:
+    """Pod Security admission readiness of every namespace in scope (`k8saudit.checks.pss`)."""
+    from k8saudit.checks.pss import pss_readiness
+
+    return [NamespacePodSecurity.model_validate(r.as_dict()) for r in pss_readiness(inv) if in_scope(r.namespace)]
+
+
+def _nodes(inv: Inventory) -> list[NodeInfo] | None:
+    """The node inventory (`k8saudit.checks.nodes`), or None when nodes could not be read."""
+    if not inv.availability("Node").ok:
+        return None
+    from k8saudit.checks.nodes import node_inventory
+
+    return [NodeInfo.model_validate(vars(row)) for row in node_inventory(inv)]
 
 
 def _run_one(
@@ -156,6 +192,8 @@ def _run_one(
             passed += 1
             continue
         finding = _finding(chk, res, policy.severity(chk.id))
+        if res.origin is not None and inv.facts.source == "manifests":
+            finding.location = res.origin  # file and line, for SARIF and the reports
         if finding.status is Status.NOT_ASSESSABLE:
             unjudged += 1
         else:
@@ -216,6 +254,10 @@ def _summary(
         failed=failed,
         exempt=exempt,
         reason=reason,
+        rationale=chk.rationale,
+        remediation=chk.remediation,
+        fix=chk.fix,
+        references=chk.references,
     )
 
 

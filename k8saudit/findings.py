@@ -116,6 +116,9 @@ class Finding(Model):
     remediation: str = ""
     reason: str | None = None  # why not-assessable
     exemption: Exemption | None = None
+    #: Where the resource is declared, for manifests: `deploy/app.yaml:12` (file and first line of
+    #: its YAML document; `path:line item N` inside a List). Null for a live cluster or a snapshot.
+    location: str | None = None
 
     def key(self) -> str:
         """Stable identity across runs (for diff and baselines)."""
@@ -134,6 +137,7 @@ class CheckInfo(Model):
     remediation: str
     references: dict[str, list[str]] = Field(default_factory=dict)
     reads: list[str] = Field(default_factory=list)
+    fix: str | None = None  # a YAML snippet of the fixed fields, where one helps
 
 
 class CheckSummary(Model):
@@ -146,6 +150,11 @@ class CheckSummary(Model):
     failed: int = 0
     exempt: int = 0
     reason: str | None = None  # set when not-assessable
+    #: The catalogue entry, so a report explains itself without the tool at hand.
+    rationale: str = ""
+    remediation: str = ""
+    fix: str | None = None  # a YAML snippet of the fixed fields, where one helps
+    references: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class SectionScore(Model):
@@ -157,11 +166,22 @@ class SectionScore(Model):
     failed: int
 
 
+class InputCoverage(Model):
+    """One input the checks read (a kind, or a virtual input such as `workloads`) and whether it was seen."""
+
+    name: str
+    status: str  # `ok`, `forbidden`, `not-served`, `absent`, `not-collected`, `error`, ...
+    count: int = 0  # objects read (kinds only)
+    reason: str | None = None
+
+
 class Coverage(Model):
     checks: int
     assessed: int
     ratio: float
     gaps: dict[str, str] = Field(default_factory=dict)  # input -> why it could not be read
+    #: Every input of the catalogue with what the source gave (the report's methodology lists them).
+    inputs: list[InputCoverage] = Field(default_factory=list)
 
 
 class ClusterInfo(Model):
@@ -315,6 +335,86 @@ class AccessReview(Model):
         return [(title, n) for title, n in counts if n]
 
 
+class PodSecurityMode(Model):
+    level: str | None = None  # the label as written (may be invalid); null: unset
+    version: str | None = None
+
+
+class BreakingWorkload(Model):
+    workload: str  # `Deployment shop/web`
+    level: str  # the highest Pod Security Standard it meets
+    violations: list[str] = Field(default_factory=list)
+
+
+class NamespacePodSecurity(Model):
+    """A namespace's Pod Security admission labels and what its workloads would allow it to enforce."""
+
+    namespace: str
+    system: bool = False  # kube-system, kube-node-lease, kube-public: not judged by the psa checks
+    labelsKnown: bool = True  # false: the source holds no Namespace object (labels unknown)
+    enforce: PodSecurityMode = Field(default_factory=PodSecurityMode)
+    audit: PodSecurityMode = Field(default_factory=PodSecurityMode)
+    warn: PodSecurityMode = Field(default_factory=PodSecurityMode)
+    workloadsKnown: bool = True
+    workloads: int = 0
+    levels: dict[str, int] = Field(default_factory=dict)  # workloads by the highest level they meet
+    canEnforceBaseline: bool | None = None  # null: workloads unknown
+    canEnforceRestricted: bool | None = None
+    wouldBreakBaseline: list[BreakingWorkload] | None = None
+    wouldBreakRestricted: list[BreakingWorkload] | None = None
+
+
+class NodeInfo(Model):
+    """One node of the inventory: kubelet, runtime and OS (informational)."""
+
+    name: str
+    roles: list[str] = Field(default_factory=list)
+    kubeletVersion: str | None = None
+    containerRuntime: str | None = None
+    osImage: str | None = None
+    kernelVersion: str | None = None
+    operatingSystem: str | None = None
+    architecture: str | None = None
+
+
+class ChangedFinding(Model):
+    """A finding that appeared or went away between two scans (identity: `Finding.key()`)."""
+
+    key: str
+    check: str
+    severity: Severity
+    section: Section
+    resource: ResourceRef | None = None
+    container: str | None = None
+    message: str
+    #: For a resolved finding, what it is now: `gone` (passes, or the resource is gone), `exempt`,
+    #: or `not-assessable` (the check could not look this time: not a fix).
+    now: str | None = None
+
+
+class BaselineInfo(Model):
+    file: str | None = None
+    tool: str
+    generatedAt: str
+    score: float | None
+    grade: str
+
+
+class Comparison(Model):
+    """What changed since a previous scan (`scan --baseline`, `k8saudit diff`)."""
+
+    baseline: BaselineInfo
+    score: float | None
+    grade: str
+    scoreChange: float | None  # null when either score is null
+    new: list[ChangedFinding] = Field(default_factory=list)  # failing now, not before
+    resolved: list[ChangedFinding] = Field(default_factory=list)  # failing before, not now
+    stillFailing: int = 0  # failing in both
+    #: The still-failing findings themselves: listed by `k8saudit diff`, left out of a scan's report
+    #: (they are its findings already).
+    unchanged: list[ChangedFinding] | None = None
+
+
 class Report(Model):
     schemaVersion: str = SCHEMA_VERSION
     tool: str
@@ -329,6 +429,10 @@ class Report(Model):
     counts: dict[str, int] = Field(default_factory=dict)  # failing findings by severity
     accessReview: AccessReview | None = None  # who holds each risky permission (null: not computed)
     config: ConfigSummary = Field(default_factory=ConfigSummary)
+    #: Pod Security admission readiness per namespace in scope (null: not computed).
+    podSecurity: list[NamespacePodSecurity] | None = None
+    nodes: list[NodeInfo] | None = None  # the node inventory (null: nodes not read)
+    sinceLastScan: Comparison | None = None  # with `scan --baseline OLD.json`
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status is Status.FAIL]

@@ -38,6 +38,8 @@ class Result:
     #: Annotations of related objects that may exempt this result too, with each object's label
     #: (`RoleBinding shop/deployers`): the binding that grants what a subject-level finding reports.
     related: tuple[tuple[str, dict[str, str]], ...] = ()
+    #: Where the target was read from (`path:line` for manifests); the engine keeps it for manifests.
+    origin: str | None = None
 
 
 Target = Workload | K8sObject | None
@@ -51,6 +53,14 @@ def ref(target: Workload | K8sObject) -> ResourceRef:
         )
     api_version = target.apiVersion or (BY_KIND[target.kind].api_version if target.kind in BY_KIND else "")
     return ResourceRef(apiVersion=api_version, kind=target.kind, namespace=target.namespace, name=target.name)
+
+
+def _origin(target: Target) -> str | None:
+    if isinstance(target, Workload):
+        return target.origin
+    if isinstance(target, K8sObject):
+        return target._origin
+    return None
 
 
 def _annotations(target: Target) -> dict[str, str]:
@@ -85,6 +95,7 @@ def result(
         severity=severity,
         annotations=_annotations(target),
         related=tuple((ref(obj).label(), _annotations(obj)) for obj in exempt_via),
+        origin=_origin(target),
     )
 
 
@@ -96,6 +107,7 @@ def not_assessable(reason: str, target: Target = None) -> Result:
         message=reason,
         reason=reason,
         annotations=_annotations(target),
+        origin=_origin(target),
     )
 
 
@@ -113,6 +125,8 @@ class Check:
     #: Inputs read when visible but not required: the check judges what it can see and yields a
     #: check-level `not_assessable` itself when that is not enough. Listed in `info().reads`.
     also_reads: tuple[str, ...] = ()
+    #: A YAML snippet showing the fixed fields (reports print it under the remediation), or None.
+    fix: str | None = None
 
     def info(self) -> CheckInfo:
         return CheckInfo(
@@ -124,6 +138,7 @@ class Check:
             remediation=self.remediation,
             references=self.references,
             reads=[*self.reads, *(name for name in self.also_reads if name not in self.reads)],
+            fix=self.fix,
         )
 
 
@@ -141,15 +156,19 @@ def check(
     remediation: str,
     references: dict[str, list[str]] | None = None,
     also_reads: Iterable[str] = (),
+    fix: str | None = None,
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check. `reads` names kinds or virtual inputs (see Inventory.availability).
 
     The engine makes the check not-assessable unless every input in `reads` could be seen.
     `also_reads` names inputs the check uses when they are visible and whose absence it
     handles itself (a check that can judge from either of two sources, for one).
+    `fix` is an optional YAML snippet of the fixed fields (`securityContext:\n  runAsNonRoot: true`),
+    printed by the reports under the remediation; it must parse as YAML.
     """
     inputs = tuple(reads)
     optional = tuple(also_reads)
+    snippet = _fix_snippet(id, fix)
     for name in (*inputs, *optional):
         if name not in BY_KIND and name not in VIRTUAL_INPUTS:
             raise ValueError(f"check {id}: unknown input {name!r} in reads")
@@ -168,10 +187,27 @@ def check(
             inputs,
             func,
             also_reads=optional,
+            fix=snippet,
         )
         return func
 
     return register
+
+
+def _fix_snippet(check_id: str, fix: str | None) -> str | None:
+    """The snippet dedented and stripped; a snippet that is not YAML is a bug in the check."""
+    if fix is None:
+        return None
+    import textwrap
+
+    import yaml
+
+    snippet = textwrap.dedent(fix).strip("\n")
+    try:
+        yaml.safe_load(snippet)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"check {check_id}: fix is not valid YAML: {exc}") from None
+    return snippet
 
 
 def all_checks() -> list[Check]:

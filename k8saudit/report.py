@@ -1,24 +1,28 @@
-"""Writers: render the one Report model as HTML, Markdown or JSON.
+"""Writers: render the one Report model as HTML, Markdown, JSON, SARIF or JUnit XML.
 
 Templates live in `templates/` at the top of the repository and ship inside the wheel as
 `k8saudit/templates`. HTML is autoescaped by an explicit function (NOTES.md: a `.html.j2`
 name would silently escape nothing); Markdown gets its own escaping filter because Jinja's
-HTML escaping does not cover pipes or backticks.
+HTML escaping does not cover pipes or backticks. What the templates show is computed in
+`k8saudit.reportview`; SARIF and JUnit are built as data in `k8saudit.sarif` and `k8saudit.junit`.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from k8saudit import gcpause
+from k8saudit import gcpause, reportview
 from k8saudit.findings import Report, Section, Severity, Status
 
-FORMATS = ("html", "md", "json")
-EXTENSIONS = {"html": "html", "md": "md", "json": "json"}
+FORMATS = ("html", "md", "json", "sarif", "junit")
+#: File name suffix of each format (`report.<suffix>`).
+EXTENSIONS = {"html": "html", "md": "md", "json": "json", "sarif": "sarif", "junit": "junit.xml"}
 
 
 def templates_dir() -> Path:
@@ -29,12 +33,13 @@ def templates_dir() -> Path:
     return Path(__file__).parent.parent / "templates"
 
 
-_MD_SPECIAL = "\\`*_{}[]<>()#+!|~"
+_MD_SPECIAL = "\\`*_{}[]()#+!|~"
 #: One pass of str.translate does what `&` → `&amp;`, newlines → spaces, a backslash before
 #: each Markdown metacharacter, then `<`/`>` → entities did in four passes (the Markdown report
-#: escapes every cell of every finding: tens of thousands at 20,000 pods).
+#: escapes every cell of every finding: tens of thousands at 20,000 pods). `<` and `>` become
+#: entities with no backslash: `\\&gt;` would show a literal `&gt;` (the backslash escapes the `&`).
 _MD_TABLE = str.maketrans(
-    {"&": "&amp;", "\r": " ", "\n": " ", **{c: "\\" + c for c in _MD_SPECIAL}, "<": "\\&lt;", ">": "\\&gt;"}
+    {"&": "&amp;", "\r": " ", "\n": " ", **{c: "\\" + c for c in _MD_SPECIAL}, "<": "&lt;", ">": "&gt;"}
 )
 
 
@@ -70,38 +75,55 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["evidence"] = _evidence_value
+    env.filters["anchor"] = reportview.anchor
+    env.filters["bar"] = reportview.bar
+    env.filters["code"] = reportview.code_spans
+    env.filters["fence"] = fence
     env.globals.update(Status=Status, Severity=Severity, Section=Section)
     return env
 
 
+def fence(text: str, lang: str = "") -> str:
+    """A Markdown code block that no backtick run inside `text` can close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text}\n{ticks}"
+
+
 def _context(report: Report) -> dict[str, Any]:
-    checks = {c.id: c for c in report.checks}
-    by_check: dict[str, list[Any]] = {}
-    for finding in report.findings:
-        if finding.status is Status.FAIL:
-            by_check.setdefault(finding.check, []).append(finding)
-    failing_checks = sorted(
-        (checks[cid] for cid in by_check),
-        key=lambda c: (-c.severity.rank, -len(by_check[c.id]), c.id),
-    )
-    return {
-        "report": report,
-        "failing_checks": failing_checks,
-        "failures_by_check": by_check,
-        "not_assessable": [c for c in report.checks if c.status is Status.NOT_ASSESSABLE],
-        "exempt": [f for f in report.findings if f.status is Status.EXEMPT],
-        "sections": report.sections,
-        "checks_by_section": {s.section: [c for c in report.checks if c.section is s.section] for s in report.sections},
-    }
+    return reportview.context(report)
+
+
+def _self_check(text: str) -> None:
+    """With K8SAUDIT_VALIDATE_REPORTS=1 (the test suite sets it), refuse a JSON report the schema refuses."""
+    if os.environ.get("K8SAUDIT_VALIDATE_REPORTS") == "1":
+        import json
+
+        from k8saudit.schema import validate
+
+        validate(json.loads(text))
 
 
 def render(report: Report, fmt: str) -> str:
     """The report as `html`, `md` or `json` text (the cyclic GC paused: see `k8saudit.gcpause`)."""
     if fmt == "json":
         with gcpause.paused():
-            return report.model_dump_json(indent=2) + "\n"
+            text = report.model_dump_json(indent=2) + "\n"
+        _self_check(text)
+        return text
+    if fmt == "sarif":
+        from k8saudit.sarif import render_sarif
+
+        return render_sarif(report)
+    if fmt == "junit":
+        from k8saudit.junit import render_junit
+
+        return render_junit(report)
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     template = _environment().get_template("report.html" if fmt == "html" else "report.md")
     with gcpause.paused():
-        return template.render(**_context(report))
+        context = _context(report)
+        if fmt == "html":
+            context["assets"] = reportview.assets(templates_dir())
+        return template.render(**context)

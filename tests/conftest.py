@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,11 @@ from k8saudit.collect.files import _objects
 from k8saudit.facts import ClusterFactsSpec
 from k8saudit.inventory import Inventory
 from k8saudit.objects import K8sObject
+
+#: Every JSON report rendered while the tests run (in this process, and in the CLI subprocesses
+#: they start, which inherit the environment) is validated against k8saudit/schemas/report.schema.json
+#: by `k8saudit.report.render`; an invalid one fails the test that produced it.
+os.environ["K8SAUDIT_VALIDATE_REPORTS"] = "1"
 
 
 def make_inventory(docs: Iterable[dict[str, Any]], facts: ClusterFactsSpec | None = None) -> Inventory:

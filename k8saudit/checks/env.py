@@ -32,6 +32,12 @@ literal value. Only the variable's name and why it looked secret are reported.
     remediation="Move the value into a Secret (or an external secret store) and reference it, preferably as a "
     "mounted file; rotate the credential, since it has been exposed.",
     references={"cis": [], "kubescape": ["C-0012"], "polaris": ["sensitiveContainerEnvVar"]},
+    fix="""
+env:
+  - name: DB_PASSWORD
+    valueFrom:
+      secretKeyRef: {name: db, key: password}  # better: a mounted file
+""",
 )
 def env_credentials(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -68,6 +74,13 @@ the value still lives in a Secret.
     remediation="Mount the Secret as a volume (secret or projected) and have the application read the file; "
     "drop valueFrom.secretKeyRef and envFrom.secretRef.",
     references={"cis": ["5.4.1"], "kubescape": ["C-0207"], "polaris": []},
+    fix="""
+volumeMounts:
+  - name: db
+    mountPath: /var/run/secrets/db
+    readOnly: true
+# pod: volumes: [{name: db, secret: {secretName: db}}]
+""",
 )
 def secrets_in_env(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:

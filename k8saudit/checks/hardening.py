@@ -67,6 +67,11 @@ restricted Pod Security Standard requires a profile; baseline forbids an explici
     remediation="Set securityContext.seccompProfile.type: RuntimeDefault at pod level (or Localhost with a "
     "reviewed profile), and consider seccompDefault: true in the kubelet configuration.",
     references={"cis": ["5.7.2"], "kubescape": ["C-0210", "C-0055"], "polaris": ["linuxHardening"]},
+    fix="""
+securityContext:
+  seccompProfile:
+    type: RuntimeDefault
+""",
 )
 def seccomp(inv: Inventory) -> Iterator[Result]:
     defaulted, default_note = kubelet_seccomp_default(inv)
@@ -135,6 +140,11 @@ Standard forbids Unconfined and any annotation other than runtime/default or loc
     remediation="Remove appArmorProfile type Unconfined (and the legacy unconfined annotation); use RuntimeDefault "
     "or a Localhost profile loaded on every node.",
     references={"cis": [], "kubescape": ["C-0055"], "polaris": ["linuxHardening"]},
+    fix="""
+securityContext:
+  appArmorProfile:
+    type: RuntimeDefault
+""",
 )
 def apparmor(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -188,6 +198,11 @@ refuse the pod, so they are reported too.
     remediation="Remove seLinuxOptions user, role and non-container types; set only `level` (MCS categories) "
     "where needed, or `type: container_t`.",
     references={"cis": [], "kubescape": ["C-0055"], "polaris": ["linuxHardening"]},
+    fix="""
+securityContext:
+  seLinuxOptions:
+    level: "s0:c123,c456"  # only the MCS level; no user, role or type
+""",
 )
 def selinux(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -240,6 +255,12 @@ net.ipv4 port-range, ping-group, tcp keepalive/fin/syncookies and buffer sysctls
     remediation="Remove the unsafe sysctls from securityContext.sysctls, or isolate the workload on dedicated nodes "
     "whose kubelet allows exactly those sysctls, and exempt it with a reason.",
     references={"cis": [], "kubescape": [], "polaris": []},
+    fix="""
+securityContext:  # pod level
+  sysctls:
+    - name: net.ipv4.ip_local_port_range  # only namespaced, safe sysctls
+      value: "32768 60999"
+""",
 )
 def unsafe_sysctls(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -271,6 +292,10 @@ severity.
 """,
     remediation="Remove securityContext.procMount (or set it to Default).",
     references={"cis": [], "kubescape": [], "polaris": []},
+    fix="""
+securityContext:
+  procMount: Default
+""",
 )
 def proc_mount(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:

@@ -111,6 +111,12 @@ Standard forbids hostPath volumes entirely.
     "truly needs a host path, mount the narrowest path read-only, never a runtime socket, and exempt it "
     "with a reason.",
     references={"cis": ["5.2.12"], "kubescape": ["C-0048", "C-0045", "C-0074", "C-0203"], "polaris": []},
+    fix="""
+volumes:
+  - name: data
+    persistentVolumeClaim:
+      claimName: data  # instead of hostPath
+""",
 )
 def host_path(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -163,6 +169,10 @@ check counts those too, as the Pod Security Standards do.
     remediation="Remove hostPort and expose the workload through a Service (ClusterIP, or NodePort/LoadBalancer "
     "when it must be reached from outside).",
     references={"cis": ["5.2.13"], "kubescape": ["C-0044", "C-0204"], "polaris": ["hostPortSet"]},
+    fix="""
+ports:
+  - containerPort: 8080  # no hostPort: expose it through a Service
+""",
 )
 def host_port(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -207,6 +217,11 @@ container (a container's setting overrides the pod's).
     remediation="Remove securityContext.windowsOptions.hostProcess (pod and containers); run node management "
     "tasks outside the cluster's workloads or exempt the one agent that needs it, with a reason.",
     references={"cis": ["5.2.11"], "kubescape": ["C-0202"], "polaris": []},
+    fix="""
+securityContext:
+  windowsOptions:
+    hostProcess: false
+""",
 )
 def windows_host_process(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:

@@ -113,6 +113,9 @@ Pinned by digest, the tag no longer matters and the image passes.
 """,
     remediation="Reference a released version (`app:2.14.1`), preferably pinned by digest (`app:2.14.1@sha256:…`).",
     references={"cis": [], "kubescape": ["C-0075"], "polaris": ["tagNotSpecified"]},
+    fix="""
+image: registry.example.com/app:2.14.1
+""",
 )
 def latest_tag(inv: Inventory) -> Iterator[Result]:
     for view, ref in _images(inv):
@@ -148,6 +151,9 @@ pinning (often automated by Renovate or the CI pipeline) closes the gap.
 """,
     remediation="Reference images by digest (`registry/app:2.14.1@sha256:…`), updated by your CI or a dependency bot.",
     references={"cis": [], "kubescape": [], "polaris": []},
+    fix="""
+image: registry.example.com/app:2.14.1@sha256:<digest>
+""",
 )
 def digest(inv: Inventory) -> Iterator[Result]:
     for view, ref in _images(inv):
@@ -234,6 +240,9 @@ image and at info severity for a versioned tag, where only drift and credential 
     remediation="Pin the image by digest, or set imagePullPolicy: Always (or enable the AlwaysPullImages admission "
     "plugin).",
     references={"cis": [], "kubescape": ["C-0075"], "polaris": ["pullPolicyNotAlways"]},
+    fix="""
+imagePullPolicy: Always  # or pin the image by digest
+""",
 )
 def pull_policy(inv: Inventory) -> Iterator[Result]:
     for view, ref in _images(inv):

@@ -137,6 +137,13 @@ LimitRange `default` or a pod-level limit counts.
     remediation="Set resources.limits.memory on every container (close to what it really uses), or give the "
     "namespace a LimitRange with a default memory limit.",
     references={"cis": [], "kubescape": ["C-0271", "C-0004"], "polaris": ["memoryLimitsMissing"]},
+    fix="""
+resources:
+  requests:
+    memory: 256Mi
+  limits:
+    memory: 256Mi
+""",
 )
 def memory_limits(inv: Inventory) -> Iterator[Result]:
     yield from _judge(inv, "memory", "limits")
@@ -158,6 +165,11 @@ severity and a check of its own to exempt. A LimitRange `default` or a pod-level
     remediation="Set resources.limits.cpu on every container, or give the namespace a LimitRange with a default "
     "CPU limit (or exempt this check with the reason CPU limits are not used).",
     references={"cis": [], "kubescape": ["C-0270", "C-0050"], "polaris": ["cpuLimitsMissing"]},
+    fix="""
+resources:
+  limits:
+    cpu: 500m
+""",
 )
 def cpu_limits(inv: Inventory) -> Iterator[Result]:
     yield from _judge(inv, "cpu", "limits")
@@ -179,6 +191,11 @@ LimitRange defaults and pod-level requests.
     remediation="Set resources.requests.memory on every container (or a limit, to which it defaults), or a "
     "LimitRange defaultRequest.",
     references={"cis": [], "kubescape": ["C-0269", "C-0004"], "polaris": ["memoryRequestsMissing"]},
+    fix="""
+resources:
+  requests:
+    memory: 256Mi
+""",
 )
 def memory_requests(inv: Inventory) -> Iterator[Result]:
     yield from _judge(inv, "memory", "requests")
@@ -200,6 +217,11 @@ defaults and pod-level requests.
     remediation="Set resources.requests.cpu on every container (or a limit, to which it defaults), or a "
     "LimitRange defaultRequest.",
     references={"cis": [], "kubescape": ["C-0268", "C-0050"], "polaris": ["cpuRequestsMissing"]},
+    fix="""
+resources:
+  requests:
+    cpu: 100m
+""",
 )
 def cpu_requests(inv: Inventory) -> Iterator[Result]:
     yield from _judge(inv, "cpu", "requests")

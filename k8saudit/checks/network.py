@@ -58,6 +58,16 @@ Flannel alone does not), which this check cannot see: confirm it.
     remediation="In each namespace apply a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` "
     "and no rules, then add policies that allow the flows each workload needs (DNS egress to kube-system first).",
     references={"cis": ["5.3.2"], "kubescape": ["C-0030", "C-0054", "C-0260"]},
+    fix="""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: NAME
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+""",
 )
 def default_deny(inv: Inventory) -> Iterator[Result]:
     listed = {ns.name: ns for ns in inv.of("Namespace", Namespace)}

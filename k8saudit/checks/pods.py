@@ -43,6 +43,11 @@ container. The NSA/CISA guide asks for non-root users enforced by `runAsNonRoot:
 """,
     remediation="Set securityContext.runAsNonRoot: true (pod or container) and run the image as a non-zero runAsUser.",
     references={"cis": ["5.2.7"], "kubescape": ["C-0013", "C-0198"], "polaris": ["runAsRootAllowed"]},
+    fix="""
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 10001
+""",
 )
 def run_as_non_root(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -79,6 +84,10 @@ the node. Very few workloads (some CNI and storage drivers) need it.
 """,
     remediation="Set securityContext.privileged: false; grant the one capability the process needs instead.",
     references={"cis": ["5.2.2"], "kubescape": ["C-0057", "C-0193"], "polaris": ["runAsPrivileged"]},
+    fix="""
+securityContext:
+  privileged: false
+""",
 )
 def privileged(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -107,6 +116,10 @@ Unless allowPrivilegeEscalation is false, a process can gain more privileges tha
 """,
     remediation="Set securityContext.allowPrivilegeEscalation: false on every container.",
     references={"cis": ["5.2.6"], "kubescape": ["C-0016", "C-0197"], "polaris": ["privilegeEscalationAllowed"]},
+    fix="""
+securityContext:
+  allowPrivilegeEscalation: false
+""",
 )
 def allow_privilege_escalation(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -140,6 +153,11 @@ container. Mount writable volumes (emptyDir) only where the application writes.
     remediation="Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the "
     "application must write.",
     references={"cis": [], "kubescape": ["C-0017"], "polaris": ["notReadOnlyRootFilesystem"]},
+    fix="""
+securityContext:
+  readOnlyRootFilesystem: true
+# with an emptyDir mounted wherever the process writes (/tmp, caches)
+""",
 )
 def read_only_root_fs(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -172,6 +190,12 @@ hostNetwork bind to its interfaces and reach services bound to localhost.
         "kubescape": ["C-0038", "C-0041", "C-0275", "C-0276"],
         "polaris": ["hostPIDSet", "hostIPCSet", "hostNetworkSet"],
     },
+    fix="""
+spec:
+  hostPID: false
+  hostIPC: false
+  hostNetwork: false
+""",
 )
 def host_namespaces(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -213,6 +237,12 @@ Adding SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE or ALL is close to running p
         "kubescape": ["C-0046", "C-0199", "C-0200", "C-0201"],
         "polaris": ["dangerousCapabilities", "insecureCapabilities"],
     },
+    fix="""
+securityContext:
+  capabilities:
+    drop: [ALL]
+    add: [NET_BIND_SERVICE]  # only if it binds a port below 1024
+""",
 )
 def capabilities(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:
@@ -264,6 +294,11 @@ an unprivileged host group and pass, as upstream relaxes runAsNonRoot for them.
     remediation="Set securityContext.runAsGroup to a non-zero GID (pod or container) and keep 0 out of "
     "supplementalGroups and fsGroup; or run the pod in a user namespace with hostUsers: false.",
     references={"cis": [], "kubescape": ["C-0013"], "polaris": []},
+    fix="""
+securityContext:
+  runAsGroup: 10001
+  fsGroup: 10001  # pod level
+""",
 )
 def root_group(inv: Inventory) -> Iterator[Result]:
     for workload in inv.workloads:

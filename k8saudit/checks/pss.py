@@ -375,6 +375,15 @@ AdmissionConfiguration are not visible through the API and are flagged for revie
     remediation="kubectl label namespace NAME pod-security.kubernetes.io/enforce=baseline (or restricted) "
     "pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted",
     references={"cis": ["5.2.1"], "kubescape": ["C-0192"], "polaris": []},
+    fix="""
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: NAME
+  labels:
+    pod-security.kubernetes.io/enforce: restricted  # or baseline
+    pod-security.kubernetes.io/enforce-version: latest
+""",
 )
 def psa_enforce(inv: Inventory) -> Iterator[Result]:
     workloads_seen = inv.availability("workloads").ok
@@ -437,6 +446,11 @@ should move it to `latest` too.
     remediation="kubectl label --overwrite namespace NAME pod-security.kubernetes.io/enforce=restricted "
     "pod-security.kubernetes.io/enforce-version=latest",
     references={"cis": ["5.2.1"], "kubescape": ["C-0192"], "polaris": []},
+    fix="""
+metadata:
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+""",
 )
 def psa_tighten(inv: Inventory) -> Iterator[Result]:
     judged = 0

@@ -54,6 +54,10 @@ not-assessable rather than guessed.
     remediation="Set automountServiceAccountToken: false on the pod spec (or on its ServiceAccount) and mount a "
     "projected token explicitly only in workloads that call the API.",
     references={"cis": ["5.1.6"], "kubescape": ["C-0034", "C-0190"], "polaris": ["automountServiceAccountToken"]},
+    fix="""
+spec:
+  automountServiceAccountToken: false  # pod; or on its ServiceAccount
+""",
 )
 def service_account_token(inv: Inventory) -> Iterator[Result]:
     accounts = {(sa.namespace, sa.name): sa for sa in inv.of("ServiceAccount", ServiceAccount)}
@@ -130,6 +134,10 @@ still fail, at info severity: the identity is shared, but gives them no API acce
     remediation="Create a ServiceAccount per workload and set spec.serviceAccountName; set "
     "automountServiceAccountToken: false on each namespace's default ServiceAccount.",
     references={"cis": ["5.1.5"], "kubescape": ["C-0189"], "polaris": []},
+    fix="""
+spec:
+  serviceAccountName: app  # a ServiceAccount of its own
+""",
 )
 def default_service_account(inv: Inventory) -> Iterator[Result]:
     accounts = {(sa.namespace, sa.name): sa for sa in inv.of("ServiceAccount", ServiceAccount)}

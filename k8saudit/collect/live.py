@@ -106,6 +106,10 @@ class LiveOptions:
     #: index in this pass (0 again after a 410 restart) and its continue token ("" on the last
     #: page). The real-API-server tests use it to compact etcd mid-list; it must not raise.
     on_page: Callable[[str, int, str], None] | None = field(default=None, repr=False, compare=False)
+    #: Progress for a display (`k8saudit.terminal`): called with the resource (`pods`), the objects
+    #: read so far, and None while listing or the list's final status (`ok`, `forbidden`, ...) once
+    #: done. Called from the listing threads; it must not raise.
+    on_progress: Callable[[str, int, str | None], None] | None = field(default=None, repr=False, compare=False)
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -457,6 +461,8 @@ class _Collector:
                 log.info("%s: continue token expired (410), listing again (%d)", info.resource, attempt + 1)
                 continue
             log.debug("listed %s: %d objects in %.2fs", info.resource, len(listed.items), time.perf_counter() - started)
+            if self.options.on_progress is not None:
+                self.options.on_progress(info.resource, len(listed.items), listed.availability.status)
             return listed
         reason = (
             f"listing {info.resource} kept failing with 410 Gone (continue token expired) "
@@ -496,6 +502,8 @@ class _Collector:
             token = page.metadata.continue_
             if self.options.on_page is not None:
                 self.options.on_page(info.resource, pages, token or "")
+            if self.options.on_progress is not None and token:
+                self.options.on_progress(info.resource, len(items), None)
             pages += 1
             if not token:
                 return _Listed(info.kind, items, Availability(status="ok", count=len(items)))

@@ -108,7 +108,7 @@ def test_name_cache_answers_as_the_regexes() -> None:
 def _plain_md_escape(value: Any) -> str:
     text = "" if value is None else str(value)
     text = text.replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
-    text = re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+    text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)  # `<`, `>`: entities, no backslash
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
