@@ -59,6 +59,10 @@ def test_wheel_contains_templates_demo_and_entry_point(wheel: Path) -> None:
     for required in (
         "k8saudit/templates/report.html",
         "k8saudit/templates/report.md",
+        "k8saudit/templates/report.css",  # inlined into report.html, admitted by its CSP hash
+        "k8saudit/templates/report.js",
+        "k8saudit/schemas/report.schema.json",  # the JSON report's contract, for consumers
+        "k8saudit/schemas/diff.schema.json",
         "k8saudit/demo/cluster.json",
         "k8saudit/demo/build_demo.py",
         "k8saudit/cli.py",
