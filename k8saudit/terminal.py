@@ -104,7 +104,7 @@ def collect_progress(file: TextIO, total: int) -> Iterator[ProgressCallback | No
     if not console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
     lock = threading.Lock()
     tasks: dict[str, TaskID] = {}
@@ -112,26 +112,31 @@ def collect_progress(file: TextIO, total: int) -> Iterator[ProgressCallback | No
         SpinnerColumn(finished_text="✓"),
         TextColumn("{task.description}"),
         BarColumn(bar_width=24),
-        MofNCompleteColumn(),
+        TextColumn("{task.fields[done]}"),
         TextColumn("{task.fields[note]}"),
         console=console,
         transient=True,
     ) as progress:
-        overall = progress.add_task("Listing kinds", total=total, note="")
+        overall = progress.add_task("Listing kinds", total=total, note="", done=f"0/{total}")
+        finished = 0
 
         def on_progress(resource: str, objects: int, status: str | None) -> None:
             with lock:
                 task = tasks.get(resource)
                 if status is None:  # a page of a long list: one line for it while it lasts
                     if task is None:
-                        tasks[resource] = progress.add_task(f"  {resource}", total=None, note=f"{objects} objects")
+                        tasks[resource] = progress.add_task(
+                            f"  {resource}", total=None, note=f"{objects} objects", done=""
+                        )
                     else:
                         progress.update(task, note=f"{objects} objects")
                     return
                 if task is not None:
                     progress.remove_task(task)
                     del tasks[resource]
-                done = f"{resource}: {objects}" if status == "ok" else f"{resource}: {status}"
-                progress.update(overall, advance=1, note=done)
+                nonlocal finished
+                finished += 1
+                last = f"{resource}: {objects}" if status == "ok" else f"{resource}: {status}"
+                progress.update(overall, advance=1, note=last, done=f"{finished}/{total}")
 
         yield on_progress

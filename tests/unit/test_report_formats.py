@@ -394,3 +394,16 @@ def test_the_readme_scoring_example() -> None:
         "`100 × (10 × 0.8 + 1 × 0) / (10 + 1) = 72.7`, grade C"  # noqa: RUF001
         in (Path(__file__).parents[2] / "README.md").read_text()
     )
+
+
+def test_the_same_cluster_gets_the_same_score_and_report() -> None:
+    """The order the source gave the objects in changes nothing but the report's timestamp."""
+    from k8saudit.inventory import Inventory
+
+    inv = load_snapshot(snapshot_path())
+    shuffled = Inventory(list(reversed(list(inv.all_objects()))), inv.facts)
+    a, b = run_checks(inv), run_checks(shuffled)
+    assert a.score == b.score and a.sections == b.sections
+    a_doc, b_doc = json.loads(render(a, "json")), json.loads(render(b, "json"))
+    a_doc.pop("generatedAt"), b_doc.pop("generatedAt")
+    assert a_doc == b_doc
