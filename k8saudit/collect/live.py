@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import http.client
 import json
 import logging
 import os
@@ -262,6 +263,13 @@ def _connection_problem(exc: BaseException) -> _Unreachable:
         return _Unreachable("connection timed out", transient=True)
     if isinstance(cause, u3.ReadTimeoutError | TimeoutError):
         return _Unreachable("the server did not answer in time", transient=True)
+    if isinstance(cause, u3.ProtocolError | ConnectionError):
+        inner = cause.args[-1] if isinstance(cause, u3.ProtocolError) and cause.args else cause
+        if isinstance(inner, ConnectionResetError):
+            return _Unreachable("the connection was reset", transient=True)
+        if isinstance(inner, http.client.RemoteDisconnected | http.client.IncompleteRead):
+            return _Unreachable("the server closed the connection before answering in full", transient=True)
+        return _Unreachable(f"the connection broke ({type(inner).__name__})", transient=True)
     return _Unreachable(text or type(cause).__name__, transient=True)
 
 
@@ -606,10 +614,14 @@ class _Collector:
         if not isinstance(status, dict):
             probe.error = "the SubjectAccessReview answer has no status"
             return probe
-        probe.allowed = status.get("allowed") is True
-        probe.denied = status.get("denied") is True
-        probe.reason = _one_line(status.get("reason") or "")[:300] or None
-        probe.evaluationError = _one_line(status.get("evaluationError") or "")[:300] or None
+        allowed, denied = status.get("allowed"), status.get("denied", False)
+        if not isinstance(allowed, bool) or not isinstance(denied, bool):
+            # `allowed` is always sent (a bool, false included): anything else is not an answer.
+            probe.error = "the SubjectAccessReview answer's status.allowed is not true or false"
+            return probe
+        probe.allowed, probe.denied = allowed, denied
+        probe.reason = _one_line(_text(status.get("reason")))[:300] or None
+        probe.evaluationError = _one_line(_text(status.get("evaluationError")))[:300] or None
         return probe
 
     # --- Secret metadata (opt-in) -----------------------------------------------------------------
@@ -654,6 +666,8 @@ class _Collector:
                     reason="the API server did not answer with metadata only (PartialObjectMetadataList); "
                     "Secret data was refused",
                 )
+            if isinstance(page, str):
+                return SecretMetadata(status="error", reason=f"the Secret metadata list could not be read: {page}")
             items, token = page
             tokens.extend(items)
             if not token:
@@ -673,16 +687,28 @@ INVALID_SINCE_LABEL = "kubernetes.io/legacy-token-invalid-since"
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 
 
-def _metadata_page(data: bytes) -> tuple[list[TokenSecret], str | None] | None:
-    """Token Secrets of one PartialObjectMetadataList page; None when the body is anything else."""
+def _text(value: Any) -> str:
+    """A string field of an answer: a string, or empty (a number or a map is not a reason)."""
+    return value if isinstance(value, str) else ""
+
+
+def _metadata_page(data: bytes) -> tuple[list[TokenSecret], str | None] | str | None:
+    """Token Secrets of one PartialObjectMetadataList page; None when the body is anything else
+    (which may carry Secret data: refused), and what is wrong when it has the kind but not the shape."""
     try:
         body = json.loads(data)
     except ValueError:
         return None
     if not isinstance(body, dict) or body.get("kind") != "PartialObjectMetadataList":
         return None
+    items, list_meta = body.get("items") or [], body.get("metadata") or {}
+    if not isinstance(items, list) or not isinstance(list_meta, dict):
+        return "items is not a list" if not isinstance(items, list) else "metadata is not an object"
+    continue_token = list_meta.get("continue") or None
+    if continue_token is not None and not isinstance(continue_token, str):
+        return "metadata.continue is not a string"
     tokens: list[TokenSecret] = []
-    for item in body.get("items") or []:
+    for i, item in enumerate(items):
         meta = item.get("metadata") if isinstance(item, dict) else None
         if not isinstance(meta, dict):
             continue
@@ -691,17 +717,19 @@ def _metadata_page(data: bytes) -> tuple[list[TokenSecret], str | None] | None:
         account = annotations.get(SA_NAME_ANNOTATION) if isinstance(annotations, dict) else None
         if not account:  # the type field selector did the filtering; this guards a server that ignored it
             continue
-        tokens.append(
-            TokenSecret(
-                namespace=str(meta.get("namespace") or ""),
-                name=str(meta.get("name") or ""),
-                serviceAccount=str(account),
-                created=meta.get("creationTimestamp"),
-                lastUsed=labels.get(LAST_USED_LABEL) if isinstance(labels, dict) else None,
-                invalidSince=labels.get(INVALID_SINCE_LABEL) if isinstance(labels, dict) else None,
+        try:
+            tokens.append(
+                TokenSecret(
+                    namespace=meta.get("namespace") or "",
+                    name=meta.get("name") or "",
+                    serviceAccount=account,
+                    created=meta.get("creationTimestamp"),
+                    lastUsed=labels.get(LAST_USED_LABEL) if isinstance(labels, dict) else None,
+                    invalidSince=labels.get(INVALID_SINCE_LABEL) if isinstance(labels, dict) else None,
+                )
             )
-        )
-    continue_token = (body.get("metadata") or {}).get("continue") or None
+        except ValidationError as exc:
+            return f"items[{i}]: {_first_error(exc)}"
     return tokens, continue_token
 
 
@@ -822,7 +850,7 @@ def der_not_after(der: bytes) -> dt.datetime | None:
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}"
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
 
 
 def anonymous_probe(target: _Target, options: LiveOptions) -> AnonymousProbe:
