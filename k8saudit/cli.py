@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 import time
 from enum import StrEnum
@@ -101,6 +102,16 @@ KubeletOpt = Annotated[
 ]
 PageSizeOpt = Annotated[int, typer.Option("--page-size", min=1, max=10000, help="Objects per list page.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per API request.")]
+RetriesOpt = Annotated[
+    int,
+    typer.Option(
+        "--retries",
+        min=0,
+        max=20,
+        help="Further attempts of one API request after 429, 5xx, a timeout or a dropped connection "
+        "(with backoff; Retry-After honoured, each wait capped at 10 s).",
+    ),
+]
 WorkersOpt = Annotated[
     int, typer.Option("--workers", min=1, max=32, help="Kinds listed concurrently (each list is paged in order).")
 ]
@@ -124,6 +135,7 @@ def _live_options(
     timeout: float,
     workers: int = 4,
     secret_metadata: bool = False,
+    retries: int = 4,
 ) -> object:
     from k8saudit.collect.live import LiveOptions
 
@@ -136,6 +148,7 @@ def _live_options(
         timeout=timeout,
         workers=workers,
         secret_metadata=secret_metadata,
+        retries=retries,
     )
 
 
@@ -162,6 +175,7 @@ def scan(
     secret_metadata: SecretMetadataOpt = False,
     page_size: PageSizeOpt = 500,
     timeout: TimeoutOpt = 30.0,
+    retries: RetriesOpt = 4,
     workers: WorkersOpt = 4,
     formats: Annotated[
         list[OutFormat] | None,
@@ -277,7 +291,7 @@ def scan(
         None
         if (snapshot or manifests)
         else _live_options(
-            kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata
+            kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata, retries
         )
     )
     phase = time.perf_counter()
@@ -382,6 +396,7 @@ def collect(
     secret_metadata: SecretMetadataOpt = False,
     page_size: PageSizeOpt = 500,
     timeout: TimeoutOpt = 30.0,
+    retries: RetriesOpt = 4,
     workers: WorkersOpt = 4,
 ) -> None:
     """Read a live cluster into a snapshot file (no secret values) for a later `scan --snapshot`."""
@@ -390,7 +405,7 @@ def collect(
     from k8saudit.collect.live import LiveOptions, collect_live
 
     options = _live_options(
-        kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata
+        kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata, retries
     )
     assert isinstance(options, LiveOptions)
     with gcpause.paused(freeze=True):  # the cyclic GC only slows collecting: see k8saudit.gcpause
@@ -557,16 +572,28 @@ def config_validate(file: Annotated[Path, typer.Argument(help="The config file t
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """An error message as one printable line: a file name or a server's words may hold newlines
+    or terminal escape sequences (`\\x1b[2J`); whitespace becomes a space, other control
+    characters their `\\xNN` escape."""
+    text = re.sub(r"[\t\n\r\v\f]+", " ", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def main() -> None:
     """Console entry point: one line per error, documented exit codes, no tracebacks."""
     from k8saudit import lifecycle
 
     lifecycle.install()  # SIGTERM (a Job's pod being stopped): exit 143 without a half-written report
     try:
-        app()
+        with log.human_warnings():  # one `k8saudit: warning:` line each, never Python's raw output
+            app()
     except AuditError as exc:
         log.final_error(str(exc), exc.exit_code)
-        print(f"k8saudit: error: {exc}", file=sys.stderr)
+        print(f"k8saudit: error: {one_line(str(exc))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("k8saudit: interrupted", file=sys.stderr)
@@ -577,7 +604,7 @@ def main() -> None:
         if os.environ.get("K8SAUDIT_DEBUG"):
             raise
         print(
-            f"k8saudit: internal error: {type(exc).__name__}: {exc} "
+            f"k8saudit: internal error: {type(exc).__name__}: {one_line(str(exc))[:500]} "
             "(rerun with K8SAUDIT_DEBUG=1 for a traceback, and please report it)",
             file=sys.stderr,
         )

@@ -109,6 +109,42 @@ class _Bridge(logging.Handler):
         self.log.event("log", level, logger=record.name, message=message)
 
 
+class _Warnings(logging.Handler):
+    """Without JSON events, k8saudit's warnings (a list that failed, a probe that broke) are
+    `k8saudit: warning: ...` lines on stderr, one line each like the errors, never Python's raw
+    last-resort output. With JSON events on, the bridge logs them instead."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _current.enabled:
+            return
+        try:
+            message = " ".join(record.getMessage().split())
+        except Exception:  # a bad format string must not fail the scan
+            message = str(record.msg)
+        message = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)  # no terminal escapes
+        try:
+            sys.stderr.write(f"k8saudit: warning: {message}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+
+@contextmanager
+def human_warnings() -> Iterator[None]:
+    """While a command runs, k8saudit's warnings go to stderr as one-line `k8saudit: warning:`
+    (the console entry point wraps every command in it)."""
+    package = logging.getLogger("k8saudit")
+    handler = _Warnings()
+    package.addHandler(handler)
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+
+
 _current = EventLog()
 _last: EventLog | None = None  # the last enabled log, for the entry point's error event after reset()
 _bridge: _Bridge | None = None
