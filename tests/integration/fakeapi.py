@@ -10,8 +10,10 @@ by `FakeKubeAPI`, a subclass that answers some requests itself before kmock sees
   `remainingItemCount`, items without `kind`/`apiVersion` as a real API server sends them,
   `GET /api/v1/namespaces` (a 500 in kmock) and empty lists of declared resources;
 - per-request fault injection (`fail`): any status (403, 404, 410 on a continue token, 429
-  with Retry-After, 500, 503) for a path, once or N times or always; `unserve(group)` drops a
-  whole API group so it answers 404 like a cluster that does not serve it;
+  with Retry-After, 500, 503) for a path, once or N times or always; an answer `delay`ed past
+  the client's timeout, a raw `body` (truncated JSON, an HTML page, a list of the wrong shape)
+  or a `reset` connection (RST, no answer at all); `unserve(group)` drops a whole API group so
+  it answers 404 like a cluster that does not serve it;
 - `GET /version` with a configurable answer, `GET /api` with the `serverAddressByClientCIDRs`
   the typed client requires, trailing-slash paths (`/version/`, `/api/`, `/apis/`) normalised,
   and `GET /api/v1/nodes/{node}/proxy/configz`;
@@ -43,6 +45,8 @@ import functools
 import ipaddress
 import json
 import re
+import socket
+import struct
 import threading
 import uuid
 import warnings
@@ -119,6 +123,9 @@ class Fault:
     message: str = ""
     method: str = "GET"
     hits: int = 0
+    body: bytes | None = None  # sent as is (with `status`) instead of a Status object
+    delay: float = 0.0  # seconds to wait before answering (or resetting)
+    reset: bool = False  # reset the connection (TCP RST) instead of answering
 
     def matches(self, method: str, path: str, params: dict[str, str]) -> bool:
         if method != self.method or (self.times is not None and self.hits >= self.times):
@@ -202,8 +209,22 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
         continue_only: bool = False,
         message: str = "",
         method: str = "GET",
+        body: bytes | None = None,
+        delay: float = 0.0,
+        reset: bool = False,
     ) -> Fault:
-        fault = Fault(path, status, times, dict(headers or {}), continue_only, message, method)
+        fault = Fault(
+            path,
+            status,
+            times,
+            dict(headers or {}),
+            continue_only,
+            message,
+            method,
+            body=body,
+            delay=delay,
+            reset=reset,
+        )
         self.faults.append(fault)
         return fault
 
@@ -260,6 +281,8 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
         params = dict(raw_request.query)
         identity = self._identify(raw_request.headers.get("Authorization"))
         response = self._gate(identity, method, path, params)
+        if isinstance(response, Fault):
+            return await self._misbehave(response, raw_request, Seen(method, path, params, identity, response.status))
         if response is None and method == "POST" and path == SAR_PATH:
             response = self._review(await raw_request.read())
         if response is None:
@@ -274,7 +297,29 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
             return "anonymous"
         return "user" if authorization == f"Bearer {self.token}" else "invalid"
 
-    def _gate(self, identity: str, method: str, path: str, params: dict[str, str]) -> aiohttp.web.Response | None:
+    async def _misbehave(
+        self, fault: Fault, raw_request: aiohttp.web.BaseRequest, seen: Seen
+    ) -> aiohttp.web.StreamResponse:
+        """A fault with a delay, a raw body or a reset: what a sick server or proxy does."""
+        self.seen.append(seen)
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.reset:
+            seen.status = 0
+            transport = raw_request.transport
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None:  # SO_LINGER 0: close() sends RST instead of FIN
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if transport is not None:
+                transport.abort()
+            raise aiohttp.web.HTTPException()  # nothing is sent on an aborted transport
+        if fault.body is not None:
+            return aiohttp.web.Response(body=fault.body, status=fault.status, content_type="application/json")
+        return status_response(fault.status, fault.message, fault.headers)
+
+    def _gate(
+        self, identity: str, method: str, path: str, params: dict[str, str]
+    ) -> aiohttp.web.Response | Fault | None:
         if identity == "invalid":
             return status_response(401, "Unauthorized")
         if identity == "anonymous":
@@ -286,6 +331,8 @@ class FakeKubeAPI(kmock.KubernetesEmulator):
         for fault in self.faults:
             if fault.matches(method, path, params):
                 fault.hits += 1
+                if fault.delay or fault.reset or fault.body is not None:
+                    return fault
                 return status_response(fault.status, fault.message, fault.headers)
         return None
 
