@@ -41,9 +41,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, StringConstraints, ValidationError
 
 from k8saudit.errors import InputError
+from k8saudit.fileio import read_bounded
 from k8saudit.findings import Severity
 from k8saudit.inventory import AuditSettings
 from k8saudit.kinds import BY_KIND
+from k8saudit.yamlguard import GuardedLoader, alias_problem
 
 API_VERSION = "k8saudit.io/v1alpha1"
 KIND = "AuditConfig"
@@ -135,7 +137,9 @@ def load_config(path: Path | str, known_checks: Iterable[str] | None = None) -> 
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path).decode("utf-8")
+    except InputError as exc:
+        raise InputError(f"config file {exc}") from None
     except FileNotFoundError:
         raise InputError(f"config file {path}: not found") from None
     except IsADirectoryError:
@@ -147,7 +151,7 @@ def load_config(path: Path | str, known_checks: Iterable[str] | None = None) -> 
     return parse_config(text, str(path), known_checks)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(GuardedLoader):
     """A safe loader that leaves an impossible date (2027-02-30) as text for validation to name."""
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
@@ -162,13 +166,17 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 def parse_config(text: str, name: str = "k8saudit.yaml", known_checks: Iterable[str] | None = None) -> AuditConfig:
     """Validate config text; `name` is what error lines call the file."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # refuses control characters here, before any node
         node = loader.get_single_node()
         if node is None:
             raise InputError(
                 f"{name}: the config file is empty; it needs at least `apiVersion: {API_VERSION}` and `kind: {KIND}`"
             )
+        problem = alias_problem(node) if loader.aliases else None
+        if problem:
+            raise InputError(f"{name}:{node.start_mark.line + 1}: {problem}")
         lines = _key_lines(node, name)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -178,10 +186,16 @@ def parse_config(text: str, name: str = "k8saudit.yaml", known_checks: Iterable[
         if exc.context and exc.problem and exc.context_mark is not None and mark is not exc.context_mark:
             problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise InputError(f"{where}: invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(f"{name}:{line}: invalid YAML: {str(exc).splitlines()[0]}") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: invalid YAML: {exc}") from None
+        raise InputError(f"{name}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise InputError(f"{name}: nested too deep to be an audit config") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise InputError(f"{name}:{node.start_mark.line + 1}: the config must be a mapping with apiVersion and kind")
     try:

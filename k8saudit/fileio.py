@@ -1,4 +1,5 @@
-"""Write files so that a reader never sees half of one: temporary name, then rename."""
+"""Write files so that a reader never sees half of one: temporary name, then rename; and read
+input files no larger than a limit, so a huge or endless file is refused instead of exhausting memory."""
 
 from __future__ import annotations
 
@@ -6,6 +7,53 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+from k8saudit.errors import InputError
+
+#: The largest snapshot, manifest or config file read (K8SAUDIT_MAX_INPUT_BYTES overrides it).
+DEFAULT_MAX_INPUT_BYTES = 2 * 1024**3
+MAX_INPUT_ENV = "K8SAUDIT_MAX_INPUT_BYTES"
+
+
+def max_input_bytes() -> int:
+    """The input size limit: $K8SAUDIT_MAX_INPUT_BYTES when set, else 2 GiB."""
+    raw = os.environ.get(MAX_INPUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_INPUT_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise InputError(f"{MAX_INPUT_ENV}={raw!r}: give the largest input file to read, in bytes (a whole number)")
+    return value
+
+
+def read_bounded(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of `path`, or InputError when it holds more than `limit` (default: max_input_bytes()).
+
+    The limit is checked while reading, not only on the size the file system reports: a FIFO,
+    /dev/zero or a file that grows has no honest size.
+    """
+    limit = max_input_bytes() if limit is None else limit
+    too_big = InputError(
+        f"{path}: larger than the {limit}-byte input limit; refused rather than read into memory "
+        f"(raise it with {MAX_INPUT_ENV})"
+    )
+    parts: list[bytes] = []
+    total = 0
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise too_big
+        want = size + 1 if size else 1 << 16  # a regular file in one read; a stream in chunks
+        while chunk := handle.read(min(want, limit + 1 - total)):
+            parts.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise too_big
+            want = 1 << 23
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:

@@ -19,22 +19,21 @@ from pydantic import ValidationError
 from k8saudit import gcpause
 from k8saudit.errors import InputError
 from k8saudit.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec
-from k8saudit.fileio import write_atomic
+from k8saudit.fileio import DEFAULT_MAX_INPUT_BYTES, read_bounded, write_atomic
 from k8saudit.inventory import Inventory
 from k8saudit.kinds import BY_KIND
 from k8saudit.objects import K8sObject
+from k8saudit.yamlguard import GuardedLoader, alias_problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-#: Refuse inputs larger than this rather than exhausting memory (override with the env var).
-MAX_INPUT_BYTES = 2 * 1024**3
+#: Refuse inputs larger than this rather than exhausting memory (see `fileio.max_input_bytes`:
+#: the environment variable K8SAUDIT_MAX_INPUT_BYTES overrides it).
+MAX_INPUT_BYTES = DEFAULT_MAX_INPUT_BYTES
 
 
 def _read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(f"{path}: {size} bytes is larger than the {MAX_INPUT_BYTES} byte limit")
-        return path.read_bytes().decode("utf-8")
+        return read_bounded(path).decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -43,6 +42,8 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); is it a binary file?") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 _LEADING_SPACE = re.compile(r"\s*")
@@ -67,22 +68,29 @@ def _documents(path: Path) -> Iterator[tuple[Any, int]]:
         else:
             yield doc, text.count("\n", 0, first) + 1
             return
-    loader = yaml.SafeLoader(text)
+    loader: GuardedLoader | None = None
     try:
+        loader = GuardedLoader(text)  # refuses control characters here, before any document
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
+            problem = alias_problem(node) if loader.aliases else None
+            if problem:
+                raise InputError(f"{path}:{node.start_mark.line + 1}: {problem}")
             yield loader.construct_document(node), node.start_mark.line + 1
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
+        if isinstance(exc, yaml.reader.ReaderError):
+            where = f" line {text.count(chr(10), 0, exc.position) + 1}"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}:{where}: not valid YAML or JSON ({problem})") from None
     except RecursionError:
         raise InputError(f"{path}: nesting too deep to be a Kubernetes object") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K8sObject | ClusterFacts]:
