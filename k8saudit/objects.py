@@ -7,7 +7,9 @@ snapshot. Everything a check does not read is ignored at parse time: that is wha
 
 Secret-bearing fields are classified and dropped *while validating*: env `value`, ConfigMap
 `data`/`binaryData`, the `last-applied-configuration` annotation and credential-looking
-command-line values never reach an instance of these models.
+command-line values never reach an instance of these models. Annotation values that look like a
+credential (by name or by value) or embed a whole object (JSON, as kubectl and kapp store them),
+and label values that look like a credential, are replaced by `<redacted>`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,46 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from k8saudit import redact
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _annotation_value(key: str, value: Any) -> Any:
+    """An annotation value, or `<redacted>` when it may hold a secret: it looks like a credential
+    (a token, a key, a URL with a password), its name says it is one (`.../db-password`, booleans
+    aside), or it embeds a JSON object or list (a copy of an object with its env values, as
+    `last-applied-configuration` and kapp's `kapp.k14s.io/original` are)."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.lstrip()[:1] in ("{", "[") or redact.value_reason(value):
+        return redact.REDACTED
+    name = key.rsplit("/", 1)[-1]
+    if redact.name_looks_secret(name) and value.strip().lower() not in ("true", "false"):
+        return redact.REDACTED
+    return value
+
+
+def _redact_annotations(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {k: _annotation_value(str(k), v) for k, v in value.items() if k != LAST_APPLIED}
+
+
+def _redact_labels(value: Any) -> Any:
+    """Label values are identifiers, not secrets (selectors match them, so they are kept), but a
+    token pasted into one (`ghp_...`, `AKIA...`) is replaced like any credential-looking value.
+    Selectors get the same treatment, so a redacted label still matches its selector."""
+    if isinstance(value, dict) and any(isinstance(v, str) and redact.value_reason(v) for v in value.values()):
+        return {k: redact.REDACTED if isinstance(v, str) and redact.value_reason(v) else v for k, v in value.items()}
+    return value
+
+
+def _redact_label_values(value: Any) -> Any:
+    if isinstance(value, list) and any(isinstance(v, str) and redact.value_reason(v) for v in value):
+        return [redact.REDACTED if isinstance(v, str) and redact.value_reason(v) else v for v in value]
+    return value
+
+
+#: A label map (`metadata.labels`, `matchLabels`, a Service selector, a nodeSelector).
+Labels = Annotated[dict[str, str], BeforeValidator(_redact_labels)]
 #: Key under which a slim object records what classification found, in place of values.
 CREDENTIAL_MARK = "x-k8saudit-credential"
 
@@ -48,30 +90,23 @@ class ObjectMeta(Slim):
     name: str = ""
     namespace: str | None = None
     uid: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
+    annotations: Annotated[dict[str, str], BeforeValidator(_redact_annotations)] = Field(default_factory=dict)
     ownerReferences: list[OwnerReference] = Field(default_factory=list)
     creationTimestamp: str | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_last_applied(cls, data: Any) -> Any:
-        """`last-applied-configuration` repeats the whole object, env values included."""
-        if isinstance(data, dict):
-            annotations = data.get("annotations")
-            if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-                data = {**data, "annotations": {k: v for k, v in annotations.items() if k != LAST_APPLIED}}
-        return data
+    # `last-applied-configuration` repeats the whole object, env values included: it is dropped
+    # (the `annotations` validator), and other annotations that may hold a secret are redacted.
 
 
 class LabelSelectorRequirement(Slim):
     key: str
     operator: str
-    values: list[str] = Field(default_factory=list)
+    values: Annotated[list[str], BeforeValidator(_redact_label_values)] = Field(default_factory=list)
 
 
 class LabelSelector(Slim):
-    matchLabels: dict[str, str] = Field(default_factory=dict)
+    matchLabels: Labels = Field(default_factory=dict)
     matchExpressions: list[LabelSelectorRequirement] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
@@ -278,12 +313,18 @@ class Container(Slim):
     @model_validator(mode="before")
     @classmethod
     def _redact_command_line(cls, data: Any) -> Any:
-        """`--password=...` in args is as secret as an env value."""
+        """`--password=...` in args is as secret as an env value. The container runs `args` after
+        `command`, so they are redacted as one line (`command: [app, --token]`, `args: [x]`)."""
         if isinstance(data, dict) and ("command" in data or "args" in data):
             data = dict(data)
-            for key in ("command", "args"):
-                if key in data:
-                    data[key] = _redacted_words(data[key])
+            command, args = data.get("command"), data.get("args")
+            if isinstance(command, list) and isinstance(args, list):
+                words = _redacted_words([*command, *args])
+                data["command"], data["args"] = words[: len(command)], words[len(command) :]
+            else:
+                for key in ("command", "args"):
+                    if key in data:
+                        data[key] = _redacted_words(data[key])
         return data
 
 
@@ -345,7 +386,7 @@ class PodSpec(Slim):
     automountServiceAccountToken: bool | None = None
     volumes: list[Volume] = Field(default_factory=list)
     nodeName: str | None = None
-    nodeSelector: dict[str, str] = Field(default_factory=dict)
+    nodeSelector: Labels = Field(default_factory=dict)
     tolerations: list[Toleration] = Field(default_factory=list)
     priorityClassName: str | None = None
     #: Pod-level requests and limits (PodLevelResources, beta in 1.34): shared by the containers.
@@ -514,7 +555,7 @@ class ServicePort(Slim):
 class ServiceSpec(Slim):
     type: str | None = None
     ports: list[ServicePort] = Field(default_factory=list)
-    selector: dict[str, str] = Field(default_factory=dict)
+    selector: Labels = Field(default_factory=dict)
     loadBalancerSourceRanges: list[str] = Field(default_factory=list)
     externalIPs: list[str] = Field(default_factory=list)
 

@@ -106,32 +106,83 @@ def _secret_flag_value(name: str, value: str) -> bool:
 
 
 _FLAG = re.compile(r"^(--?[A-Za-z0-9][A-Za-z0-9_.-]*)=(.*)$", re.S)
+#: `PGPASSWORD=hunter2 psql ...`, `export API_TOKEN=...;` in a shell command line.
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+#: Words after which the next word is a credential: an HTTP auth scheme (`Bearer x`) or a header
+#: named like one (`Authorization: Basic x`, `X-Api-Key: x`), as in a `curl -H` in a shell line.
+_AUTH_SCHEME = re.compile(r"^[\"']?(bearer|basic|token|digest)$", re.I)
+_HEADER = re.compile(r"^[\"']?([A-Za-z0-9_-]+):$")
+_SPACE = re.compile(r"(\s+)")
+
+
+def _unquoted(value: str) -> str:
+    return value.strip("\"'`;")
+
+
+def _sets_pending(word: str) -> bool:
+    """Whether the word after this one is a credential (`--password x`, `Bearer x`, `X-Api-Key: x`)."""
+    if word.startswith("-") and "=" not in word:
+        return name_looks_secret(word.lstrip("-"))
+    if _AUTH_SCHEME.match(word):
+        return True
+    header = _HEADER.match(word)
+    return header is not None and (header.group(1).lower() == "authorization" or name_looks_secret(header.group(1)))
+
+
+def _redact_word(word: str) -> str:
+    """One word with no whitespace: a flag, an assignment or a bare value."""
+    match = _FLAG.match(word)
+    if match:
+        flag, value = match.groups()
+        if value_reason(value) or _secret_flag_value(flag.lstrip("-"), _unquoted(value)):
+            return f"{flag}={REDACTED}"
+        return word
+    match = _ASSIGNMENT.match(word)
+    if match:
+        name, value = match.groups()
+        if value_reason(value) or _secret_flag_value(name, _unquoted(value)):
+            return f"{name}={REDACTED}"
+        return word
+    return REDACTED if value_reason(word) else word
+
+
+def _redact_sequence(words: list[str]) -> list[str]:
+    out: list[str] = []
+    pending = False
+    for word in words:
+        if pending and _AUTH_SCHEME.match(word):
+            out.append(word)  # `Authorization: Bearer x`: the scheme is kept, what follows is not
+            continue
+        if pending and not word.startswith("-") and _unquoted(word).lower() not in _BOOLEANS:
+            out.append(REDACTED)  # `--password hunter2`: the value is the next word
+            pending = False
+            continue
+        pending = _sets_pending(word)
+        if _SPACE.search(word):
+            line = _redact_line(word)
+            # a credential with spaces in it (a PEM private key) survives word by word: drop it whole
+            out.append(REDACTED if value_reason(line) else line)
+        else:
+            out.append(_redact_word(word))
+    return out
+
+
+def _redact_line(line: str) -> str:
+    """A shell command line in one argument (`sh -c "mysql --password hunter2 ..."`), word by word,
+    its spacing kept."""
+    parts = _SPACE.split(line)
+    words = _redact_sequence(parts[0::2])
+    parts[0::2] = words
+    return "".join(parts)
 
 
 def redact_args(args: list[str]) -> list[str]:
     """Remove credential values from a command line, keeping flag names.
 
-    `--db-password=hunter2` becomes `--db-password=<redacted>`; a bare argument that
-    matches a credential pattern becomes `<redacted>`. Control-plane flags such as
+    `--db-password=hunter2` becomes `--db-password=<redacted>`, `--token x` keeps `--token`
+    and loses `x`, `PGPASSWORD=x` keeps its name, a bare argument that matches a credential
+    pattern becomes `<redacted>`; an argument that is itself a shell command line (`sh -c
+    "..."`) is redacted word by word. Control-plane flags such as
     `--tls-private-key-file=/etc/...` are references to files and are kept.
     """
-    out: list[str] = []
-    secret_flag_pending = False
-    for arg in args:
-        if secret_flag_pending and not arg.startswith("-") and arg.lower() not in _BOOLEANS:
-            out.append(REDACTED)  # `--password hunter2`: the value is the next word
-            secret_flag_pending = False
-            continue
-        secret_flag_pending = arg.startswith("-") and "=" not in arg and name_looks_secret(arg.lstrip("-"))
-        match = _FLAG.match(arg)
-        if match:
-            flag, value = match.groups()
-            if value_reason(value) or _secret_flag_value(flag.lstrip("-"), value):
-                out.append(f"{flag}={REDACTED}")
-                continue
-            out.append(arg)
-        elif value_reason(arg):
-            out.append(REDACTED)
-        else:
-            out.append(arg)
-    return out
+    return _redact_sequence(list(args))
