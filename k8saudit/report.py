@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from k8saudit import gcpause, reportview
 from k8saudit.findings import Report, Section, Severity, Status
@@ -63,6 +64,26 @@ def _evidence_value(value: Any) -> str:
     return str(value)
 
 
+#: Control characters other than tab and newline: an object name may carry terminal escape
+#: sequences (`\x1b]8;;...`, `\x1b]52;...`) that act when a report is `cat` in a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control_picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛ for ESC: visible, inert
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def _printable(value: Any) -> Any:
+    """Every value a template prints, with control characters shown as symbols (Markup stays Markup)."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        text = _CONTROL.sub(_control_picture, value)
+        return type(value)(text) if isinstance(value, markupsafe.Markup) else text
+    return value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -72,6 +93,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_printable,
     )
     env.filters["md"] = md_escape
     env.filters["evidence"] = _evidence_value
