@@ -193,6 +193,9 @@ def parse_config(text: str, name: str = "k8saudit.yaml", known_checks: Iterable[
         raise InputError(f"{name}: invalid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise InputError(f"{name}: nested too deep to be an audit config") from None
+    except (ValueError, OverflowError) as exc:  # an integer of 5,000 digits
+        reason = str(exc).split(";")[0].splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{name}: a value cannot be read ({reason})") from None
     finally:
         if loader is not None:
             loader.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -32,8 +33,9 @@ def max_input_bytes() -> int:
 def read_bounded(path: Path, limit: int | None = None) -> bytes:
     """The bytes of `path`, or InputError when it holds more than `limit` (default: max_input_bytes()).
 
-    The limit is checked while reading, not only on the size the file system reports: a FIFO,
-    /dev/zero or a file that grows has no honest size.
+    The limit is checked while reading, not only on the size the file system reports: a pipe
+    (`--snapshot <(kubectl get ... -o json)`) or a file that grows has no honest size. Devices
+    (/dev/zero) are refused outright.
     """
     limit = max_input_bytes() if limit is None else limit
     too_big = InputError(
@@ -43,7 +45,10 @@ def read_bounded(path: Path, limit: int | None = None) -> bytes:
     parts: list[bytes] = []
     total = 0
     with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
+        info = os.fstat(handle.fileno())
+        if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+            raise InputError(f"{path}: is a device, not a file")  # /dev/zero, /dev/urandom: endless
+        size = info.st_size
         if size > limit:
             raise too_big
         want = size + 1 if size else 1 << 16  # a regular file in one read; a stream in chunks

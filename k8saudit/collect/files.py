@@ -78,7 +78,12 @@ def _documents(path: Path) -> Iterator[tuple[Any, int]]:
             problem = alias_problem(node) if loader.aliases else None
             if problem:
                 raise InputError(f"{path}:{node.start_mark.line + 1}: {problem}")
-            yield loader.construct_document(node), node.start_mark.line + 1
+            try:
+                document = loader.construct_document(node)
+            except (ValueError, OverflowError) as exc:  # `2024-02-30T00:00:00Z`, an int of 5,000 digits
+                reason = str(exc).split(";")[0].splitlines()[0] if str(exc) else type(exc).__name__
+                raise InputError(f"{path}:{node.start_mark.line + 1}: a value cannot be read ({reason})") from None
+            yield document, node.start_mark.line + 1
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -107,6 +107,8 @@ def test_random_text_at_every_loader(text: str) -> None:
                 "%YAML 1.1\n",
                 "<<: *a\n",
                 "key: 2024-01-01\n",
+                "creationTimestamp: 2024-02-30T00:00:00Z\n",
+                "runAsUser: 1" + "0" * 5000 + "\n",
             ]
         ),
         max_size=14,
