@@ -357,7 +357,7 @@ def _write_reports(
     Returns what was written: file paths, a run folder with --timestamped, `-` for stdout.
     """
     from k8saudit import lifecycle
-    from k8saudit.fileio import write_atomic
+    from k8saudit.fileio import write_atomic, write_atomic_set
     from k8saudit.findings import Report
     from k8saudit.report import EXTENSIONS, render
 
@@ -376,12 +376,16 @@ def _write_reports(
             from k8saudit.reportdir import write_run
 
             files = {f"report.{EXTENSIONS[fmt.value]}": text.encode() for fmt, text in rendered.items()}
-            run = write_run(output_dir, files, keep=10 if keep is None else keep)
+            try:
+                run = write_run(output_dir, files, keep=10 if keep is None else keep)
+            except OSError as exc:  # a full disk, a read-only volume: one line, the old runs untouched
+                raise InputError(f"cannot write a report folder under {output_dir}: {exc.strerror or exc}") from None
             written = [str(run)]
         else:
-            for fmt, text in rendered.items():
-                write_atomic(output_dir / f"report.{EXTENSIONS[fmt.value]}", text, mode=0o600)
-            written = [str(output_dir / f"report.{EXTENSIONS[fmt.value]}") for fmt in rendered]
+            # every format written in full before any replaces the previous one: a failure leaves the old set
+            paths = {output_dir / f"report.{EXTENSIONS[fmt.value]}": text for fmt, text in rendered.items()}
+            write_atomic_set(paths, mode=0o600)
+            written = [str(path) for path in paths]
     log.event("write", formats=[fmt.value for fmt in rendered], written=written, ms=_ms(phase))
     return written
 

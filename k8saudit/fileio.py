@@ -4,9 +4,11 @@ input files no larger than a limit, so a huge or endless file is refused instead
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from k8saudit.errors import InputError
@@ -65,11 +67,41 @@ def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
     """Write `data` to `path` atomically with owner-only permissions.
 
     The temporary file lives in the target folder so the final rename never crosses a
-    filesystem; on any failure it is removed and the previous file is left untouched.
+    filesystem; on any failure it is removed and the previous file is left untouched. A failure
+    to write (a full disk, a read-only or missing folder) is an InputError naming the file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode() if isinstance(data, str) else data
+    write_atomic_set({Path(path): data}, mode)
+
+
+def write_atomic_set(files: Mapping[Path, str | bytes], mode: int = 0o600) -> None:
+    """Write several files so that none changes unless every one could be written.
+
+    Each file is written and synced under a temporary name beside its target first; only when
+    all are complete are they renamed over the targets (a rename does not run out of space).
+    On any failure every temporary file is removed and the previous files are left as they were.
+    """
+    staged: list[tuple[str, Path]] = []
+    current: Path | None = None
+    try:
+        for target, data in files.items():
+            current = Path(target)
+            current.parent.mkdir(parents=True, exist_ok=True)
+            if current.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "is a folder")
+            staged.append((_stage(current, data.encode() if isinstance(data, str) else data, mode), current))
+        for tmp, target in staged:
+            current = target
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise InputError(f"cannot write {current}: {exc.strerror or exc}") from None
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)  # renamed ones are gone already
+
+
+def _stage(path: Path, payload: bytes, mode: int) -> str:
+    """`payload` written and synced to a new temporary file beside `path`; its name."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -77,8 +109,8 @@ def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return tmp
