@@ -790,7 +790,11 @@ class ListMeta(Slim):
 
 
 class ObjectList(Slim, Generic[T]):
-    """A `...List` response: `items` parse straight into slim models of one kind."""
+    """A `...List` response: `items` parse straight into slim models of one kind.
 
+    `kind` and whether `items` was sent at all (`model_fields_set`) let the collector refuse a
+    200 answer that is not a list instead of reading it as an empty one."""
+
+    kind: str | None = None
     metadata: ListMeta = Field(default_factory=ListMeta)
     items: list[T] = Field(default_factory=list)

@@ -501,6 +501,11 @@ class _Collector:
                     page = model.model_validate_json(response.data)
             except ValidationError as exc:
                 return self._failed(info, f"the {info.resource} list could not be read: {_first_error(exc)}")
+            # A 200 that is not a list (`{}` from a proxy, a Status) would read as "no objects": a pass.
+            if page.kind and not page.kind.endswith("List"):
+                return self._failed(info, f"the {info.resource} answer is a {page.kind}, not a list")
+            if "items" not in page.model_fields_set:
+                return self._failed(info, f"the {info.resource} answer has no items: not a list")
             for obj in page.items:
                 obj.kind = info.kind
                 obj.apiVersion = info.api_version

@@ -127,6 +127,20 @@ CASES: dict[str, Case] = {
         lambda api: api.fail(PODS, 200, times=None, body=pod_list(GOOD_POD, meta={"continue": {"x": 1}})),
         {"workloads": "continue"},
     ),
+    "an empty object instead of a list": Case(
+        lambda api: api.fail(PODS, 200, times=None, body=b"{}"),
+        {"workloads": "no items"},
+    ),
+    "a list without items": Case(
+        lambda api: api.fail(PODS, 200, times=None, body=b'{"kind": "PodList", "apiVersion": "v1", "metadata": {}}'),
+        {"workloads": "no items"},
+    ),
+    "a Status with 200 instead of a list": Case(
+        lambda api: api.fail(
+            NETWORKPOLICIES, 200, times=None, body=b'{"kind": "Status", "apiVersion": "v1", "status": "Success"}'
+        ),
+        {"NetworkPolicy": "not a list"},
+    ),
     "a JSON body that is not an object": Case(
         lambda api: api.fail(NETWORKPOLICIES, 200, times=None, body=b'["items"]'),
         {"NetworkPolicy": "could not be read"},
