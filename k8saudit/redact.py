@@ -146,24 +146,41 @@ def _redact_word(word: str) -> str:
     return REDACTED if value_reason(word) else word
 
 
+def _opens_quote(value: str) -> str | None:
+    """The quote a redacted value opens and does not close (`'two words'` split at the space)."""
+    quote = value[:1]
+    if quote in ("'", '"') and (len(value) == 1 or not value.endswith(quote)):
+        return quote
+    return None
+
+
 def _redact_sequence(words: list[str]) -> list[str]:
     out: list[str] = []
     pending = False
+    open_quote: str | None = None  # a redacted value's quote, still open: its next words are the value too
     for word in words:
+        if open_quote is not None:
+            out.append(REDACTED)
+            if word.rstrip(";&|)").endswith(open_quote):
+                open_quote = None
+            continue
         if pending and _AUTH_SCHEME.match(word):
             out.append(word)  # `Authorization: Bearer x`: the scheme is kept, what follows is not
             continue
         if pending and not word.startswith("-") and _unquoted(word).lower() not in _BOOLEANS:
             out.append(REDACTED)  # `--password hunter2`: the value is the next word
-            pending = False
+            pending, open_quote = False, _opens_quote(word)
             continue
         pending = _sets_pending(word)
         if _SPACE.search(word):
             line = _redact_line(word)
             # a credential with spaces in it (a PEM private key) survives word by word: drop it whole
             out.append(REDACTED if value_reason(line) else line)
-        else:
-            out.append(_redact_word(word))
+            continue
+        redacted = _redact_word(word)
+        out.append(redacted)
+        if redacted != word and redacted.endswith(REDACTED) and "=" in word:
+            open_quote = _opens_quote(word.split("=", 1)[1])
     return out
 
 
