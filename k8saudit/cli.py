@@ -453,6 +453,29 @@ def diff(
             raise typer.Exit(EXIT_FINDINGS)
 
 
+@app.command()
+def report(
+    source: Annotated[Path, typer.Argument(help="A JSON report written by `k8saudit scan --format json`.")],
+    formats: Annotated[
+        list[OutFormat] | None,
+        typer.Option("--format", "-f", help="Format to write; repeatable (default: html and md)."),
+    ] = None,
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-d", help="Folder for report.<format> files.")] = Path(
+        "k8saudit-report"
+    ),
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the one --format to this file, or `-` for stdout.")
+    ] = None,
+) -> None:
+    """Re-render a stored JSON report in other formats, without the cluster (e.g. HTML for a review)."""
+    from k8saudit.diff import load_report
+
+    chosen = [OutFormat(f) for f in (formats or [OutFormat.html, OutFormat.md])]
+    if output is not None and len(chosen) != 1:
+        raise InputError("--output writes one report: give exactly one --format (for example --format html)")
+    _write_reports(load_report(source), chosen, output_dir, output)
+
+
 @app.command("who-can")
 def who_can(
     verb: Annotated[str, typer.Argument(help="The verb: get, list, create, delete, impersonate, bind, * ...")],
