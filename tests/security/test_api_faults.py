@@ -31,8 +31,8 @@ CONFIGMAPS = "/api/v1/configmaps"
 SERVICES = "/api/v1/services"
 #: Fast enough for a test, slow enough for a loaded machine: a fault that waits `SLOW` seconds
 #: always outlasts a client that gives up after `FAST_TIMEOUT`.
-FAST_TIMEOUT = "0.3"
-SLOW = 1.5
+FAST_TIMEOUT = "1"
+SLOW = 4.0
 
 
 def pod_list(*items: object, meta: object = None) -> bytes:
@@ -326,7 +326,9 @@ def test_the_first_request_failing_is_one_line_and_exit_3(
     inject: Callable[[FakeKubeAPI], object], words: str, fake_api: FakeKubeAPI, fake: FakeCluster, kubeconfig: Path
 ) -> None:
     inject(fake_api)
-    outcome = run_main("collect", "--kubeconfig", kubeconfig, "-o", kubeconfig.parent / "snap.json", "--timeout", "0.3")
+    outcome = run_main(
+        "collect", "--kubeconfig", kubeconfig, "-o", kubeconfig.parent / "snap.json", "--timeout", FAST_TIMEOUT
+    )
     assert_one_line_error(outcome, 3, words)
     assert not (kubeconfig.parent / "snap.json").exists()
     assert len(fake_api.requests_to("/version")) == 1  # a server that fails the first request is not retried
