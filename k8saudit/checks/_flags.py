@@ -1,4 +1,5 @@
-"""Reading control-plane flags: Go booleans, comma lists and the replicas of one component.
+"""Reading control-plane flags: Go booleans, comma lists, the replicas of one component and
+the --profiling verdict every component shares.
 
 Shared by the API server, etcd, controller-manager and scheduler checks. (A module whose name
 starts with `_` holds no checks: `all_checks()` does not import it for that purpose.)
@@ -6,7 +7,10 @@ starts with `_` holds no checks: `all_checks()` does not import it for that purp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from k8saudit.inventory import ControlPlaneComponent, Inventory
+from k8saudit.registry import Result, not_assessable, result
 
 APISERVER = "kube-apiserver"
 ETCD = "etcd"
@@ -42,3 +46,33 @@ def feature_gate(value: str | None, gate: str) -> bool | None:
         if name.strip() == gate:
             return go_bool(setting)
     return None
+
+
+def profiling_results(replica: ControlPlaneComponent, config_field: str | None = None) -> Iterator[Result]:
+    """One result for a component's --profiling flag (default true).
+
+    `config_field` names the setting of the component's --config file that can also turn it off
+    (`enableProfiling` for kube-scheduler): with such a file and no flag, the file decides.
+    """
+    value = replica.flag("profiling")
+    enabled = go_bool(value)
+    config = replica.flag("config")
+    if value is None and config and config_field:
+        yield not_assessable(
+            f"--profiling is not set and the settings file --config={config} may set {config_field}: review it",
+            replica.pod,
+        )
+        return
+    if value is not None and enabled is None:
+        yield not_assessable(f"--profiling={value!r} is not a boolean", replica.pod)
+        return
+    if enabled is False:
+        yield result(replica.pod, failed=False, message="--profiling=false", evidence=[("--profiling", value)])
+        return
+    yield result(
+        replica.pod,
+        failed=True,
+        message=f"{replica.component} serves /debug/pprof: "
+        + ("--profiling=true" if value is not None else "--profiling is not set and defaults to true"),
+        evidence=[("--profiling", value)],
+    )

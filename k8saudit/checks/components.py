@@ -11,8 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from k8saudit.checks._flags import CONTROLLER_MANAGER, SCHEDULER, feature_gate, go_bool, replicas
-from k8saudit.checks.controlplane import profiling_results
+from k8saudit.checks._flags import CONTROLLER_MANAGER, SCHEDULER, feature_gate, go_bool, profiling_results, replicas
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import ControlPlaneComponent, Inventory
 from k8saudit.registry import Result, check, not_assessable, result

@@ -15,26 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from k8saudit.checks._flags import flag_list, go_bool
+from k8saudit.checks._flags import APISERVER, flag_list, go_bool, profiling_results, replicas
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import ControlPlaneComponent, Inventory
 from k8saudit.registry import Result, check, not_assessable, result
-
-APISERVER = "kube-apiserver"
-_TRUE = {"1", "t", "true"}
-_FALSE = {"0", "f", "false"}
-
-
-def _bool(value: str | None) -> bool | None:
-    """A Go boolean flag value (strconv.ParseBool), None when unset or unreadable."""
-    if value is None:
-        return None
-    lowered = value.strip().lower()
-    return True if lowered in _TRUE else False if lowered in _FALSE else None
-
-
-def _replicas(inv: Inventory) -> list[ControlPlaneComponent]:
-    return inv.control_plane.get(APISERVER, [])
 
 
 def _always_allow(replica: ControlPlaneComponent) -> bool:
@@ -46,11 +30,11 @@ def _always_allow(replica: ControlPlaneComponent) -> bool:
 
 
 def _flag_results(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         pod = replica.pod
         value = replica.flag("anonymous-auth")
         authn_config = replica.flag("authentication-config")
-        enabled = _bool(value)
+        enabled = go_bool(value)
         evidence = [("--anonymous-auth", value), ("--authentication-config", authn_config)]
         if _always_allow(replica) and enabled is not False:
             # kube-apiserver resets AnonymousAuth to false when AlwaysAllow is among the modes.
@@ -175,7 +159,7 @@ its own pods, so one stolen node credential does not read every Secret.
     references={"cis": ["1.2.6", "1.2.7", "1.2.8"], "kubescape": ["C-0088", "C-0118", "C-0119", "C-0120"]},
 )
 def authorization_mode(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         pod = replica.pod
         value = replica.flag("authorization-mode")
         config = replica.flag("authorization-config")
@@ -244,7 +228,7 @@ at low severity. Ship the log off the node.
     },
 )
 def audit_logging(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         pod = replica.pod
         path = replica.flag("audit-log-path") or None
         webhook = replica.flag("audit-webhook-config-file") or None
@@ -293,7 +277,7 @@ provider must be a real one (kms v2, aescbc, aesgcm, secretbox), not `identity`.
     references={"cis": ["1.2.27", "1.2.28"], "kubescape": ["C-0066", "C-0141"]},
 )
 def secrets_encryption(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         value = replica.flag("encryption-provider-config") or None
         yield result(
             replica.pod,
@@ -327,7 +311,7 @@ sets it; it is usually a leftover from a bootstrap or a hand-made break-glass ac
     references={"cis": ["1.2.2"], "kubescape": ["C-0114"]},
 )
 def token_auth_file(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         value = replica.flag("token-auth-file") or None
         yield result(
             replica.pod,
@@ -399,7 +383,7 @@ Judged from --enable-admission-plugins (and the older --admission-control) and
     references={"cis": ["1.2.10", "1.2.14"], "kubescape": ["C-0122", "C-0127"]},
 )
 def admission_plugins(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         enabled = enabled_admission_plugins(replica)
         disabled = flag_list(replica.flag("disable-admission-plugins"))
         problems: list[str] = []
@@ -438,38 +422,8 @@ default. Profile on demand, on a test cluster, instead.
     references={"cis": ["1.2.15"], "kubescape": ["C-0129"]},
 )
 def apiserver_profiling(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         yield from profiling_results(replica)
-
-
-def profiling_results(replica: ControlPlaneComponent, config_field: str | None = None) -> Iterator[Result]:
-    """One result for a component's --profiling flag (default true).
-
-    `config_field` names the setting of the component's --config file that can also turn it off
-    (`enableProfiling` for kube-scheduler): with such a file and no flag, the file decides.
-    """
-    value = replica.flag("profiling")
-    enabled = go_bool(value)
-    config = replica.flag("config")
-    if value is None and config and config_field:
-        yield not_assessable(
-            f"--profiling is not set and the settings file --config={config} may set {config_field}: review it",
-            replica.pod,
-        )
-        return
-    if value is not None and enabled is None:
-        yield not_assessable(f"--profiling={value!r} is not a boolean", replica.pod)
-        return
-    if enabled is False:
-        yield result(replica.pod, failed=False, message="--profiling=false", evidence=[("--profiling", value)])
-        return
-    yield result(
-        replica.pod,
-        failed=True,
-        message=f"{replica.component} serves /debug/pprof: "
-        + ("--profiling=true" if value is not None else "--profiling is not set and defaults to true"),
-        evidence=[("--profiling", value)],
-    )
 
 
 @check(
@@ -495,7 +449,7 @@ certificate at high.
     references={"cis": ["1.2.4", "1.2.5"], "kubescape": ["C-0116", "C-0117"]},
 )
 def kubelet_tls(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         cert = replica.flag("kubelet-client-certificate") or None
         key = replica.flag("kubelet-client-key") or None
         ca = replica.flag("kubelet-certificate-authority") or None
@@ -570,7 +524,7 @@ not apply (TLS 1.3 suites are fixed).
 )
 def tls_config(inv: Inventory) -> Iterator[Result]:
     server = inv.facts.version.minor_version() if inv.facts.version else None
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         min_version = replica.flag("tls-min-version") or None
         suites = flag_list(replica.flag("tls-cipher-suites"))
         problems: list[str] = []
@@ -632,7 +586,7 @@ deleted, until it expires; for legacy Secret-based tokens, that is forever.
     references={"cis": ["1.2.21"], "kubescape": ["C-0135"]},
 )
 def service_account_lookup(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         value = replica.flag("service-account-lookup")
         enabled = go_bool(value)
         if value is not None and enabled is None:
@@ -667,7 +621,7 @@ one breaks or prolongs the other, and a leaked serving key can mint tokens.
     references={"cis": ["1.2.22"], "kubescape": ["C-0136"]},
 )
 def service_account_key_file(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         value = replica.flag("service-account-key-file") or None
         yield result(
             replica.pod,
@@ -699,7 +653,7 @@ certificate (--etcd-certfile, --etcd-keyfile); etcd can then refuse any client w
     references={"cis": ["1.2.23", "1.2.26"], "kubescape": ["C-0137", "C-0140"]},
 )
 def etcd_tls(inv: Inventory) -> Iterator[Result]:
-    for replica in _replicas(inv):
+    for replica in replicas(inv, APISERVER):
         servers = flag_list(replica.flag("etcd-servers"))
         cert = replica.flag("etcd-certfile") or None
         key = replica.flag("etcd-keyfile") or None
