@@ -19,16 +19,13 @@ Which namespaces (decided here, since the guide says "each namespace"):
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
+from k8saudit.checks._namespaces import NONE_TO_JUDGE, SKIPPED_NAMESPACES, judged_namespaces
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import Inventory, Workload
-from k8saudit.objects import Ingress, Namespace, NetworkPolicy, Node, ObjectMeta, Service, Taint, Toleration
+from k8saudit.objects import Ingress, NetworkPolicy, Node, Service, Taint, Toleration
 from k8saudit.registry import Result, check, not_assessable, result
-
-SKIPPED_NAMESPACES = {"kube-system", "kube-node-lease"}
-ONLY_WITH_WORKLOADS = {"kube-public"}
 
 
 def denies(policy: NetworkPolicy, direction: str) -> bool:
@@ -70,15 +67,12 @@ spec:
 """,
 )
 def default_deny(inv: Inventory) -> Iterator[Result]:
-    listed = {ns.name: ns for ns in inv.of("Namespace", Namespace)}
-    workloads_seen = inv.availability("workloads").ok
-    per_namespace = Counter(w.namespace for w in inv.workloads) if workloads_seen else Counter[str | None]()
-    judged = 0
-    for name in inv.namespaces:
-        if name in SKIPPED_NAMESPACES or (name in ONLY_WITH_WORKLOADS and not per_namespace[name]):
-            continue
-        judged += 1
-        target = listed.get(name) or Namespace(apiVersion="v1", kind="Namespace", metadata=ObjectMeta(name=name))
+    namespaces = judged_namespaces(inv)
+    if not namespaces:
+        yield not_assessable(NONE_TO_JUDGE)
+        return
+    for ns in namespaces:
+        name = ns.name
         policies = inv.in_namespace("NetworkPolicy", name, NetworkPolicy)
         ingress = sorted(p.name for p in policies if denies(p, "Ingress"))
         egress = sorted(p.name for p in policies if denies(p, "Egress"))
@@ -93,19 +87,16 @@ def default_deny(inv: Inventory) -> Iterator[Result]:
                 )
         else:
             message = f"Namespace {name} denies ingress and egress by default"
-        empty = workloads_seen and not per_namespace[name]
         yield result(
-            target,
+            ns.target,
             failed=bool(missing),
             message=message,
             evidence=[
                 ("networkpolicies[podSelector={}, ingress=[]]", ingress),
                 ("networkpolicies[podSelector={}, egress=[]]", egress),
             ],
-            severity=Severity.LOW if missing and empty else None,
+            severity=Severity.LOW if missing and ns.empty else None,
         )
-    if not judged:
-        yield not_assessable("no namespace outside kube-system, kube-public and kube-node-lease to judge")
 
 
 # --- system components ---------------------------------------------------------------------------

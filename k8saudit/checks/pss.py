@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from k8saudit.checks._namespaces import ONLY_WITH_WORKLOADS, SKIPPED_NAMESPACES
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import Inventory, Workload
 from k8saudit.objects import Namespace, ObjectMeta
@@ -37,8 +38,6 @@ from k8saudit.registry import Result, check, not_assessable, result
 
 LABEL_PREFIX = "pod-security.kubernetes.io/"
 MODES = ("enforce", "audit", "warn")
-SKIPPED_NAMESPACES = frozenset({"kube-system", "kube-node-lease"})
-ONLY_WITH_WORKLOADS = frozenset({"kube-public"})
 _ORDER = (Level.PRIVILEGED, Level.BASELINE, Level.RESTRICTED)
 
 

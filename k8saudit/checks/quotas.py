@@ -9,39 +9,31 @@ fails at low severity when workloads could be seen: the policy protects the next
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
-from k8saudit.checks.network import ONLY_WITH_WORKLOADS, SKIPPED_NAMESPACES
+from k8saudit.checks._namespaces import NONE_TO_JUDGE, judged_namespaces
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import Inventory
-from k8saudit.objects import K8sObject, LimitRange, Namespace, ObjectMeta, ResourceQuota
+from k8saudit.objects import K8sObject, LimitRange, ResourceQuota
 from k8saudit.registry import Result, check, not_assessable, result
 
 
 def _per_namespace(inv: Inventory, kind: str, model: type[K8sObject], what: str, why: str) -> Iterator[Result]:
-    listed = {ns.name: ns for ns in inv.of("Namespace", Namespace)}
-    workloads_seen = inv.availability("workloads").ok
-    per_namespace = Counter(w.namespace for w in inv.workloads) if workloads_seen else Counter[str | None]()
-    judged = 0
-    for name in inv.namespaces:
-        if name in SKIPPED_NAMESPACES or (name in ONLY_WITH_WORKLOADS and not per_namespace[name]):
-            continue
-        judged += 1
-        target = listed.get(name) or Namespace(apiVersion="v1", kind="Namespace", metadata=ObjectMeta(name=name))
-        found = sorted(o.name for o in inv.in_namespace(kind, name, model))
-        empty = workloads_seen and not per_namespace[name]
+    namespaces = judged_namespaces(inv)
+    if not namespaces:
+        yield not_assessable(NONE_TO_JUDGE)
+        return
+    for ns in namespaces:
+        found = sorted(o.name for o in inv.in_namespace(kind, ns.name, model))
         yield result(
-            target,
+            ns.target,
             failed=not found,
-            message=f"Namespace {name} has {what} {', '.join(found)}"
+            message=f"Namespace {ns.name} has {what} {', '.join(found)}"
             if found
-            else f"Namespace {name} has no {what}: {why}",
+            else f"Namespace {ns.name} has no {what}: {why}",
             evidence=[(f"{kind} objects", found or None)],
-            severity=Severity.LOW if not found and empty else None,
+            severity=Severity.LOW if not found and ns.empty else None,
         )
-    if not judged:
-        yield not_assessable("no namespace outside kube-system, kube-public and kube-node-lease to judge")
 
 
 @check(
