@@ -58,8 +58,12 @@ def seen(inv: Inventory, kinds: tuple[str, ...] = RBAC_KINDS) -> Seen:
     return Seen(None, visibility(inv, kinds))
 
 
-def judge(results: list[Result], vis: Seen) -> Iterator[Result]:
-    """Everything seen when it is enough; only the not-assessable reason when it is not."""
+def judge(results: list[Result], vis: Seen, nothing: str) -> Iterator[Result]:
+    """Everything seen when it is enough; only the not-assessable reason when it is not.
+
+    `nothing` is the message of the one pass given when no binding gave a result."""
+    if not results:
+        results = [result(None, failed=False, message=nothing)]
     if vis.complete or any(r.passed is False for r in results):
         yield from results
     else:
@@ -102,6 +106,24 @@ def exempt_via(model: AccessModel, binding: Binding) -> list[o.K8sObject]:
     if role is None or labelled_default(role) or (role.kind == "ClusterRole" and role.name in model.assumed):
         return []
     return [role]
+
+
+def grant_failure(
+    model: AccessModel,
+    binding: Binding,
+    message: str,
+    evidence: list[tuple[str, object]],
+    severity: Severity | None,
+) -> Result:
+    """A failure on a binding for what its role grants, which an exemption on that role covers too."""
+    return result(
+        binding,
+        failed=True,
+        message=message,
+        evidence=evidence,
+        severity=severity,
+        exempt_via=exempt_via(model, binding),
+    )
 
 
 def is_full_wildcard(grant: Grant) -> bool:
@@ -183,22 +205,5 @@ def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
             ("roleRef", role_label(binding)),
             *_rule_evidence(model, binding, bad),
         ]
-        results.append(
-            result(
-                binding,
-                failed=True,
-                message=message,
-                evidence=evidence,
-                severity=severity,
-                exempt_via=exempt_via(model, binding),
-            )
-        )
-    if not results:
-        results.append(
-            result(
-                None,
-                failed=False,
-                message=f"No binding lets anyone {concern.what} cluster-wide, in kube-system or as everyone",
-            )
-        )
-    yield from judge(results, vis)
+        results.append(grant_failure(model, binding, message, evidence, severity))
+    yield from judge(results, vis, f"No binding lets anyone {concern.what} cluster-wide, in kube-system or as everyone")

@@ -38,7 +38,7 @@ from k8saudit.access import (
 )
 from k8saudit.checks._rbac import (
     Binding,
-    exempt_via,
+    grant_failure,
     judge,
     labels,
     ordered_subjects,
@@ -183,19 +183,8 @@ def cluster_admin_bindings(inv: Inventory) -> Iterator[Result]:
         message = f"Grants {what} {scope_of(binding)} to {', '.join(labels(extra))}"
         if everyone:
             message += f" ({', '.join(everyone)} means everyone of that kind)"
-        results.append(
-            result(
-                binding,
-                failed=True,
-                message=message,
-                evidence=evidence,
-                severity=severity,
-                exempt_via=exempt_via(model, binding),
-            )
-        )
-    if not results:
-        results.append(result(None, failed=False, message="No binding grants cluster-admin"))
-    yield from judge(results, vis)
+        results.append(grant_failure(model, binding, message, evidence, severity))
+    yield from judge(results, vis, "No binding grants cluster-admin")
 
 
 @check(
@@ -277,11 +266,7 @@ def anonymous_bindings(inv: Inventory) -> Iterator[Result]:
                 severity=severity,
             )
         )
-    if not results:
-        results.append(
-            result(None, failed=False, message="No binding names system:anonymous or system:unauthenticated")
-        )
-    yield from judge(results, vis)
+    yield from judge(results, vis, "No binding names system:anonymous or system:unauthenticated")
 
 
 def _rule_evidence(model: AccessModel, binding: Binding) -> list[tuple[str, object]]:
@@ -361,19 +346,8 @@ def wildcard_rules(inv: Inventory) -> Iterator[Result]:
             f"Grants {role_label(binding)} {scope_of(binding)} to {', '.join(labels(extra))}, "
             f"with wildcards in {len(wild)} rule{'s' if len(wild) > 1 else ''}"
         )
-        results.append(
-            result(
-                binding,
-                failed=True,
-                message=message,
-                evidence=[("subjects", labels(extra)), *evidence],
-                severity=severity,
-                exempt_via=exempt_via(model, binding),
-            )
-        )
-    if not results:
-        results.append(result(None, failed=False, message="No bound role has wildcard verbs or resources"))
-    yield from judge(results, vis)
+        results.append(grant_failure(model, binding, message, [("subjects", labels(extra)), *evidence], severity))
+    yield from judge(results, vis, "No bound role has wildcard verbs or resources")
 
 
 def _as_default_service_account(ref: rbac.SubjectRef) -> rbac.SubjectRef | None:
@@ -448,9 +422,7 @@ def default_service_account_roles(inv: Inventory) -> Iterator[Result]:
         results.append(
             result(binding, failed=True, message=message, evidence=evidence, severity=Severity.HIGH if held else None)
         )
-    if not results:
-        results.append(result(None, failed=False, message="No binding names a default service account"))
-    yield from judge(results, vis)
+    yield from judge(results, vis, "No binding names a default service account")
 
 
 @check(
@@ -499,9 +471,7 @@ def missing_roles(inv: Inventory) -> Iterator[Result]:
             message = f"Refers to {role_label(binding)}, which {where}: whoever creates it decides what {who} may do"
         severity = Severity.MEDIUM if any(is_everyone(s) for s in subjects) else None
         results.append(result(binding, failed=True, message=message, evidence=evidence, severity=severity))
-    if not results:
-        results.append(result(None, failed=False, message="No binding to check"))
-    yield from judge(results, vis)
+    yield from judge(results, vis, "No binding to check")
 
 
 @check(
@@ -582,6 +552,4 @@ def missing_service_accounts(inv: Inventory) -> Iterator[Result]:
             severity = None
         evidence = [("roleRef", role_label(binding)), ("subjects", names)]
         results.append(result(binding, failed=True, message=message, evidence=evidence, severity=severity))
-    if not results:
-        results.append(result(None, failed=False, message="Every ServiceAccount named by a binding exists"))
-    yield from judge(results, vis)
+    yield from judge(results, vis, "Every ServiceAccount named by a binding exists")
