@@ -26,7 +26,7 @@ def _always_allow(replica: ControlPlaneComponent) -> bool:
     if replica.flag("authorization-config"):
         return False  # the modes are in a file we cannot see
     modes = replica.flag("authorization-mode")
-    return modes is None or "AlwaysAllow" in [m.strip() for m in modes.split(",")]
+    return modes is None or "AlwaysAllow" in flag_list(modes)
 
 
 def _flag_results(inv: Inventory) -> Iterator[Result]:
@@ -179,7 +179,7 @@ def authorization_mode(inv: Inventory) -> Iterator[Result]:
                 evidence=evidence,
             )
             continue
-        modes = [m.strip() for m in value.split(",") if m.strip()]
+        modes = flag_list(value)
         problems: list[str] = []
         severity: Severity | None = None
         if "AlwaysAllow" in modes:
