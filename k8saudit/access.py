@@ -291,6 +291,26 @@ class _HolderAcc:
     grants: list[tuple[rbac.RiskyPermission, Grant]]
 
 
+def access_grant(
+    model: AccessModel, binding: Binding, grant: rbac.Grant, subject: rbac.SubjectRef, permissions: list[str]
+) -> AccessGrant:
+    """How `subject` holds `grant`: the binding, role and rule behind it, as reports and who-can show it."""
+    path = grant.path
+    role = path.role_name if path.role_kind == "ClusterRole" else None
+    return AccessGrant(
+        binding=_resource_ref(binding),
+        role=model.role_ref(binding),
+        rule=path.rule_index,
+        aggregatedFrom=path.rule_source,
+        assumedRole=bool({role, path.rule_source} & model.assumed),
+        namespace=grant.namespace,
+        resourceNames=list(grant.resource_names),
+        builtIn=model.is_default(binding, subject),
+        fullWildcard=grant.verb == "*" and grant.api_group == "*" and grant.resource == "*",
+        permissions=permissions,
+    )
+
+
 def _resource_ref(binding: Binding) -> ResourceRef:
     ns = binding.namespace if isinstance(binding, o.RoleBinding) else None
     return ResourceRef(apiVersion=BY_KIND[binding.kind].api_version, kind=binding.kind, namespace=ns, name=binding.name)
@@ -383,19 +403,7 @@ def _holder(model: AccessModel, acc: _HolderAcc) -> AccessHolder:
         key = (path.binding_kind, path.binding_namespace, path.binding_name, path.rule_index, path.rule_source)
         entry = grants.get(key)
         if entry is None:
-            role = path.role_name if path.role_kind == "ClusterRole" else None
-            entry = grants[key] = AccessGrant(
-                binding=_resource_ref(binding),
-                role=model.role_ref(binding),
-                rule=path.rule_index,
-                aggregatedFrom=path.rule_source,
-                assumedRole=bool({role, path.rule_source} & model.assumed),
-                namespace=grant.namespace,
-                resourceNames=list(grant.resource_names),
-                builtIn=model.is_default(binding, grant.subject),
-                fullWildcard=grant.verb == "*" and grant.api_group == "*" and grant.resource == "*",
-                permissions=[],
-            )
+            entry = grants[key] = access_grant(model, binding, grant, grant.subject, [])
         if label not in entry.permissions:
             entry.permissions.append(label)
     found = sorted(grants.values(), key=lambda g: (g.namespace is not None, g.namespace or "", g.binding.name, g.rule))

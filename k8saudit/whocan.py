@@ -25,9 +25,9 @@ from collections import defaultdict
 from pydantic import Field
 
 from k8saudit import rbac
-from k8saudit.access import access_model, is_everyone, review_status
+from k8saudit.access import access_grant, access_model, is_everyone, review_status
 from k8saudit.errors import InputError
-from k8saudit.findings import AccessGrant, AccessSubject, Model, ResourceRef
+from k8saudit.findings import AccessGrant, AccessSubject, Model
 from k8saudit.inventory import Inventory
 from k8saudit.kinds import KINDS
 
@@ -213,25 +213,7 @@ def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
             binding = model.binding(grant.path)
             if binding is None:  # pragma: no cover - grants come from known bindings
                 continue
-            path = grant.path
-            role = path.role_name if path.role_kind == "ClusterRole" else None
-            entry = AccessGrant(
-                binding=ResourceRef(
-                    apiVersion="rbac.authorization.k8s.io/v1",
-                    kind=binding.kind,
-                    namespace=path.binding_namespace,
-                    name=binding.name,
-                ),
-                role=model.role_ref(binding),
-                rule=path.rule_index,
-                aggregatedFrom=path.rule_source,
-                assumedRole=bool({role, path.rule_source} & model.assumed),
-                namespace=grant.namespace,
-                resourceNames=list(grant.resource_names),
-                builtIn=model.is_default(binding, subject),
-                fullWildcard=grant.verb == "*" and grant.api_group == "*" and grant.resource == "*",
-                permissions=[_matched(grant)],
-            )
+            entry = access_grant(model, binding, grant, subject, [_matched(grant)])
             if entry not in grants:
                 grants.append(entry)
         subjects.append(
