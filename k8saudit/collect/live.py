@@ -2,7 +2,11 @@
 
 Every list is fetched as raw JSON pages (`limit`/`continue`, 500 objects a page by default)
 and parsed straight into the slim models, with the garbage collector paused while parsing
-(NOTES.md: the client's typed models are ~10x slower and ~7x bigger). Per list:
+(NOTES.md: the client's typed models are ~10x slower and ~7x bigger). Controllers are listed
+before pods, so a pod a listed controller owns is kept compact: its metadata, node and only the
+containers its controller's template lacks (`_OwnedPods`); a ReplicaSet or Job a listed
+controller owns drops its template (`_drop_owned_templates`). Neither is ever read: the owner's
+template is the workload audited. Per list:
 
 - 410 Gone (an expired continue token) restarts that list from scratch, a bounded number of times;
 - 429 (honouring Retry-After, capped), 5xx and dropped connections are retried with backoff;
@@ -43,11 +47,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from k8saudit import __version__
 from k8saudit.errors import ClusterError, InputError
@@ -63,9 +69,9 @@ from k8saudit.facts import (
     TokenSecret,
     detect_platform,
 )
-from k8saudit.inventory import Inventory
-from k8saudit.kinds import KINDS, KindInfo
-from k8saudit.objects import K8sObject, Namespace, Node, ObjectList
+from k8saudit.inventory import CONTROL_PLANE_COMPONENTS, Inventory, _template_of
+from k8saudit.kinds import KINDS, WORKLOAD_KINDS, KindInfo
+from k8saudit.objects import Container, K8sObject, Namespace, Node, ObjectList, Pod, PodTemplateSpec, WorkloadSpec
 
 log = logging.getLogger(__name__)
 
@@ -397,11 +403,145 @@ def _gc_paused() -> Iterator[None]:
 _LIST_MODELS: dict[str, Any] = {}
 
 
+def _parse_page(model: Any, data: bytes, owned: _OwnedPods | None, item_model: type[K8sObject]) -> Any:
+    """One list page into slim models; owned objects compacted when `owned` is given (`_OwnedPods`)."""
+    if owned is not None:
+        try:
+            raw = from_json(data)
+        except ValueError:
+            raw = None  # invalid JSON: the model reports it as before
+        if isinstance(raw, dict) and isinstance(raw.get("items"), list):
+            compact = owned.compact if item_model is Pod else partial(owned.compact_controller, model=item_model)
+            raw["items"] = [obj if (obj := compact(item)) is not None else item for item in raw["items"]]
+            return model.model_validate(raw)
+    return model.model_validate_json(data)
+
+
 def _list_model(info: KindInfo) -> Any:
     model = _LIST_MODELS.get(info.kind)
     if model is None:
         model = _LIST_MODELS[info.kind] = ObjectList[info.model]  # type: ignore[name-defined]
     return model
+
+
+_CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
+_TOP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+#: Kinds whose pages are compacted, and the kinds listed (and waited for) before them.
+_WAITS_FOR: dict[str, tuple[str, ...]] = {"ReplicaSet": _TOP_KINDS, "Job": _TOP_KINDS, "Pod": WORKLOAD_KINDS[1:]}
+_Key = tuple[str, str | None, str]
+
+
+class _OwnedPods:
+    """Compacts pods whose top controller was listed: only what the Inventory reads of them.
+
+    A pod of a Deployment, StatefulSet, DaemonSet or (Cron)Job is audited as its controller's
+    pod template (`Inventory.workloads`); of the pod itself only its metadata, `spec.nodeName`
+    and the containers the template does not declare (injected sidecars, debug containers) are
+    ever read. Building the rest (about 50 models a pod) was most of a large scan's parse time
+    and memory, so such a pod keeps its metadata, node, status and only those containers.
+    Owner resolution here is `Inventory.workloads`' own (same keys, same `controller: false`
+    rule, same depth), so workloads, pod counts, nodes and injected containers are unchanged.
+    Every other pod (bare, static, owner not listed, control-plane component in kube-system,
+    anything unexpected in its shape) is parsed in full as before. A snapshot written from a
+    live scan holds the compacted pods and therefore gives the same findings.
+    """
+
+    def __init__(self, controllers: list[K8sObject]) -> None:
+        self.controllers: dict[_Key, K8sObject] = {(c.kind, c.namespace, c.name): c for c in controllers}
+        self._names: dict[_Key, tuple[frozenset[str], ...]] = {}
+
+    def parent(self, obj: K8sObject) -> K8sObject | None:
+        for ref in obj.metadata.ownerReferences:
+            if ref.controller is False:
+                continue
+            found = self.controllers.get((ref.kind, obj.namespace, ref.name))
+            if found is not None:
+                return found
+        return None
+
+    def template_names(self, pod: Pod) -> tuple[frozenset[str], ...] | None:
+        """Container names (per field) of the pod's top controller's template; None: not owned."""
+        if not pod.metadata.ownerReferences:
+            return None
+        top: K8sObject = pod
+        seen = 0
+        while (up := self.parent(top)) is not None and seen < 5:
+            top, seen = up, seen + 1
+        if top is pod or self.parent(top) is not None:
+            return None
+        key = (top.kind, top.namespace, top.name)
+        names = self._names.get(key)
+        if names is None:
+            spec = _template_of(top)[1]
+            names = self._names[key] = tuple(frozenset(c.name for c in getattr(spec, f)) for f in _CONTAINER_FIELDS)
+        return names
+
+    def compact_controller(self, item: Any, model: type[K8sObject]) -> K8sObject | None:
+        """A ReplicaSet or Job whose owner was listed, without its template; None: parse in full."""
+        if not isinstance(item, dict):
+            return None
+        spec = item.get("spec")
+        if not isinstance(spec, dict) or "template" not in spec:
+            return None
+        try:
+            obj = model.model_validate({**item, "spec": {k: v for k, v in spec.items() if k != "template"}})
+        except ValidationError:
+            return None
+        return obj if self.parent(obj) is not None else None
+
+    def compact(self, item: Any) -> Pod | None:
+        """The compact pod, or None: parse this item in full."""
+        if not isinstance(item, dict):
+            return None
+        meta, spec, status = item.get("metadata"), item.get("spec"), item.get("status")
+        if not isinstance(meta, dict) or not isinstance(spec, dict):
+            return None
+        slim: dict[str, Any] = {"metadata": meta, "spec": {"nodeName": spec.get("nodeName")}}
+        if status is not None:
+            slim["status"] = status
+        try:
+            pod = Pod.model_validate(slim)
+        except ValidationError:
+            return None
+        if pod.namespace == "kube-system" and pod.metadata.labels.get("component") in CONTROL_PLANE_COMPONENTS:
+            return None  # Inventory.control_plane reads its flags
+        names = self.template_names(pod)
+        if names is None:
+            return None
+        for field_name, known in zip(_CONTAINER_FIELDS, names, strict=True):
+            raw = spec.get(field_name)
+            if raw is None:
+                continue
+            if not isinstance(raw, list):
+                return None
+            extra = []
+            for container in raw:
+                if not isinstance(container, dict) or not isinstance(container.get("name"), str):
+                    return None
+                if container["name"] not in known:
+                    extra.append(container)
+            if extra:
+                try:
+                    setattr(pod.spec, field_name, [Container.model_validate(c) for c in extra])
+                except ValidationError:
+                    return None
+        return pod
+
+
+def _drop_owned_templates(objects: list[K8sObject]) -> None:
+    """Forget the pod template of a controller another listed controller owns.
+
+    A ReplicaSet of a listed Deployment (current and old ones alike) or a Job of a listed
+    CronJob is never a workload: `Inventory.workloads` audits its owner's template and reads of
+    it only its metadata, to walk up to that owner. Its own template (a full pod spec, about
+    40 KB of models) is dropped; one whose owner was not listed keeps it, as it is reported
+    as the workload itself.
+    """
+    owned = _OwnedPods([obj for obj in objects if obj.kind in WORKLOAD_KINDS[1:]])
+    for obj in owned.controllers.values():
+        spec = getattr(obj, "spec", None)
+        if isinstance(spec, WorkloadSpec) and owned.parent(obj) is not None:
+            spec.template = PodTemplateSpec()
 
 
 class _Restart(Exception):
@@ -419,6 +559,8 @@ class _Collector:
     def __init__(self, target: _Target, options: LiveOptions) -> None:
         self.target, self.options = target, options
         self.session = _Session(target, options)
+        #: Set by list_all: kind → the controllers listed before it (waited for), or None.
+        self._owners: Callable[[str], _OwnedPods | None] | None = None
 
     def unauthorized(self, what: str, response: _Response) -> ClusterError:
         return ClusterError(
@@ -496,9 +638,10 @@ class _Collector:
                 return self._failed(info, f"reading {info.resource} failed: {problem.detail}")
             if response.status != 200:
                 return self._refused(info, response, continued=token is not None)
+            owned = self._owners(info.kind) if self._owners is not None else None
             try:
                 with _gc_paused():
-                    page = model.model_validate_json(response.data)
+                    page = _parse_page(model, response.data, owned, info.model)
             except ValidationError as exc:
                 return self._failed(info, f"the {info.resource} list could not be read: {_first_error(exc)}")
             # A 200 that is not a list (`{}` from a proxy, a Status) would read as "no objects": a pass.
@@ -549,16 +692,56 @@ class _Collector:
     # --- all kinds --------------------------------------------------------------------------
 
     def list_all(self) -> list[_Listed]:
+        """Every kind. Top controllers first, then ReplicaSets and Jobs, then pods, then the rest.
+
+        A ReplicaSet or Job waits for the top controllers and a pod for every controller before
+        its pages are parsed, so what they own is known and they can be compacted (`_OwnedPods`);
+        `_drop_owned_templates` then covers owners listed later (a ReplicaSet of a ReplicaSet).
+        """
         kinds = [k for k in KINDS if k.kind not in NEVER_LISTED]
+        stage = {kind: 0 for kind in _TOP_KINDS} | {"ReplicaSet": 1, "Job": 1, "Pod": 2}
+        order = sorted(kinds, key=lambda k: stage.get(k.kind, 3))
         workers = max(1, min(self.options.workers, len(kinds)))
+        cached: dict[str, _OwnedPods | None] = {}
         if workers == 1:
-            return [self.list_kind(k) for k in kinds]
+            done: dict[str, _Listed] = {}
+
+            def owners_sequential(kind: str) -> _OwnedPods | None:
+                if kind not in cached:
+                    waits = _WAITS_FOR.get(kind)
+                    cached[kind] = (
+                        None if waits is None else _OwnedPods([o for k in waits if k in done for o in done[k].items])
+                    )
+                return cached[kind]
+
+            self._owners = owners_sequential
+            for k in order:
+                done[k.kind] = self.list_kind(k)
+            return [done[k.kind] for k in kinds]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as pool:
-            futures: list[Future[_Listed]] = [pool.submit(self.list_kind, k) for k in kinds]
+            futures: dict[str, Future[_Listed]] = {}
+
+            def owners_concurrent(kind: str) -> _OwnedPods | None:
+                # What a kind waits for was submitted before it, so it is running or done: no deadlock.
+                if kind not in cached:
+                    waits = _WAITS_FOR.get(kind)
+                    owners = None
+                    if waits is not None:
+                        try:
+                            listed = [futures[k].result() for k in waits if k in futures]
+                            owners = _OwnedPods([obj for entry in listed for obj in entry.items])
+                        except BaseException:
+                            owners = None  # the failure is raised by list_all itself
+                    cached[kind] = owners
+                return cached[kind]
+
+            self._owners = owners_concurrent
+            for k in order:
+                futures[k.kind] = pool.submit(self.list_kind, k)
             try:
-                return [f.result() for f in futures]
+                return [futures[k.kind].result() for k in kinds]
             except BaseException:
-                for f in futures:
+                for f in futures.values():
                     f.cancel()
                 raise
 
@@ -882,6 +1065,7 @@ def collect_live(options: LiveOptions) -> Inventory:
         version = collector.version()
         listed = collector.list_all()
         objects = [obj for entry in listed for obj in entry.items]
+        _drop_owned_templates(objects)
         kinds = {entry.kind: entry.availability for entry in listed}
         nodes = [obj for obj in objects if isinstance(obj, Node)]
         kubelet: dict[str, KubeletConfig] = {}

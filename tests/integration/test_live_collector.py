@@ -7,6 +7,9 @@ between retries go through `LiveOptions.sleep`, recorded here instead of slept.
 from __future__ import annotations
 
 import gc
+import json
+import ssl
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +20,26 @@ from k8saudit.engine import ScanOptions, run_checks
 from k8saudit.errors import ClusterError
 from k8saudit.findings import Status
 from k8saudit.inventory import Inventory
-from k8saudit.kinds import KINDS
-from k8saudit.objects import Node, Pod
+from k8saudit.kinds import BY_KIND, KINDS
+from k8saudit.objects import Job, K8sObject, Node, Pod, ReplicaSet
 from k8saudit.registry import all_checks
-from tests.integration.cluster import DEFAULT_PODS, DEFAULT_WORKLOADS, NODES, bulk_deployment
-from tests.integration.fakeapi import FakeCluster, FakeKubeAPI
+from tests.integration.cluster import (
+    DEFAULT_PODS,
+    DEFAULT_WORKLOADS,
+    NODES,
+    RESTRICTED,
+    bulk_deployment,
+    container,
+    meta,
+    owner,
+    pods_of,
+)
+from tests.integration.fakeapi import FakeCluster, FakeKubeAPI, TLSFiles
 
 PODS = "/api/v1/pods"
 DEPLOYMENTS = "/apis/apps/v1/deployments"
+REPLICASETS = "/apis/apps/v1/replicasets"
+JOBS = "/apis/batch/v1/jobs"
 
 
 class Sleeps(list[float]):
@@ -263,3 +278,90 @@ def test_kubelet_settings_per_node_with_reasons(fake: FakeCluster, fake_api: Fak
     third = kubelet[NODES[2]]
     assert third.config is None and third.reason and "403" in third.reason and "nodes/proxy" in third.reason
     assert inv.availability("kubelet").ok
+
+
+def _as_served(inv: Inventory, fake: FakeCluster, tls: TLSFiles) -> Inventory:
+    """`inv` with its pods, ReplicaSets and Jobs as the server sends them, parsed in full."""
+    context = ssl.create_default_context(cafile=str(tls.ca))
+    replaced = {"Pod": (PODS, Pod), "ReplicaSet": (REPLICASETS, ReplicaSet), "Job": (JOBS, Job)}
+    full: list[K8sObject] = []
+    for kind, (path, model) in replaced.items():
+        request = urllib.request.Request(f"{fake.url}{path}", headers={"Authorization": f"Bearer {fake.api.token}"})
+        with urllib.request.urlopen(request, context=context) as response:
+            items = [model.model_validate(item) for item in json.loads(response.read())["items"]]
+        for obj in items:
+            obj.kind, obj.apiVersion = kind, BY_KIND[kind].api_version
+        full += items
+    return Inventory([*(obj for obj in inv.all_objects() if obj.kind not in replaced), *full], inv.facts)
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_owned_pods_are_compacted_without_changing_workloads_or_findings(
+    fake_api: FakeKubeAPI, tls: TLSFiles, tmp_path: Path, workers: int
+) -> None:
+    """A pod its listed controller owns keeps only what is read of it; the audit is the same."""
+    labels = {"app": "meshed"}
+    template = {"containers": [container("app", "registry.example.com/app:1", securityContext=RESTRICTED)]}
+    sidecar = container("istio-proxy", "istio/proxyv2:1", securityContext={"privileged": True})
+    debug = container("debugger", "busybox:1", command=["sh", "-c", "sleep 1; --password=hunter2"])
+    spec = {
+        "replicas": 3,
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": template},
+    }
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("meshed", "prod"), "spec": spec}
+    replicaset = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": meta("meshed-abc", "prod", ownerReferences=owner("Deployment", "meshed")),
+        "spec": spec,
+    }
+    pods = pods_of("prod", "meshed-abc", "ReplicaSet", labels, template, 3)
+    pods[0]["spec"]["containers"] = [*template["containers"], sidecar]
+    pods[1]["spec"]["ephemeralContainers"] = [debug]
+    # an owner that was never listed: the pod is its own (unresolved) workload, kept in full
+    orphan = pods_of("prod", "gone-123", "ReplicaSet", labels, template, 1)
+    fake_api.add(deployment, replicaset, *pods, *orphan)
+
+    with FakeCluster(fake_api, tls) as fake:
+        live = collect(fake.write_kubeconfig(tmp_path / "kubeconfig"), workers=workers)
+        full = _as_served(live, fake, tls)
+    assert live.count("Pod") == full.count("Pod") == DEFAULT_PODS + 4
+
+    def workloads(inv: Inventory) -> list[tuple[Any, ...]]:
+        return [
+            (w.kind, w.namespace, w.name, w.pods, sorted(w.nodes), sorted(w.injected), w.spec.dump(), w.meta.dump())
+            for w in inv.workloads
+        ]
+
+    assert workloads(live) == workloads(full)
+    meshed = {(w.kind, w.name): w for w in live.workloads}["Deployment", "meshed"]
+    assert meshed.injected == {"istio-proxy", "debugger"}
+    assert meshed.pods == 3
+    # owned pods hold only the containers their template lacks; the orphan and static pods are whole
+    by_name = {p.name: p for p in live.of("Pod", Pod)}
+    assert [c.name for c in by_name[pods[0]["metadata"]["name"]].spec.containers] == ["istio-proxy"]
+    assert by_name[pods[2]["metadata"]["name"]].spec.containers == []
+    assert by_name[pods[2]["metadata"]["name"]].spec.nodeName == pods[2]["spec"]["nodeName"]
+    assert "--password=hunter2" not in str(by_name[pods[1]["metadata"]["name"]].dump())
+    assert [c.name for c in by_name[orphan[0]["metadata"]["name"]].spec.containers] == ["app"]
+    # a ReplicaSet whose Deployment was listed keeps no template of its own; the Deployment does
+    replicasets = {r.name: r for r in live.of("ReplicaSet", ReplicaSet)}
+    assert replicasets["meshed-abc"].spec.template.spec.containers == []
+    assert replicasets["meshed-abc"].metadata.ownerReferences[0].name == "meshed"
+    assert [c.name for c in meshed.spec.containers] == ["app", "istio-proxy"]
+    assert live.control_plane.keys() == full.control_plane.keys()
+    assert all(
+        a.flags == b.flags
+        for name in live.control_plane
+        for a, b in zip(live.control_plane[name], full.control_plane[name], strict=True)
+    )
+
+    def report(inv: Inventory) -> dict[str, Any]:
+        data = run_checks(inv).model_dump(mode="json")
+        data.pop("generatedAt")
+        return data
+
+    live_report = report(live)
+    assert live_report == report(full)
+    assert any(f["container"] == "istio-proxy" for f in live_report["findings"])
