@@ -173,11 +173,13 @@ class Inventory:
         count = self.count(kind)
         if count:
             return Availability(status="ok", count=count)
-        return Availability(status="absent", reason=f"{self._source_phrase()} holds no {kind} objects")
+        return Availability(status="absent", reason=f"{self.source_phrase()} holds no {kind} objects")
 
-    def _source_phrase(self) -> str:
-        """`the snapshot`, `the manifests`: the subject of a reason sentence."""
-        return {"manifests": "the set of manifests"}.get(self.facts.source, f"the {self.facts.source}")
+    def source_phrase(self) -> str:
+        """`the cluster`, `the snapshot`, `the set of manifests`: the subject of a reason sentence."""
+        return {"manifests": "the set of manifests", "live": "the cluster"}.get(
+            self.facts.source, f"the {self.facts.source}"
+        )
 
     def availability(self, name: str) -> Availability:
         """Whether an input (a kind, or a virtual input such as `workloads`) could be seen."""
@@ -190,7 +192,7 @@ class Inventory:
         if name == "version":
             if self.facts.version and self.facts.version.minor_version():
                 return Availability(status="ok")
-            return Availability(status="absent", reason=f"{self._source_phrase()} does not record the server version")
+            return Availability(status="absent", reason=f"{self.source_phrase()} does not record the server version")
         if name == "anonymous-probe":
             probe = self.facts.anonymousProbe
             if probe and (probe.versionStatus or probe.apiStatus):
@@ -257,7 +259,7 @@ class Inventory:
         present = [k for k in WORKLOAD_KINDS if self.kind_availability(k).ok]
         if present:
             return Availability(status="ok", count=len(self.workloads))
-        return Availability(status="absent", reason=f"{self._source_phrase()} holds no workloads")
+        return Availability(status="absent", reason=f"{self.source_phrase()} holds no workloads")
 
     def _component_availability(self, component: str) -> Availability:
         if self.control_plane.get(component):

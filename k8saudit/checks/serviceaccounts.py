@@ -29,11 +29,6 @@ def service_account_name(workload: Workload) -> str:
     return workload.spec.serviceAccountName or "default"
 
 
-def _source(inv: Inventory) -> str:
-    """`the snapshot`, `the set of manifests`: as the inventory words its reasons."""
-    return {"manifests": "the set of manifests"}.get(inv.facts.source, f"the {inv.facts.source}")
-
-
 @check(
     id="pod.service-account-token",
     title="Pods do not automount a service-account token they may not need",
@@ -105,14 +100,14 @@ def service_account_token(inv: Inventory) -> Iterator[Result]:
                 workload,
                 failed=True,
                 message="Pod mounts the token of ServiceAccount default: the pod leaves automountServiceAccountToken "
-                f"unset and {_source(inv)} does not hold that ServiceAccount (assumed as Kubernetes "
+                f"unset and {inv.source_phrase()} does not hold that ServiceAccount (assumed as Kubernetes "
                 "creates it: without the field)",
                 evidence=[pod_evidence, (sa_path, None)],
             )
         else:
             yield not_assessable(
                 f"the pod leaves automountServiceAccountToken unset and ServiceAccount {name} is not in "
-                f"{_source(inv)}: whether it opts out is unknown",
+                f"{inv.source_phrase()}: whether it opts out is unknown",
                 workload,
             )
 
