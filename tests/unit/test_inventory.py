@@ -134,3 +134,16 @@ def test_sidecar_injected_into_pods_is_audited_with_the_workload() -> None:
     (finding,) = [f for f in report.findings if f.status is Status.FAIL]
     assert finding.container == "istio-proxy"
     assert "injected" in finding.message
+
+
+def test_reasons_name_the_source_as_a_person_would() -> None:
+    from k8saudit.facts import ClusterFactsSpec
+    from k8saudit.inventory import Inventory
+
+    phrases = {
+        src: Inventory([], ClusterFactsSpec(source=src)).source_phrase() for src in ("live", "snapshot", "manifests")
+    }
+    assert phrases == {"live": "the cluster", "snapshot": "the snapshot", "manifests": "the set of manifests"}
+    assert (
+        Inventory([], ClusterFactsSpec(source="live")).availability("Pod").reason == "the cluster holds no Pod objects"
+    )
