@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -340,7 +340,9 @@ def reaches_cluster(grant: Grant) -> bool:
 
 
 def build_access_review(
-    inv: Inventory, permissions: Sequence[rbac.RiskyPermission] = rbac.RISKY_PERMISSIONS
+    inv: Inventory,
+    permissions: Sequence[rbac.RiskyPermission] = rbac.RISKY_PERMISSIONS,
+    in_scope: Callable[[str | None], bool] = lambda namespace: True,
 ) -> AccessReview:
     """For each family of risky permissions, who holds it, where, and through which binding.
 
@@ -348,6 +350,8 @@ def build_access_review(
     included and marked, with all its grants of that family. Subjects that hold a permission only
     through RoleBindings of ordinary namespaces (how teams are given their namespace; thousands on a
     large cluster) are counted per family, not listed: `k8saudit who-can VERB RESOURCE -A` lists them.
+    Grants through RoleBindings of namespaces outside the scan's scope (`namespaces:` in the
+    config) are left out, as findings there are; cluster-wide grants always count.
     """
     status, reason = review_status(inv)
     if status == "not-assessable":
@@ -360,8 +364,10 @@ def build_access_review(
     holders: dict[str, dict[SubjectRef, _HolderAcc]] = defaultdict(dict)
     for row in model.review:
         if row.permission.id in wanted:
-            acc = holders[row.permission.family].setdefault(row.subject, _HolderAcc(row.subject, []))
-            acc.grants.extend((row.permission, g) for g in row.grants)
+            grants = [(row.permission, g) for g in row.grants if in_scope(g.namespace)]
+            if grants:
+                acc = holders[row.permission.family].setdefault(row.subject, _HolderAcc(row.subject, []))
+                acc.grants.extend(grants)
     entries: list[AccessPermission] = []
     for family, members in families.items():
         found: list[AccessHolder] = []

@@ -122,7 +122,7 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         checks=summaries,
         findings=findings,
         counts={s.value: counts.get(s.value, 0) for s in Severity},
-        accessReview=build_access_review(inv),
+        accessReview=build_access_review(inv, in_scope=in_scope),
         config=policy.summary(inv.namespaces),
         podSecurity=_pod_security(inv, in_scope),
         nodes=_nodes(inv),

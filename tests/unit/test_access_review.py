@@ -227,3 +227,23 @@ def test_demo_review_names_the_planted_mistakes(demo_report: Report) -> None:
     ) in rows
     builtin = {h.subject.label() for p in review.permissions for h in p.holders if h.builtIn}
     assert {"Group system:masters", "Group kubeadm:cluster-admins", "User system:kube-controller-manager"} <= builtin
+
+
+def test_review_leaves_out_grants_in_namespaces_outside_the_scan_scope() -> None:
+    """`namespaces: exclude` drops a namespace's RoleBinding grants, as it drops its findings."""
+    from k8saudit.config import parse_config
+
+    docs = [
+        cluster_role("reader", rule(["list"], [""], ["secrets"])),
+        binding(RB, "sys", "reader", ("User", "ops"), namespace="kube-system"),
+        binding(RB, "sys", "reader", ("User", "dev"), namespace="sandbox"),
+        binding(CRB, "audit", "reader", ("Group", "auditors")),
+    ]
+    everything = family(run_checks(make_inventory(docs)).accessReview, "secrets-read")
+    assert {h.subject.label() for h in everything.holders} == {"User ops", "Group auditors"}
+    config = parse_config(
+        "apiVersion: k8saudit.io/v1alpha1\nkind: AuditConfig\nnamespaces:\n  exclude: [kube-system]\n"
+    )
+    scoped = family(run_checks(make_inventory(docs), ScanOptions(config=config)).accessReview, "secrets-read")
+    # ops held it only in kube-system, now out of scope; the cluster-wide grant stays
+    assert {h.subject.label() for h in scoped.holders} == {"Group auditors"}
