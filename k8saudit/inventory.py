@@ -106,6 +106,33 @@ def _owner_key(obj: o.K8sObject) -> tuple[str, str | None, str]:
     return obj.kind, obj.namespace, obj.name
 
 
+class Owners:
+    """The owner-resolution rule, written once: the Inventory and the live collector share it.
+
+    An object's parent is the controller its ownerReferences name (references marked
+    `controller: false` are skipped) among the controllers given, in its own namespace; the top
+    is found by following parents, at most five steps (a cycle in hostile input ends there).
+    """
+
+    def __init__(self, controllers: Iterable[o.K8sObject]) -> None:
+        self.controllers: dict[tuple[str, str | None, str], o.K8sObject] = {_owner_key(c): c for c in controllers}
+
+    def parent(self, obj: o.K8sObject) -> o.K8sObject | None:
+        for ref in obj.metadata.ownerReferences:
+            if ref.controller is False:
+                continue
+            found = self.controllers.get((ref.kind, obj.namespace, ref.name))
+            if found is not None:
+                return found
+        return None
+
+    def top(self, obj: o.K8sObject) -> o.K8sObject:
+        seen = 0
+        while (up := self.parent(obj)) is not None and seen < 5:
+            obj, seen = up, seen + 1
+        return obj
+
+
 @dataclass(frozen=True)
 class AuditSettings:
     """What the auditor was told about this cluster (from the config file), that checks read.
@@ -298,32 +325,13 @@ class Inventory:
     @cached_property
     def workloads(self) -> list[Workload]:
         """Top-level owners with their pod template; pods are counted, not repeated."""
-        controllers: dict[tuple[str, str | None, str], o.K8sObject] = {}
-        for kind in WORKLOAD_KINDS[1:]:
-            for obj in self._by_kind.get(kind, ()):
-                controllers[_owner_key(obj)] = obj
-
-        def parent(obj: o.K8sObject) -> o.K8sObject | None:
-            for ref in obj.metadata.ownerReferences:
-                if ref.controller is False:
-                    continue
-                found = controllers.get((ref.kind, obj.namespace, ref.name))
-                if found is not None:
-                    return found
-            return None
-
-        def top(obj: o.K8sObject) -> o.K8sObject:
-            seen = 0
-            while (up := parent(obj)) is not None and seen < 5:
-                obj, seen = up, seen + 1
-            return obj
-
+        owners = Owners(obj for kind in WORKLOAD_KINDS[1:] for obj in self._by_kind.get(kind, ()))
         result: dict[tuple[str, str | None, str], Workload] = {}
-        for obj in controllers.values():
-            if parent(obj) is None:
+        for obj in owners.controllers.values():
+            if owners.parent(obj) is None:
                 result[_owner_key(obj)] = _workload_from_controller(obj)
         for pod in self.of("Pod", o.Pod):
-            owner = top(pod) if pod.metadata.ownerReferences else pod
+            owner = owners.top(pod) if pod.metadata.ownerReferences else pod
             if owner is not pod:
                 workload = result[_owner_key(owner)]
                 workload.pods += 1
@@ -368,7 +376,7 @@ def _unresolved_owner_key(pod: o.Pod) -> tuple[str, str | None, str]:
     return "Pod", pod.namespace, pod.name
 
 
-def _template_of(obj: o.K8sObject) -> tuple[o.ObjectMeta, o.PodSpec, int | None]:
+def template_of(obj: o.K8sObject) -> tuple[o.ObjectMeta, o.PodSpec, int | None]:
     if isinstance(obj, o.CronJob):
         tpl = obj.spec.jobTemplate.spec.template
         return tpl.metadata, tpl.spec, None
@@ -381,7 +389,7 @@ def _template_of(obj: o.K8sObject) -> tuple[o.ObjectMeta, o.PodSpec, int | None]
 
 
 def _workload_from_controller(obj: o.K8sObject) -> Workload:
-    meta, spec, replicas = _template_of(obj)
+    meta, spec, replicas = template_of(obj)
     api_version = obj.apiVersion or BY_KIND[obj.kind].api_version
     return Workload(obj.kind, api_version, obj.namespace, obj.name, obj.metadata, meta, spec, replicas, 0, obj._origin)
 

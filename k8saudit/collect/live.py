@@ -69,7 +69,7 @@ from k8saudit.facts import (
     TokenSecret,
     detect_platform,
 )
-from k8saudit.inventory import CONTROL_PLANE_COMPONENTS, Inventory, _template_of
+from k8saudit.inventory import CONTROL_PLANE_COMPONENTS, Inventory, Owners, template_of
 from k8saudit.kinds import KINDS, WORKLOAD_KINDS, KindInfo
 from k8saudit.objects import Container, K8sObject, Namespace, Node, ObjectList, Pod, PodTemplateSpec, WorkloadSpec
 
@@ -447,32 +447,20 @@ class _OwnedPods:
     """
 
     def __init__(self, controllers: list[K8sObject]) -> None:
-        self.controllers: dict[_Key, K8sObject] = {(c.kind, c.namespace, c.name): c for c in controllers}
+        self.owners = Owners(controllers)
         self._names: dict[_Key, tuple[frozenset[str], ...]] = {}
-
-    def parent(self, obj: K8sObject) -> K8sObject | None:
-        for ref in obj.metadata.ownerReferences:
-            if ref.controller is False:
-                continue
-            found = self.controllers.get((ref.kind, obj.namespace, ref.name))
-            if found is not None:
-                return found
-        return None
 
     def template_names(self, pod: Pod) -> tuple[frozenset[str], ...] | None:
         """Container names (per field) of the pod's top controller's template; None: not owned."""
         if not pod.metadata.ownerReferences:
             return None
-        top: K8sObject = pod
-        seen = 0
-        while (up := self.parent(top)) is not None and seen < 5:
-            top, seen = up, seen + 1
-        if top is pod or self.parent(top) is not None:
+        top = self.owners.top(pod)
+        if top is pod or self.owners.parent(top) is not None:
             return None
         key = (top.kind, top.namespace, top.name)
         names = self._names.get(key)
         if names is None:
-            spec = _template_of(top)[1]
+            spec = template_of(top)[1]
             names = self._names[key] = tuple(frozenset(c.name for c in getattr(spec, f)) for f in _CONTAINER_FIELDS)
         return names
 
@@ -487,7 +475,7 @@ class _OwnedPods:
             obj = model.model_validate({**item, "spec": {k: v for k, v in spec.items() if k != "template"}})
         except ValidationError:
             return None
-        return obj if self.parent(obj) is not None else None
+        return obj if self.owners.parent(obj) is not None else None
 
     def compact(self, item: Any) -> Pod | None:
         """The compact pod, or None: parse this item in full."""
@@ -537,10 +525,10 @@ def _drop_owned_templates(objects: list[K8sObject]) -> None:
     40 KB of models) is dropped; one whose owner was not listed keeps it, as it is reported
     as the workload itself.
     """
-    owned = _OwnedPods([obj for obj in objects if obj.kind in WORKLOAD_KINDS[1:]])
-    for obj in owned.controllers.values():
+    owners = Owners(obj for obj in objects if obj.kind in WORKLOAD_KINDS[1:])
+    for obj in owners.controllers.values():
         spec = getattr(obj, "spec", None)
-        if isinstance(spec, WorkloadSpec) and owned.parent(obj) is not None:
+        if isinstance(spec, WorkloadSpec) and owners.parent(obj) is not None:
             spec.template = PodTemplateSpec()
 
 
