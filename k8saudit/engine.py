@@ -181,11 +181,12 @@ def _run_one(
     findings: list[Finding] = []
     passed = failed = exempt = unjudged = out_of_scope = 0
     check_reason: str | None = None
+    scoped = policy.scope.active
     for res in results:
-        if res.passed is None and res.resource is None:
+        if res.passed is None and res.target is None:
             check_reason = res.reason or res.message
             continue
-        if not policy.in_scope(res.resource):
+        if scoped and not policy.in_scope_at(res.where()):
             out_of_scope += 1
             continue
         if res.passed is True:

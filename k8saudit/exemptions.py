@@ -258,11 +258,17 @@ class Policy:
 
     def in_scope(self, ref: ResourceRef | None) -> bool:
         """Cluster-level results (and the control plane's static pods, which stand for it) always are."""
-        if ref is None or not self.scope.active:
+        return ref is None or self.in_scope_at((ref.kind, ref.namespace, ref.name))
+
+    def in_scope_at(self, where: tuple[str, str | None, str] | None) -> bool:
+        """`in_scope` for a (kind, namespace, name) (`Result.where()`), no `ResourceRef` needed."""
+        if where is None or not self.scope.active:
             return True
-        if (ref.kind, ref.namespace, ref.name) in self._cluster_level:
+        if where in self._cluster_level:
             return True
-        namespace = namespace_of(ref)
+        kind, namespace, name = where
+        if kind == "Namespace":
+            namespace = name
         return namespace is None or self.scope.contains(namespace)
 
     def namespace_in_scope(self, namespace: str | None) -> bool:
