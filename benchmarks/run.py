@@ -143,6 +143,14 @@ def _instrument(meter: Meter) -> list[str]:
             return render(rep, fmt)
 
     report.render = timed_render
+    if hasattr(report, "write"):  # reports streamed to their files: rendering and writing are one step
+        write = report.write
+
+        def timed_write(rep: Any, fmt: str, handle: Any) -> None:
+            with meter.time(f"render {fmt}"):
+                write(rep, fmt, handle)
+
+        report.write = timed_write
     cli._write_reports = meter.wrap("render", cli._write_reports)  # render and write every format
     terminal.print_summary = meter.wrap("summary", terminal.print_summary)
     files.write_snapshot = meter.wrap("write snapshot", files.write_snapshot)

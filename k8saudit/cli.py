@@ -352,30 +352,38 @@ def _write_reports(
     timestamped: bool = False,
     keep: int | None = None,
 ) -> list[str]:
-    """Render every format, then write them (SIGTERM waits for the writing: see lifecycle.py).
+    """Render and write every format (SIGTERM waits for the writing: see lifecycle.py).
 
+    Each file is streamed from its renderer into a temporary file and renamed only once the whole
+    set is on disk, so no report is ever held whole in memory (20,000 pods: ~110 MB of text) and
+    a failure still leaves the previous set. Standard output gets the one report rendered first.
     Returns what was written: file paths, a run folder with --timestamped, `-` for stdout.
     """
     from k8saudit import lifecycle
     from k8saudit.fileio import write_atomic, write_atomic_set
     from k8saudit.findings import Report
-    from k8saudit.report import EXTENSIONS, render
+    from k8saudit.report import EXTENSIONS, render, writer
 
     assert isinstance(report, Report)
     phase = time.perf_counter()
-    rendered = {fmt: render(report, fmt.value) for fmt in (formats[:1] if output is not None else formats)}
-    with lifecycle.critical():
-        if output == "-":
-            sys.stdout.write(rendered[formats[0]])
+    chosen = formats[:1] if output is not None else formats
+    if output == "-":
+        text = render(report, chosen[0].value)  # whole before any of it is printed
+        with lifecycle.critical():
+            sys.stdout.write(text)
             sys.stdout.flush()
-            written = ["-"]
-        elif output is not None:
-            write_atomic(Path(output), rendered[formats[0]], mode=0o600)
+        written = ["-"]
+        log.event("write", formats=[chosen[0].value], written=written, ms=_ms(phase))
+        return written
+    writers = {fmt: writer(report, fmt.value) for fmt in chosen}
+    with lifecycle.critical():
+        if output is not None:
+            write_atomic(Path(output), writers[chosen[0]], mode=0o600)
             written = [output]
         elif timestamped:
             from k8saudit.reportdir import write_run
 
-            files = {f"report.{EXTENSIONS[fmt.value]}": text.encode() for fmt, text in rendered.items()}
+            files = {f"report.{EXTENSIONS[fmt.value]}": write for fmt, write in writers.items()}
             try:
                 run = write_run(output_dir, files, keep=10 if keep is None else keep)
             except OSError as exc:  # a full disk, a read-only volume: one line, the old runs untouched
@@ -383,10 +391,10 @@ def _write_reports(
             written = [str(run)]
         else:
             # every format written in full before any replaces the previous one: a failure leaves the old set
-            paths = {output_dir / f"report.{EXTENSIONS[fmt.value]}": text for fmt, text in rendered.items()}
+            paths = {output_dir / f"report.{EXTENSIONS[fmt.value]}": write for fmt, write in writers.items()}
             write_atomic_set(paths, mode=0o600)
             written = [str(path) for path in paths]
-    log.event("write", formats=[fmt.value for fmt in rendered], written=written, ms=_ms(phase))
+    log.event("write", formats=[fmt.value for fmt in writers], written=written, ms=_ms(phase))
     return written
 
 

@@ -8,8 +8,9 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from k8saudit.errors import InputError
 
@@ -63,7 +64,12 @@ def read_bounded(path: Path, limit: int | None = None) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
+#: What a file is written from: its text (UTF-8), its bytes, or a function that writes them to
+#: the open binary file it is given (a report streamed piece by piece: `k8saudit.report.writer`).
+Content = str | bytes | Callable[[BinaryIO], object]
+
+
+def write_atomic(path: Path, data: Content, mode: int = 0o600) -> None:
     """Write `data` to `path` atomically with owner-only permissions.
 
     The temporary file lives in the target folder so the final rename never crosses a
@@ -73,12 +79,14 @@ def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
     write_atomic_set({Path(path): data}, mode)
 
 
-def write_atomic_set(files: Mapping[Path, str | bytes], mode: int = 0o600) -> None:
+def write_atomic_set(files: Mapping[Path, Content], mode: int = 0o600) -> None:
     """Write several files so that none changes unless every one could be written.
 
     Each file is written and synced under a temporary name beside its target first; only when
     all are complete are they renamed over the targets (a rename does not run out of space).
-    On any failure every temporary file is removed and the previous files are left as they were.
+    On any failure every temporary file is removed and the previous files are left as they were;
+    that includes an exception raised by a writing function (a file is renamed only once its
+    function returned).
     """
     staged: list[tuple[str, Path]] = []
     current: Path | None = None
@@ -100,13 +108,16 @@ def write_atomic_set(files: Mapping[Path, str | bytes], mode: int = 0o600) -> No
                 os.unlink(tmp)  # renamed ones are gone already
 
 
-def _stage(path: Path, payload: bytes, mode: int) -> str:
-    """`payload` written and synced to a new temporary file beside `path`; its name."""
+def _stage(path: Path, payload: bytes | Callable[[BinaryIO], object], mode: int) -> str:
+    """`payload` (or what it writes) written and synced to a new temporary file beside `path`; its name."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
-            handle.write(payload)
+            if callable(payload):
+                payload(handle)
+            else:
+                handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:

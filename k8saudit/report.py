@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, partial
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 import markupsafe
+from pydantic import TypeAdapter
 
 from k8saudit import gcpause, reportview
-from k8saudit.findings import Report, Section, Severity, Status
+from k8saudit.findings import Finding, Report, Section, Severity, Status
 
 FORMATS = ("html", "md", "json", "sarif", "junit")
 #: File name suffix of each format (`report.<suffix>`).
@@ -34,34 +37,9 @@ def templates_dir() -> Path:
     return Path(__file__).parent.parent / "templates"
 
 
-_MD_SPECIAL = "\\`*_{}[]()#+!|~"
-#: One pass of str.translate does what `&` → `&amp;`, newlines → spaces, a backslash before
-#: each Markdown metacharacter, then `<`/`>` → entities did in four passes (the Markdown report
-#: escapes every cell of every finding: tens of thousands at 20,000 pods). `<` and `>` become
-#: entities with no backslash: `\\&gt;` would show a literal `&gt;` (the backslash escapes the `&`).
-_MD_TABLE = str.maketrans(
-    {"&": "&amp;", "\r": " ", "\n": " ", **{c: "\\" + c for c in _MD_SPECIAL}, "<": "&lt;", ">": "&gt;"}
-)
-
-
-def md_escape(value: Any) -> str:
-    """Escape text for a GitHub-flavoured Markdown table cell or paragraph.
-
-    Markdown metacharacters are backslash-escaped, HTML-significant characters become
-    entities, and newlines become spaces so a cell never breaks the table.
-    """
-    text = "" if value is None else str(value)
-    return text.translate(_MD_TABLE)
-
-
-def _evidence_value(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+#: Markdown escaping and evidence values live in `k8saudit.reportview` (its row cells use them); kept here by name.
+md_escape = reportview.md_escape
+_evidence_value = reportview.evidence_value
 
 
 #: Control characters other than tab and newline: an object name may carry terminal escape
@@ -116,9 +94,9 @@ def _context(report: Report) -> dict[str, Any]:
     return reportview.context(report)
 
 
-def _self_check(text: str) -> None:
+def _self_check(text: str | bytes) -> None:
     """With K8SAUDIT_VALIDATE_REPORTS=1 (the test suite sets it), refuse a JSON report the schema refuses."""
-    if os.environ.get("K8SAUDIT_VALIDATE_REPORTS") == "1":
+    if _validating():
         import json
 
         from k8saudit.schema import validate
@@ -126,13 +104,66 @@ def _self_check(text: str) -> None:
         validate(json.loads(text))
 
 
+def _validating() -> bool:
+    return os.environ.get("K8SAUDIT_VALIDATE_REPORTS") == "1"
+
+
+#: Template output pieces joined into one write (each piece is a few dozen characters).
+_PIECES_PER_WRITE = 8192
+#: Findings serialized per batch when streaming the JSON report.
+_FINDINGS_PER_BATCH = 2000
+_FINDINGS = TypeAdapter(list[Finding])
+#: The `findings` member of a report serialized with no findings, as `indent=2` writes it.
+_EMPTY_FINDINGS = b'\n  "findings": [],\n'
+
+
+def _json_chunks(report: Report) -> Iterator[bytes]:
+    """The bytes of `report.model_dump_json(indent=2)` and a newline, in pieces of a few MB.
+
+    The report is serialized without its findings, and the findings in batches spliced in where
+    the empty list was, indented one level deeper (a JSON text has no raw newline inside a string,
+    so indenting after every newline is exact). Test `test_report_stream` holds the oracle.
+    """
+    findings = report.findings
+    head = report.model_copy(update={"findings": []})
+    text = head.__pydantic_serializer__.to_json(head, indent=2)
+    if not findings:
+        yield text + b"\n"
+        return
+    before, found, after = text.partition(_EMPTY_FINDINGS)
+    if not found:  # pragma: no cover - the models changed shape: serialize whole
+        yield report.__pydantic_serializer__.to_json(report, indent=2) + b"\n"
+        return
+    yield before + b'\n  "findings": [\n'
+    for start in range(0, len(findings), _FINDINGS_PER_BATCH):
+        batch = _FINDINGS.dump_json(findings[start : start + _FINDINGS_PER_BATCH], indent=2)
+        # b"[\n  {...},\n  {...}\n]": the items, then two more spaces after each newline
+        items = b"  " + batch[2:-2].replace(b"\n", b"\n  ")
+        yield items if start == 0 else b",\n" + items
+    yield b"\n  ],\n" + after + b"\n"
+
+
+def _template_pieces(report: Report, fmt: str) -> Iterator[str]:
+    """The HTML or Markdown report as the template generates it: many short strings."""
+    template = _environment().get_template("report.html" if fmt == "html" else "report.md")
+    context = _context(report)
+    if fmt == "html":
+        context["assets"] = reportview.assets(templates_dir())
+        context["finding_rows"] = reportview.html_finding_rows
+    else:
+        context["finding_rows"] = reportview.MarkdownCells().rows
+    return template.generate(**context)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
 def render(report: Report, fmt: str) -> str:
-    """The report as `html`, `md` or `json` text (the cyclic GC paused: see `k8saudit.gcpause`)."""
-    if fmt == "json":
-        with gcpause.paused():
-            text = report.model_dump_json(indent=2) + "\n"
-        _self_check(text)
-        return text
+    """The report as `html`, `md`, `json`, `sarif` or `junit` text (the cyclic GC paused: see
+    `k8saudit.gcpause`). `write` gives the same text as UTF-8 without holding it whole."""
+    _check_format(fmt)
     if fmt == "sarif":
         from k8saudit.sarif import render_sarif
 
@@ -141,11 +172,43 @@ def render(report: Report, fmt: str) -> str:
         from k8saudit.junit import render_junit
 
         return render_junit(report)
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    template = _environment().get_template("report.html" if fmt == "html" else "report.md")
     with gcpause.paused():
-        context = _context(report)
+        if fmt == "json":
+            data = b"".join(_json_chunks(report))
+            _self_check(data)
+            return data.decode()
+        return "".join(_template_pieces(report, fmt))
+
+
+def write(report: Report, fmt: str, handle: BinaryIO) -> None:
+    """Write the report in `fmt` to a binary file as UTF-8, piece by piece: the same bytes as
+    `render(report, fmt).encode()`, without the whole text in memory (20,000 pods: ~110 MB over
+    the three formats). Pair it with `k8saudit.fileio.write_atomic`, which passes the handle
+    of a temporary file and renames it only once this returned."""
+    _check_format(fmt)
+    if fmt in ("sarif", "junit"):
+        handle.write(render(report, fmt).encode())
+        return
+    with gcpause.paused():
+        if fmt == "json":
+            kept: list[bytes] | None = [] if _validating() else None
+            for chunk in _json_chunks(report):
+                handle.write(chunk)
+                if kept is not None:
+                    kept.append(chunk)
+            if kept is not None:
+                _self_check(b"".join(kept))  # before write_atomic's rename: a refused report is never in place
+            return
+        pieces = _template_pieces(report, fmt)
+        while batch := list(islice(pieces, _PIECES_PER_WRITE)):
+            handle.write("".join(batch).encode())
+
+
+def writer(report: Report, fmt: str) -> Callable[[BinaryIO], None]:
+    """`write` for `report` and `fmt`, as `k8saudit.fileio.write_atomic` takes it."""
+    _check_format(fmt)
+    if fmt in ("html", "md"):  # load the template (and the inline assets) now: a missing file is no write error
+        _environment().get_template("report.html" if fmt == "html" else "report.md")
         if fmt == "html":
-            context["assets"] = reportview.assets(templates_dir())
-        return template.render(**context)
+            reportview.assets(templates_dir())
+    return partial(write, report, fmt)

@@ -29,7 +29,9 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 LATEST = "latest"
 RUN_NAME = re.compile(r"^\d{8}T\d{6}Z(?:-\d+)?$")
@@ -63,7 +65,9 @@ def latest_target(root: Path) -> str | None:
     return None
 
 
-def write_run(root: Path, files: dict[str, bytes], *, keep: int, now: dt.datetime | None = None) -> Path:
+def write_run(
+    root: Path, files: Mapping[str, bytes | Callable[[BinaryIO], object]], *, keep: int, now: dt.datetime | None = None
+) -> Path:
     """Write one run's files as a new run folder, point `latest` at it and prune; returns the folder."""
     root.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(root)
@@ -84,10 +88,13 @@ def write_run(root: Path, files: dict[str, bytes], *, keep: int, now: dt.datetim
     return final
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        if callable(data):
+            data(handle)  # a report streamed piece by piece (k8saudit.report.writer)
+        else:
+            handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
 

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -151,17 +152,18 @@ def test_a_target_that_is_a_folder_changes_nothing(previous: Path) -> None:
 
 
 def test_a_rendering_error_writes_nothing(previous: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every format is rendered before any file is touched: a writer that fails leaves the old set."""
+    """A writer that fails halfway through its file (reports are streamed) leaves the old set."""
     import k8saudit.report
 
-    real = k8saudit.report.render
+    real = k8saudit.report.write
 
-    def render(report: object, fmt: str) -> str:
+    def write(report: object, fmt: str, handle: BinaryIO) -> None:
         if fmt == "md":
+            handle.write(b"# half a report")
             raise RuntimeError("a writer broke on a poisoned object")
-        return real(report, fmt)  # type: ignore[arg-type]
+        real(report, fmt, handle)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(k8saudit.report, "render", render)
+    monkeypatch.setattr(k8saudit.report, "write", write)
     before = snapshot_of(previous)
     outcome = run_main("scan", "--demo", "-q", "-d", previous, *EVERY_FORMAT)
     assert outcome.code == 4 and "Traceback" not in outcome.stderr

@@ -1,0 +1,229 @@
+"""Streamed reports are the rendered ones, byte for byte, and a failed stream leaves nothing.
+
+`report.write` streams each format into a file (JSON spliced from batches of findings, HTML and
+Markdown from the template's pieces), and the templates' per-finding rows are computed in
+`reportview`. Each keeps an oracle here: the straightforward version it replaced.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from functools import cache
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pytest
+
+from k8saudit import report as report_module
+from k8saudit import reportdir
+from k8saudit.collect.files import load_snapshot
+from k8saudit.demo import snapshot_path
+from k8saudit.engine import run_checks
+from k8saudit.errors import InputError
+from k8saudit.fileio import write_atomic, write_atomic_set
+from k8saudit.findings import Evidence, Exemption, Finding, Report, ResourceRef, Section, Severity, Status
+from k8saudit.report import FORMATS, render, templates_dir, write, writer
+from k8saudit.reportview import MarkdownCells, Risk, html_finding_rows
+
+HOSTILE = '<img src=x onerror="alert(1)">|`x`*_\x1b]8;;evil\x07&amp;\r\n#~'
+
+
+@cache
+def demo() -> Report:
+    return run_checks(load_snapshot(snapshot_path()))
+
+
+def _finding(rng: random.Random, i: int) -> Finding:
+    pieces = ["web", "shop", HOSTILE, "a b", "", "\u202e", "é", "\\", "<", ">", "&", "|", "\n", "\x7f", "\x85"]
+
+    def text(n: int = 3) -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(1, n)))
+
+    values: list[Any] = [None, True, False, 0, 3, "x", text(), [text(), 1, None], [], {"k": text()}]
+    resource = None
+    if rng.random() < 0.8:
+        resource = ResourceRef(kind="Deployment", namespace=rng.choice([None, text()]), name=text())
+    return Finding(
+        check=f"pod.c{i % 3}",
+        status=Status.FAIL,
+        severity=Severity.HIGH,
+        section=Section.POD_SECURITY,
+        resource=resource,
+        container=rng.choice([None, "", text()]),
+        message=text(5),
+        evidence=[Evidence(path=text(), value=rng.choice(values)) for _ in range(rng.randint(0, 4))],
+        location=rng.choice([None, "", f"deploy/{text()}.yaml:12"]),
+        exemption=rng.choice([None, Exemption(reason=text(), by="config", expired=rng.random() < 0.5)]),
+    )
+
+
+def _findings(n: int = 300, seed: int = 5) -> list[Finding]:
+    rng = random.Random(seed)
+    return [_finding(rng, i) for i in range(n)]
+
+
+# --- JSON: batches of findings spliced into the report serialized without them ---------------
+
+
+def _plain_json(report: Report) -> bytes:
+    return (report.model_dump_json(indent=2) + "\n").encode()
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_streamed_json_is_model_dump_json(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_module, "_FINDINGS_PER_BATCH", batch)
+    hostile = demo().model_copy(update={"findings": _findings(50)})
+    for rep in (demo(), hostile, demo().model_copy(update={"findings": []})):
+        chunks = list(report_module._json_chunks(rep))
+        assert b"".join(chunks) == _plain_json(rep)
+    assert len(list(report_module._json_chunks(hostile))) == 2 + -(-50 // batch)  # really in batches
+
+
+# --- the per-finding rows: the old template loops are the oracle -----------------------------
+
+OLD_MD_ROWS = """{% for f in fs %}
+| {{ (f.resource.label() if f.resource else "cluster") | md }}{% if f.location %} ({{ f.location | md }}){% endif %} \
+| {{ (f.container or "") | md }} | {{ f.message | md }} \
+| {% for e in f.evidence %}{{ e.path | md }} = {{ e.value | evidence | md }}{{ "; " if not loop.last }}{% endfor %} |
+{% endfor %}"""
+NEW_MD_ROWS = """{% for resource, container, message, evidence in finding_rows(fs) %}
+| {{ resource }} | {{ container }} | {{ message }} | {{ evidence }} |
+{% endfor %}"""
+
+OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr><td>{{ f.resource.label() if f.resource else "cluster" }}\
+{% if f.container %}<br><span class="loc">container {{ f.container }}</span>{% endif %}\
+{% if f.location %}<br><span class="loc">{{ f.location }}</span>{% endif %}</td><td>{{ f.message }}</td>\
+<td>{% for e in f.evidence %}<span class="ev"><code>{{ e.path }}</code> = <code>{{ e.value | evidence }}</code></span>\
+{% endfor %}</td></tr>
+{% endfor %}{% endautoescape %}"""
+NEW_HTML_ROWS = (
+    """{% for resource, container, location, message, evidence in finding_rows(fs) %}<tr><td>{{ resource }}"""
+    """{% if container %}<br><span class="loc">container {{ container }}</span>{% endif %}"""
+    """{% if location %}<br><span class="loc">{{ location }}</span>{% endif %}</td><td>{{ message }}</td>"""
+    """<td>{% for path, value in evidence %}"""
+    """<span class="ev"><code>{{ path }}</code> = <code>{{ value }}</code></span>"""
+    """{% endfor %}</td></tr>
+{% endfor %}"""
+)
+
+
+def test_the_new_row_loops_are_the_templates() -> None:
+    assert NEW_MD_ROWS in (templates_dir() / "report.md").read_text(encoding="utf-8")
+    assert NEW_HTML_ROWS in (templates_dir() / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_markdown_rows_are_the_old_loop(seed: int) -> None:
+    env = report_module._environment()
+    fs = _findings(seed=seed)
+    old = env.from_string(OLD_MD_ROWS).render(fs=fs)
+    cells = MarkdownCells()
+    new = env.from_string(NEW_MD_ROWS).render(fs=fs, finding_rows=cells.rows)
+    assert new == old
+    assert env.from_string(NEW_MD_ROWS).render(fs=fs, finding_rows=cells.rows) == old  # with every text memoized
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_html_rows_are_the_old_loop(seed: int) -> None:
+    env = report_module._environment()
+    fs = _findings(seed=seed)
+    old = env.from_string(OLD_HTML_ROWS).render(fs=fs)
+    new = env.from_string("{% autoescape true %}" + NEW_HTML_ROWS + "{% endautoescape %}").render(
+        fs=fs, finding_rows=html_finding_rows
+    )
+    assert new == old
+    assert "<img" not in new and "\x1b" not in new
+
+
+def test_risk_examples_are_each_label_once_in_order() -> None:
+    fs = _findings(400)
+    check = demo().checks[0]
+    plain: list[str] = []
+    for f in fs:
+        label = f.resource.label() if f.resource else "the cluster"
+        if label not in plain:
+            plain.append(label)
+    risk = Risk(check, fs)
+    assert risk.examples == plain
+    assert risk.shown == plain[:3] and risk.more == max(0, len(plain) - 3)
+
+
+def test_expired_exemptions_are_the_old_selection() -> None:
+    rep = demo().model_copy(update={"findings": _findings(200)})
+    plain = [f for f in rep.findings if f.exemption and f.exemption.expired]
+    from k8saudit.reportview import context
+
+    assert context(rep)["expired"] == plain
+    assert plain  # the sample has some
+
+
+# --- write() is render(), streamed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_write_gives_the_rendered_bytes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_module, "_PIECES_PER_WRITE", 7)  # many writes
+    monkeypatch.setattr(report_module, "_FINDINGS_PER_BATCH", 5)
+    rep = demo().model_copy(update={"findings": [*demo().findings, *_findings(40)]})
+    out = io.BytesIO()
+    write(rep, fmt, out)
+    assert out.getvalue() == render(rep, fmt).encode()
+    again = io.BytesIO()
+    writer(rep, fmt)(again)
+    assert again.getvalue() == out.getvalue()
+
+
+def test_a_streamed_json_report_the_schema_refuses_is_never_written(tmp_path: Path) -> None:
+    rep = demo().model_copy(update={"schemaVersion": "999"})
+    target = tmp_path / "report.json"
+    target.write_text("previous")
+    with pytest.raises(ValueError, match="schemaVersion"):
+        write_atomic(target, writer(rep, "json"))
+    assert target.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_unknown_format_is_refused_before_anything_is_written() -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        writer(demo(), "pdf")
+
+
+# --- a writer that fails leaves the previous files and no temporary one ----------------------
+
+
+def _failing(handle: BinaryIO) -> None:
+    handle.write(b"half of a report")
+    raise RuntimeError("renderer broke")
+
+
+def _full_disk(handle: BinaryIO) -> None:
+    handle.write(b"half")
+    raise OSError(28, "No space left on device")
+
+
+def test_write_atomic_set_keeps_the_old_set_when_a_writer_fails(tmp_path: Path) -> None:
+    old = {tmp_path / "report.html": "old html", tmp_path / "report.json": "old json"}
+    for path, text in old.items():
+        path.write_text(text)
+    good = writer(demo(), "html")
+    with pytest.raises(RuntimeError, match="renderer broke"):
+        write_atomic_set({tmp_path / "report.html": good, tmp_path / "report.json": _failing})
+    with pytest.raises(InputError, match=r"cannot write .*report\.json: No space left on device"):
+        write_atomic_set({tmp_path / "report.html": good, tmp_path / "report.json": _full_disk})
+    assert {p: p.read_text() for p in tmp_path.iterdir()} == old
+
+
+def test_write_atomic_set_streams_a_writer_to_the_target(tmp_path: Path) -> None:
+    target = tmp_path / "report.md"
+    write_atomic_set({target: writer(demo(), "md")}, mode=0o600)
+    assert target.read_bytes() == render(demo(), "md").encode()
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_run_folder_is_not_made_when_a_writer_fails(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="renderer broke"):
+        reportdir.write_run(tmp_path, {"report.html": writer(demo(), "html"), "report.json": _failing}, keep=3)
+    assert list(tmp_path.iterdir()) == []
+    run = reportdir.write_run(tmp_path, {"report.md": writer(demo(), "md")}, keep=3)
+    assert (run / "report.md").read_bytes() == render(demo(), "md").encode()
