@@ -8,6 +8,7 @@ registry uses to mark checks `not-assessable` rather than letting them pass on n
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -365,7 +366,9 @@ def _merge_injected(workload: Workload, pod: o.Pod) -> None:
             extra[field_name] = [*getattr(spec, field_name), *new]
             workload.injected.update(c.name for c in new)
     if extra:
-        workload.spec = spec.model_copy(update=extra)
+        workload.spec = copy.copy(spec)
+        for field_name, containers in extra.items():
+            setattr(workload.spec, field_name, containers)
 
 
 def _unresolved_owner_key(pod: o.Pod) -> tuple[str, str | None, str]:

@@ -8,6 +8,7 @@ appear in a finding; the value itself never leaves this module.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 
 #: Names that suggest the value is a secret. Matched case-insensitively on word parts.
@@ -77,6 +78,18 @@ def value_reason(value: str) -> str | None:
                     return reason
                 break
     return None
+
+
+def any_may_look_secret(values: Collection[object]) -> bool:
+    """False when no string among `values` can look like a credential: one scan of them joined
+    instead of a `value_reason` call each (labels are read for every object of a large cluster).
+    True means: ask `value_reason` of each. No needle contains the separator, so a needle found
+    in the joined text lies within one value."""
+    try:
+        joined = "\x00".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        joined = "\x00".join(v for v in values if isinstance(v, str))
+    return _ANY_NEEDLE.search(joined) is not None
 
 
 def classify(name: str, value: str | None) -> str | None:

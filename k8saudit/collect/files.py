@@ -136,7 +136,7 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K
         obj.metadata.namespace = default_namespace
     if not info.namespaced:
         obj.metadata.namespace = None
-    obj._origin = origin
+    obj.origin = origin
     yield obj
 
 
