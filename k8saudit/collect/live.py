@@ -52,7 +52,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import from_json
 
 from k8saudit import __version__
@@ -71,7 +72,20 @@ from k8saudit.facts import (
 )
 from k8saudit.inventory import CONTROL_PLANE_COMPONENTS, Inventory, Owners, template_of
 from k8saudit.kinds import KINDS, WORKLOAD_KINDS, KindInfo
-from k8saudit.objects import Container, K8sObject, Namespace, Node, ObjectList, Pod, PodTemplateSpec, WorkloadSpec
+from k8saudit.objects import (
+    LEAF_CONFIG,
+    Container,
+    K8sObject,
+    Leaf,
+    Namespace,
+    Node,
+    ObjectList,
+    Pod,
+    PodSpec,
+    PodStatus,
+    PodTemplateSpec,
+    WorkloadSpec,
+)
 
 log = logging.getLogger(__name__)
 
@@ -405,6 +419,10 @@ _LIST_MODELS: dict[str, Any] = {}
 
 def _parse_page(model: Any, data: bytes, owned: _OwnedPods | None, item_model: type[K8sObject]) -> Any:
     """One list page into slim models; owned objects compacted when `owned` is given (`_OwnedPods`)."""
+    if owned is not None and item_model is Pod and owned.outlines_pay():
+        page = owned.from_outlines(model, data)
+        if page is not None:
+            return page
     if owned is not None:
         try:
             raw = from_json(data)
@@ -431,6 +449,31 @@ _WAITS_FOR: dict[str, tuple[str, ...]] = {"ReplicaSet": _TOP_KINDS, "Job": _TOP_
 _Key = tuple[str, str | None, str]
 
 
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _NamedOutline(Leaf):
+    name: str | None = None
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _PodSpecOutline(Leaf):
+    nodeName: str | None = None
+    containers: list[_NamedOutline] = Field(default_factory=list)
+    initContainers: list[_NamedOutline] = Field(default_factory=list)
+    ephemeralContainers: list[_NamedOutline] = Field(default_factory=list)
+
+
+class _PodOutline(K8sObject):
+    """What a compact pod keeps (metadata, node, status) plus its containers' names."""
+
+    spec: _PodSpecOutline = Field(default_factory=_PodSpecOutline)
+    status: PodStatus = Field(default_factory=PodStatus)
+
+
+_OUTLINES = ObjectList[_PodOutline]
+#: Pages of pods always tried as outlines before their misses can turn the outline path off.
+_OUTLINE_TRIAL = 4
+
+
 class _OwnedPods:
     """Compacts pods whose top controller was listed: only what the Inventory reads of them.
 
@@ -449,8 +492,64 @@ class _OwnedPods:
     def __init__(self, controllers: list[K8sObject]) -> None:
         self.owners = Owners(controllers)
         self._names: dict[_Key, tuple[frozenset[str], ...]] = {}
+        self._outline_pages = 0
+        self._outline_misses = 0
 
-    def template_names(self, pod: Pod) -> tuple[frozenset[str], ...] | None:
+    def outlines_pay(self) -> bool:
+        """Whether to try a page as outlines first: yes until most pages have needed the full parse
+        (a mesh injecting a sidecar into every pod), when the outline is only an extra cost."""
+        return self._outline_pages < _OUTLINE_TRIAL or self._outline_misses * 2 <= self._outline_pages
+
+    def from_outlines(self, model: Any, data: bytes) -> Any:
+        """A page of pods, every one of them compact, straight from the bytes; None: parse it in full.
+
+        Parsing only what a compact pod keeps (plus container names) skips building and freeing
+        the dicts of whole pods, the bulk of a large cluster's bytes. A page with any pod that
+        `compact` would not compact (bare, static, injected containers, an odd shape) returns None
+        and goes through the full path, so the result is always the same as `compact`'s.
+        """
+        self._outline_pages += 1
+        pods = self._outline_page(data)
+        if pods is None:
+            self._outline_misses += 1
+            return None
+        outlines, items = pods
+        return model(kind=outlines.kind, metadata=outlines.metadata, items=items)
+
+    def _outline_page(self, data: bytes) -> tuple[Any, list[Pod]] | None:
+        try:
+            outlines = _OUTLINES.model_validate_json(data)
+        except ValidationError:
+            return None
+        if "items" not in outlines.model_fields_set:
+            return None
+        pods: list[Pod] = []
+        for outline in outlines.items:
+            pod = self._outline_pod(outline)
+            if pod is None:
+                return None
+            pods.append(pod)
+        return outlines, pods
+
+    def _outline_pod(self, outline: _PodOutline) -> Pod | None:
+        """`compact`'s answer for a pod whose containers are all its template's; None otherwise."""
+        if "metadata" not in outline.model_fields_set or "spec" not in outline.model_fields_set:
+            return None
+        if outline.namespace == "kube-system" and outline.metadata.labels.get("component") in CONTROL_PLANE_COMPONENTS:
+            return None
+        names = self.template_names(outline)
+        if names is None:
+            return None
+        spec = outline.spec
+        for containers, known in zip(
+            (spec.containers, spec.initContainers, spec.ephemeralContainers), names, strict=True
+        ):
+            for container in containers:
+                if container.name is None or container.name not in known:
+                    return None
+        return Pod(metadata=outline.metadata, spec=PodSpec(nodeName=spec.nodeName), status=outline.status)
+
+    def template_names(self, pod: K8sObject) -> tuple[frozenset[str], ...] | None:
         """Container names (per field) of the pod's top controller's template; None: not owned."""
         if not pod.metadata.ownerReferences:
             return None

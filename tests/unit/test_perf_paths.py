@@ -201,3 +201,140 @@ def test_collect_freezes_what_it_collected(tmp_path: Path) -> None:
         assert inv.namespaces == ["shop"]
     finally:
         gc.unfreeze()
+
+
+# --- redact: labels scanned joined before value by value ----------------------------------------
+
+
+def test_any_may_look_secret_is_never_false_when_a_value_looks_secret() -> None:
+    values = _random_values(3000)
+    rng = random.Random(11)
+    for _ in range(600):
+        group = rng.sample(values, rng.randint(0, 6))
+        if any(_plain_value_reason(v) for v in group):
+            assert redact.any_may_look_secret(group)
+    assert not redact.any_may_look_secret(["web", "prod", "v1.2.3", "team-a"])
+    assert redact.any_may_look_secret(["web", 3, "AKIAIOSFODNN7EXAMPLE"])  # non-strings are skipped
+
+
+# --- live: pods of listed controllers parsed as outlines ----------------------------------------
+
+
+def _pod_page(pods: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {"continue": "t"}, "items": pods}).encode()
+
+
+def _owned_pod(name: str, containers: list[str], **spec: Any) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "shop",
+            "labels": {"app": "web", "leak": "AKIAIOSFODNN7EXAMPLE"},
+            "annotations": {"note": "x", "kubectl.kubernetes.io/last-applied-configuration": "{}"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "controller": True}],
+            "managedFields": [{"manager": "kube-controller-manager"}],
+        },
+        "spec": {
+            "nodeName": "node-1",
+            "containers": [
+                {"name": c, "image": "app:1", "env": [{"name": "TOKEN", "value": "hunter2"}]} for c in containers
+            ],
+            **spec,
+        },
+        "status": {"phase": "Running", "containerStatuses": [{"name": "app"}]},
+    }
+
+
+def _controllers() -> list[Any]:
+    from k8saudit.objects import Deployment, ReplicaSet
+
+    labels = {"app": "web"}
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}
+    deployment = Deployment.model_validate(
+        {"kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"template": template}}
+    )
+    replicaset = ReplicaSet.model_validate(
+        {
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": "web-1",
+                "namespace": "shop",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "controller": True}],
+            },
+            "spec": {"template": template},
+        }
+    )
+    return [deployment, replicaset]
+
+
+_ODD_PODS: dict[str, dict[str, Any]] = {
+    "sidecar": _owned_pod("p-sidecar", ["app", "istio-proxy"]),
+    "debug container": _owned_pod("p-debug", ["app"], ephemeralContainers=[{"name": "dbg", "image": "busybox"}]),
+    "bare": {"metadata": {"name": "bare", "namespace": "shop"}, "spec": {"containers": [{"name": "app"}]}},
+    "no spec": {"metadata": _owned_pod("p-nospec", [])["metadata"]},
+    "unnamed container": _owned_pod("p-unnamed", ["app"], initContainers=[{"image": "x"}]),
+    "unknown owner": {**_owned_pod("p-gone", ["app"]), "metadata": {"name": "p-gone", "namespace": "other"}},
+}
+
+
+def _parsed(pods: list[dict[str, Any]], *, outlines: bool) -> tuple[list[dict[str, Any]], int]:
+    from k8saudit.collect import live
+    from k8saudit.kinds import BY_KIND
+    from k8saudit.objects import Pod
+
+    owned = live._OwnedPods(_controllers())
+    if not outlines:
+        owned.outlines_pay = lambda: False  # type: ignore[method-assign]
+    page = live._parse_page(live._list_model(BY_KIND["Pod"]), _pod_page(pods), owned, Pod)
+    assert page.kind == "PodList" and page.metadata.continue_ == "t" and "items" in page.model_fields_set
+    return [p.dump() for p in page.items], owned._outline_misses
+
+
+def test_a_page_of_owned_pods_parsed_as_outlines_is_what_compaction_gives() -> None:
+    pods = [_owned_pod(f"p-{i}", ["app"]) for i in range(5)]
+    outlined, misses = _parsed(pods, outlines=True)
+    assert misses == 0  # the outline path was taken
+    assert outlined == _parsed(pods, outlines=False)[0]
+    assert outlined[0]["spec"] == {"nodeName": "node-1"} and outlined[0]["status"] == {"phase": "Running"}
+    assert outlined[0]["metadata"]["labels"]["leak"] == redact.REDACTED
+    assert "hunter2" not in json.dumps(outlined) and "last-applied" not in json.dumps(outlined)
+
+
+@pytest.mark.parametrize("odd", sorted(_ODD_PODS))
+def test_a_page_with_a_pod_compaction_would_not_compact_is_parsed_in_full(odd: str) -> None:
+    pods = [_owned_pod("p-0", ["app"]), _ODD_PODS[odd]]
+    outlined, misses = _parsed(pods, outlines=True)
+    assert misses == 1
+    assert outlined == _parsed(pods, outlines=False)[0]
+
+
+def test_outlines_stop_being_tried_when_most_pages_need_the_full_parse() -> None:
+    from k8saudit.collect import live
+    from k8saudit.kinds import BY_KIND
+
+    owned = live._OwnedPods(_controllers())
+    page = _pod_page([_ODD_PODS["sidecar"]])
+    tried = 0
+    for _ in range(10):
+        if owned.outlines_pay():
+            tried += 1
+            assert owned.from_outlines(live._list_model(BY_KIND["Pod"]), page) is None
+    assert tried == live._OUTLINE_TRIAL
+
+
+# --- objects: nested types are slotted dataclasses --------------------------------------------
+
+
+def test_nested_types_are_slotted_and_their_marks_are_the_documented_keys() -> None:
+    from k8saudit import objects as o
+
+    env = o.EnvVar.model_validate({"name": "TOKEN", "value": "ghp_" + "a" * 36})
+    assert not hasattr(env, "__dict__")  # slotted: no per-instance dict, no fields-set
+    assert env.dump() == {
+        "name": "TOKEN",
+        o.CREDENTIAL_MARK: "value looks like a GitHub token",
+        "x-k8saudit-has-value": True,
+    }
+    volume = o.Volume.model_validate({"name": "v", "nfs": {"server": "s"}})
+    assert volume.dump() == {"name": "v", o.VOLUME_SOURCES: ["nfs"]}
+    assert o.Volume.model_validate(volume.dump()) == volume  # a snapshot reads back what it wrote
