@@ -6,10 +6,12 @@ form is the versioned, documented schema (`SCHEMA_VERSION`) that `diff` and CI c
 
 from __future__ import annotations
 
+import dataclasses
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
 SCHEMA_VERSION = "1"
 
@@ -70,7 +72,31 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-class ResourceRef(Model):
+#: The parse rules of the per-finding types: the same as `Model`'s.
+FINDING_CONFIG = ConfigDict(extra="forbid")
+
+
+class Record:
+    """Base of the per-finding types: `Finding` and the `ResourceRef`, `Evidence` and `Exemption` it holds.
+
+    Why not `Model`: a scan of 20,000 pods reports some 60,000 findings, and a `BaseModel`
+    instance carries its own `__dict__` and `__pydantic_fields_set__` (2.4 kB for a finding with
+    its resource and one evidence, 0.45 kB as slotted pydantic dataclasses). They are declared
+    `@dataclass(slots=True, kw_only=True, config=FINDING_CONFIG)`: validated, serialized and
+    described by the JSON schema exactly as the models were (the schema is unchanged).
+    """
+
+    __slots__ = ()
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """As `BaseModel.model_dump` (the same keyword arguments)."""
+        serializer = type(self).__pydantic_serializer__  # type: ignore[attr-defined]
+        dumped: dict[str, Any] = serializer.to_python(self, **kwargs)
+        return dumped
+
+
+@dataclass(slots=True, kw_only=True, config=FINDING_CONFIG)
+class ResourceRef(Record):
     apiVersion: str = ""
     kind: str
     namespace: str | None = None
@@ -82,14 +108,16 @@ class ResourceRef(Model):
         return f"{self.kind} {where}{self.name}"
 
 
-class Evidence(Model):
+@dataclass(slots=True, kw_only=True, config=FINDING_CONFIG)
+class Evidence(Record):
     """The field a check looked at and what it saw. Never a secret value."""
 
     path: str
     value: Any = None
 
 
-class Exemption(Model):
+@dataclass(slots=True, kw_only=True, config=FINDING_CONFIG)
+class Exemption(Record):
     """Why a finding is exempt (or, with `expired`, was exempt until `expires` and fails again)."""
 
     reason: str
@@ -104,7 +132,8 @@ class Exemption(Model):
     expired: bool = False
 
 
-class Finding(Model):
+@dataclass(slots=True, kw_only=True, config=FINDING_CONFIG)
+class Finding(Record):
     check: str
     status: Status
     severity: Severity
@@ -112,7 +141,8 @@ class Finding(Model):
     resource: ResourceRef | None = None
     container: str | None = None
     message: str
-    evidence: list[Evidence] = Field(default_factory=list)
+    # not pydantic's `Field`: on a dataclass that lists the field first in the JSON schema
+    evidence: list[Evidence] = dataclasses.field(default_factory=list)
     remediation: str = ""
     reason: str | None = None  # why not-assessable
     exemption: Exemption | None = None

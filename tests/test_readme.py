@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from k8saudit import cli, errors
@@ -131,9 +130,10 @@ def test_readme_exit_codes_match_the_code() -> None:
 @pytest.mark.parametrize(
     "model", [Report, ClusterInfo, Coverage, SectionScore, CheckSummary, Finding, ResourceRef, Evidence, Exemption]
 )
-def test_readme_json_schema_names_every_field(model: type[BaseModel]) -> None:
+def test_readme_json_schema_names_every_field(model: type[Any]) -> None:
     schema = section("JSON report")
-    missing = [name for name in model.model_fields if not re.search(rf"\b{name}\b", schema)]
+    # `__pydantic_fields__`: models and pydantic dataclasses (Finding and what it holds) both have it
+    missing = [name for name in model.__pydantic_fields__ if not re.search(rf"\b{name}\b", schema)]
     assert missing == [], f"{model.__name__} fields missing from the README's JSON schema"
 
 
