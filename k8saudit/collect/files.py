@@ -130,8 +130,7 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K
         obj = info.model.model_validate(doc)
     except ValidationError as exc:
         raise InputError(f"{origin}: malformed {kind}: {_first_error(exc)}") from None
-    obj.kind = kind
-    obj.apiVersion = obj.apiVersion or info.api_version
+    obj.set_kind(kind, obj.apiVersion or info.api_version)
     if info.namespaced and not obj.metadata.namespace and default_namespace:
         obj.metadata.namespace = default_namespace
     if not info.namespaced:

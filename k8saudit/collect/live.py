@@ -737,8 +737,7 @@ class _Collector:
             if "items" not in page.model_fields_set:
                 return self._failed(info, f"the {info.resource} answer has no items: not a list")
             for obj in page.items:
-                obj.kind = info.kind
-                obj.apiVersion = info.api_version
+                obj.set_kind(info.kind, info.api_version)
                 if not info.namespaced:
                     obj.metadata.namespace = None
             items.extend(page.items)
