@@ -208,6 +208,8 @@ def child(mode: str, config: dict[str, Any]) -> dict[str, Any]:
             else:
                 raise SystemExit(f"unknown mode {mode}")
         result["total_s"] = time.perf_counter() - began
+        # the run's own peak, before this process reads the written report back to count it
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         result["cpu_s"] = _cpu() - cpu
         gc.callbacks.remove(gcm)
         profiler.save(config, mode)
@@ -222,7 +224,7 @@ def child(mode: str, config: dict[str, Any]) -> dict[str, Any]:
             result["workloads"] = report.get("cluster", {}).get("workloads")
             result["pods"] = report.get("cluster", {}).get("pods")
             result["report_bytes"] = {p.suffix[1:]: p.stat().st_size for p in (out / "scan").iterdir()}
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.setdefault("peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
 
 
