@@ -4,8 +4,9 @@
 
 Parses generated lists exactly as the live collector does (`ObjectList[Model].model_validate_json`
 on API-shaped bytes) and walks the result, summing `sys.getsizeof` of every distinct object
-reached, by category: the model instances, their `__dict__`, their `__pydantic_fields_set__`,
-and the plain strings, dicts and lists they hold. This is the profile behind the peak-RSS figure
+reached, by category: the model instances (top-level objects), their `__dict__`, their
+`__pydantic_fields_set__`, the slotted nested values (`objects.Leaf`), and the plain strings,
+dicts and lists they hold. This is the profile behind the peak-RSS figure
 in benchmarks/README.md.
 """
 
@@ -22,7 +23,7 @@ from pydantic import BaseModel
 
 from benchmarks.generate import generate
 from k8saudit.kinds import BY_KIND
-from k8saudit.objects import ObjectList
+from k8saudit.objects import Leaf, ObjectList
 
 
 def breakdown(items: list[Any]) -> tuple[Counter[str], Counter[str]]:
@@ -47,6 +48,11 @@ def breakdown(items: list[Any]) -> tuple[Counter[str], Counter[str]]:
                 sizes[name] += sys.getsizeof(part)
                 counts[name] += 1
             stack.extend(x.__dict__.values())
+            continue
+        if isinstance(x, Leaf):  # a slotted pydantic dataclass: its fields live in the instance
+            sizes["leaf instance (slotted)"] += sys.getsizeof(x)
+            counts["leaf instance (slotted)"] += 1
+            stack.extend(getattr(x, name) for name in type(x).__slots__)
             continue
         name = type(x).__name__
         sizes[name] += sys.getsizeof(x)
