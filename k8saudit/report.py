@@ -186,7 +186,12 @@ def write(report: Report, fmt: str, handle: BinaryIO) -> None:
     the three formats). Pair it with `k8saudit.fileio.write_atomic`, which passes the handle
     of a temporary file and renames it only once this returned."""
     _check_format(fmt)
-    if fmt in ("sarif", "junit"):
+    if fmt == "sarif":
+        from k8saudit.sarif import sarif_bytes
+
+        handle.write(sarif_bytes(report))
+        return
+    if fmt == "junit":
         handle.write(render(report, fmt).encode())
         return
     with gcpause.paused():

@@ -26,6 +26,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+import pydantic_core
+
 from k8saudit.findings import CheckSummary, Finding, Report, Severity, Status
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -242,4 +244,14 @@ def _utc(timestamp: str) -> str:
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(sarif_document(report), indent=2, ensure_ascii=False) + "\n"
+    return sarif_bytes(report).decode()
+
+
+def sarif_bytes(report: Report) -> bytes:
+    """The SARIF file as UTF-8: the text `json.dumps(document, indent=2, ensure_ascii=False)` gives.
+
+    Written by pydantic-core's encoder: with an indent the standard library's is pure Python
+    (1.4 s for the 62,000 results of a 20,000-pod cluster; this takes 0.2 s). The oracle is in
+    tests/unit/test_report_stream.py.
+    """
+    return pydantic_core.to_json(sarif_document(report), indent=2) + b"\n"

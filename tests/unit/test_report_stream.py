@@ -227,3 +227,23 @@ def test_a_run_folder_is_not_made_when_a_writer_fails(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     run = reportdir.write_run(tmp_path, {"report.md": writer(demo(), "md")}, keep=3)
     assert (run / "report.md").read_bytes() == render(demo(), "md").encode()
+
+
+# --- SARIF: pydantic-core's encoder writes what json.dumps(indent=2) wrote --------------------
+
+
+def test_sarif_bytes_are_the_json_dumps_text() -> None:
+    import json
+
+    from k8saudit.sarif import sarif_bytes, sarif_document
+
+    odd: list[Any] = [float("nan"), float("inf"), -0.0, 1e16, 0.1, 2**70, "\u2028\x7f\x1b\x00é😀", True, None]
+    hostile = demo().model_copy(update={"findings": _findings(300)})
+    for rep in (demo(), hostile):
+        plain = json.dumps(sarif_document(rep), indent=2, ensure_ascii=False) + "\n"
+        assert sarif_bytes(rep) == plain.encode()
+        assert render(rep, "sarif") == plain
+    import pydantic_core
+
+    doc = {"a": odd, "b": {"x": [], "y": {}, "z": [[], {}]}}
+    assert pydantic_core.to_json(doc, indent=2) == json.dumps(doc, indent=2, ensure_ascii=False).encode()
