@@ -305,19 +305,20 @@ class Policy:
     def _annotation(self, check_id: str, res: Result, ref: ResourceRef | None) -> Exemption | None:
         if not self.annotations:
             return None
+        # In this order: the resource, the related objects, the namespace. Labels are only
+        # written for the one that exempts (most failures have no exemption annotation at all).
+        notes = res.annotations
+        if _exempts(notes, check_id):
+            where = ref.label() if ref else "the cluster"
+            return _from_annotation(notes, "annotation on the resource", where)
+        for where, notes in res.related:
+            if _exempts(notes, check_id):
+                return _from_annotation(notes, f"annotation on {where}", where)
         namespace = ref.namespace if ref else None
-        label = ref.label() if ref else "the cluster"
-        candidates: list[tuple[dict[str, str], str, str]] = [(res.annotations, "annotation on the resource", label)]
-        candidates += [(notes, f"annotation on {where}", where) for where, notes in res.related]
         if namespace:
-            candidates.append(
-                (self.ns_annotations.get(namespace, {}), "annotation on the namespace", f"Namespace {namespace}")
-            )
-        for notes, by, where in candidates:
-            value = notes.get(EXEMPT_ANNOTATION)
-            if value and _listed(value, check_id):
-                reason = notes.get(EXEMPT_REASON_ANNOTATION) or "no reason given"
-                return Exemption(reason=reason, by=by, source=f"annotation {EXEMPT_ANNOTATION} on {where}")
+            notes = self.ns_annotations.get(namespace, {})
+            if _exempts(notes, check_id):
+                return _from_annotation(notes, "annotation on the namespace", f"Namespace {namespace}")
         return None
 
     def _default(self, check_id: str, finding: Finding) -> Exemption | None:
@@ -370,6 +371,16 @@ class Policy:
             exemptions=rules,
             defaultExemptions=DefaultExemptions(enabled=self.defaults, rules=defaults),
         )
+
+
+def _exempts(notes: dict[str, str], check_id: str) -> bool:
+    value = notes.get(EXEMPT_ANNOTATION)
+    return _listed(value, check_id) if value else False
+
+
+def _from_annotation(notes: dict[str, str], by: str, where: str) -> Exemption:
+    reason = notes.get(EXEMPT_REASON_ANNOTATION) or "no reason given"
+    return Exemption(reason=reason, by=by, source=f"annotation {EXEMPT_ANNOTATION} on {where}")
 
 
 def _from_rule(rule: ExemptionRule, *, expired: bool) -> Exemption:

@@ -140,21 +140,26 @@ class _Check:
         return Violation(self.id, self.level, reason, detail, tuple(paths))
 
 
-@dataclass(frozen=True)
 class _Ctr:
-    """A container with the JSON path of where it sits in the pod spec."""
+    """A container with the JSON path of where it sits in the pod spec.
 
-    path: str
-    container: Container
-    ephemeral: bool
+    Made once per container for each of the ~20 checks of every pod, so it is a slotted class
+    whose `path` is only formatted for a container that fails.
+    """
+
+    __slots__ = ("_index", "_key", "container", "ephemeral", "name", "sc")
+
+    def __init__(self, key: str, index: int, container: Container) -> None:
+        self._key = key
+        self._index = index
+        self.container = container
+        self.ephemeral = key == "ephemeralContainers"
+        self.name: str = container.name
+        self.sc: SecurityContext | None = container.securityContext
 
     @property
-    def name(self) -> str:
-        return self.container.name
-
-    @property
-    def sc(self) -> SecurityContext | None:
-        return self.container.securityContext
+    def path(self) -> str:
+        return f"spec.{self._key}[{self._index}]"
 
 
 def _containers(spec: PodSpec) -> Iterator[_Ctr]:
@@ -165,7 +170,7 @@ def _containers(spec: PodSpec) -> Iterator[_Ctr]:
         ("ephemeralContainers", spec.ephemeralContainers),
     ):
         for i, container in enumerate(items):
-            yield _Ctr(f"spec.{key}[{i}]", container, key == "ephemeralContainers")
+            yield _Ctr(key, i, container)
 
 
 def _pod_sc(spec: PodSpec) -> PodSecurityContext | None:

@@ -1,0 +1,211 @@
+"""The checks stage's fast paths give exactly what the plain code they replaced gave.
+
+Each keeps its oracle here, the straightforward version, compared over crafted inputs: the
+lazy `Result` (ResourceRef, Evidence and annotations built only when read), the scope test
+on (kind, namespace, name), the container views of `_pod` and `podsecurity`, and the
+annotation exemptions that write a label only for the object that exempts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from k8saudit import podsecurity
+from k8saudit.checks._pod import containers
+from k8saudit.config import parse_config
+from k8saudit.engine import ScanOptions
+from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
+from k8saudit.findings import Evidence, Exemption, ResourceRef
+from k8saudit.inventory import Inventory, Workload
+from k8saudit.objects import K8sObject, Namespace, Pod
+from k8saudit.registry import Result, _annotations, _origin, not_assessable, ref, result
+from tests.conftest import make_inventory
+from tests.unit.helpers import apiserver
+from tests.unit.workload_helpers import ctr, namespace, workload
+
+
+def _inventory() -> Inventory:
+    docs: list[dict[str, Any]] = [
+        workload(
+            "web",
+            ctr("a"),
+            ctr("b"),
+            init=[ctr("setup"), ctr("migrate")],
+            ephemeral=[ctr("debug")],
+            template_annotations={EXEMPT_ANNOTATION: "pod.x", "team": "template"},
+        ),
+        workload("job", ctr("run"), kind="Job", namespace="batch"),
+        workload("bare", ctr("only"), kind="Pod", namespace="kube-system"),
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "admins", "annotations": {EXEMPT_ANNOTATION: "rbac.x"}},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        },
+        namespace("shop"),
+        namespace("batch"),
+        apiserver("--anonymous-auth=false"),
+    ]
+    docs[0]["metadata"]["annotations"] = {"team": "owner", EXEMPT_REASON_ANNOTATION: "owner says"}
+    return make_inventory(docs)
+
+
+def _targets(inv: Inventory) -> list[Workload | K8sObject]:
+    return [*inv.workloads, *inv.all_objects()]
+
+
+# --- Result: what the frozen dataclass computed eagerly -------------------------------------------
+
+
+def test_a_result_reads_as_the_eager_one_did() -> None:
+    inv = _inventory()
+    targets = _targets(inv)
+    assert len(targets) >= 6
+    pairs = [("spec.containers[0].image", "nginx"), ("spec.volumes", [{"name": "v"}]), ("n", None)]
+    for target, via in itertools.product([*targets, None], [(), tuple(targets[:2])]):
+        got = result(target, failed=True, message="m", container="c", evidence=iter(pairs), exempt_via=iter(via))
+        assert got.passed is False and got.message == "m" and got.container == "c" and got.reason is None
+        assert got.resource == (ref(target) if target is not None else None)
+        assert got.evidence == tuple(Evidence(path=p, value=v) for p, v in pairs)
+        assert got.annotations == _annotations(target)
+        assert got.related == tuple((ref(obj).label(), _annotations(obj)) for obj in via)
+        assert got.origin == _origin(target)
+        assert got.where() == (
+            None if got.resource is None else (got.resource.kind, got.resource.namespace, got.resource.name)
+        )
+        unjudged = not_assessable("why", target)
+        assert (unjudged.passed, unjudged.message, unjudged.reason, unjudged.evidence) == (None, "why", "why", ())
+        assert unjudged.resource == got.resource and unjudged.annotations == got.annotations
+
+
+def test_a_workload_result_merges_owner_over_template_annotations() -> None:
+    web = next(w for w in _inventory().workloads if w.name == "web")
+    got = result(web, failed=True, message="m")
+    assert got.annotations == {EXEMPT_ANNOTATION: "pod.x", "team": "owner", EXEMPT_REASON_ANNOTATION: "owner says"}
+    assert isinstance(got, Result) and got.resource is got.resource  # built once
+
+
+def _plain_in_scope(policy: Policy, ref: ResourceRef | None) -> bool:
+    """`Policy.in_scope` before it read (kind, namespace, name)."""
+    if ref is None or not policy.scope.active:
+        return True
+    if (ref.kind, ref.namespace, ref.name) in policy._cluster_level:
+        return True
+    namespace = namespace_of(ref)
+    return namespace is None or policy.scope.contains(namespace)
+
+
+@pytest.mark.parametrize("include", [[], ["shop"], ["kube-*"], ["nothing"]])
+def test_the_scope_test_on_kind_namespace_name_is_the_one_on_refs(include: list[str]) -> None:
+    inv = _inventory()
+    head = "apiVersion: k8saudit.io/v1alpha1\nkind: AuditConfig\n"
+    text = f"{head}namespaces:\n  include: {include}\n" if include else ""
+    config = parse_config(text, "k8saudit.yaml") if text else None
+    policy = ScanOptions(config=config).policy(inv, {}, [])
+    verdicts = set()
+    for target in _targets(inv):
+        res = result(target, failed=False, message="m")
+        verdicts.add(_plain_in_scope(policy, res.resource))
+        assert policy.in_scope_at(res.where()) == _plain_in_scope(policy, res.resource), target
+        assert policy.in_scope(res.resource) == _plain_in_scope(policy, res.resource), target
+    assert policy.in_scope_at(None) and policy.in_scope(None)
+    assert verdicts == ({True} if not include else {True, False})
+
+
+# --- container views ------------------------------------------------------------------------------
+
+
+def test_pod_container_views_follow_workload_containers() -> None:
+    for w in _inventory().workloads:
+        counters: dict[str, int] = {}
+        plain = []
+        for kind, container in w.containers():
+            plain.append((kind, container, counters.get(kind, 0)))
+            counters[kind] = counters.get(kind, 0) + 1
+        views = list(containers(w))
+        assert [(v.kind, v.container, v.index) for v in views] == plain
+        assert all(v.workload is w for v in views)
+    web = next(w for w in _inventory().workloads if w.name == "web")
+    assert [v.path for v in containers(web)] == [
+        "spec.containers[0]",
+        "spec.containers[1]",
+        "spec.initContainers[0]",
+        "spec.initContainers[1]",
+        "spec.ephemeralContainers[0]",
+    ]
+
+
+def test_pod_security_container_views_are_the_plain_ones() -> None:
+    for w in _inventory().workloads:
+        spec = w.spec
+        plain = [
+            (f"spec.{key}[{i}]", c, key == "ephemeralContainers", c.name, c.securityContext)
+            for key, items in (
+                ("initContainers", spec.initContainers),
+                ("containers", spec.containers),
+                ("ephemeralContainers", spec.ephemeralContainers),
+            )
+            for i, c in enumerate(items)
+        ]
+        got = [(c.path, c.container, c.ephemeral, c.name, c.sc) for c in podsecurity._containers(spec)]
+        assert got == plain
+
+
+# --- annotation exemptions ------------------------------------------------------------------------
+
+
+def _plain_annotation(
+    check_id: str, res: Result, ref: ResourceRef | None, ns_annotations: dict[str, dict[str, str]]
+) -> Exemption | None:
+    """`Policy._annotation` before it wrote labels lazily."""
+    namespace = ref.namespace if ref else None
+    label = ref.label() if ref else "the cluster"
+    candidates: list[tuple[dict[str, str], str, str]] = [(res.annotations, "annotation on the resource", label)]
+    candidates += [(notes, f"annotation on {where}", where) for where, notes in res.related]
+    if namespace:
+        candidates.append((ns_annotations.get(namespace, {}), "annotation on the namespace", f"Namespace {namespace}"))
+    for notes, by, where in candidates:
+        value = notes.get(EXEMPT_ANNOTATION)
+        if value and _listed(value, check_id):
+            reason = notes.get(EXEMPT_REASON_ANNOTATION) or "no reason given"
+            return Exemption(reason=reason, by=by, source=f"annotation {EXEMPT_ANNOTATION} on {where}")
+    return None
+
+
+def _notes() -> Iterator[dict[str, str]]:
+    yield {}
+    yield {EXEMPT_ANNOTATION: ""}
+    yield {EXEMPT_ANNOTATION: "pod.x"}
+    yield {EXEMPT_ANNOTATION: "other, pod.x", EXEMPT_REASON_ANNOTATION: "why"}
+    yield {EXEMPT_ANNOTATION: "*", EXEMPT_REASON_ANNOTATION: ""}
+    yield {EXEMPT_ANNOTATION: "other"}
+
+
+def test_annotation_exemptions_are_the_plain_ones() -> None:
+    inv = _inventory()
+    shop = Namespace.model_validate({"metadata": {"name": "shop"}})
+    seen: set[str | None] = set()
+    for own, related, ns in itertools.product(_notes(), _notes(), _notes()):
+        pod = Pod.model_validate({"metadata": {"name": "p", "namespace": "shop", "annotations": own}})
+        binding = K8sObject.model_validate(
+            {"kind": "RoleBinding", "metadata": {"name": "b", "namespace": "shop", "annotations": related}}
+        )
+        ns_annotations = {"shop": ns}
+        policy = ScanOptions(now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).policy(inv, ns_annotations, [])
+        for target, via in ((pod, (binding,)), (pod, ()), (shop, ()), (None, (binding,))):
+            for check_id in ("pod.x", "rbac.x"):
+                res = result(target, failed=True, message="m", exempt_via=via)
+                got = policy._annotation(check_id, res, res.resource)
+                assert got == _plain_annotation(check_id, res, res.resource, ns_annotations)
+                seen.add(got.by if got else None)
+    assert seen == {
+        None,
+        "annotation on the resource",
+        "annotation on RoleBinding shop/b",
+        "annotation on the namespace",
+    }
