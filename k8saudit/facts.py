@@ -11,8 +11,9 @@ import re
 from typing import Any, Literal
 
 from pydantic import Field
+from pydantic.dataclasses import dataclass
 
-from k8saudit.objects import K8sObject, ObjectMeta, Slim
+from k8saudit.objects import LEAF_CONFIG, K8sObject, ObjectMeta, Slim
 
 FACTS_API_VERSION = "k8saudit.io/v1alpha1"
 FACTS_KIND = "ClusterFacts"
@@ -146,6 +147,7 @@ class ClusterFactsSpec(Slim):
     apiEndpoint: ApiEndpoint | None = None
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ClusterFacts(K8sObject):
     apiVersion: str = FACTS_API_VERSION
     kind: str = FACTS_KIND
@@ -153,7 +155,7 @@ class ClusterFacts(K8sObject):
     spec: ClusterFactsSpec = Field(default_factory=ClusterFactsSpec)
 
     def dump(self) -> dict[str, Any]:
-        data = super().dump()
+        data = K8sObject.dump(self)  # not super(): a slotted dataclass is a new class
         data["apiVersion"], data["kind"] = FACTS_API_VERSION, FACTS_KIND
         return data
 

@@ -168,7 +168,8 @@ class LabelSelector(Leaf):
         return True
 
 
-class K8sObject(Slim):
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
+class K8sObject(Leaf):
     """Any top-level object: apiVersion, kind, metadata."""
 
     apiVersion: str = ""
@@ -190,8 +191,8 @@ class K8sObject(Slim):
         object's fields-set, growing it from 216 to 728 bytes on each of 50,000 objects at L
         (nothing reads the fields-set of an object: dumps drop defaults, not unset fields).
         """
-        self.__dict__["kind"] = kind
-        self.__dict__["apiVersion"] = api_version
+        self.kind = kind
+        self.apiVersion = api_version
 
     @property
     def name(self) -> str:
@@ -482,6 +483,7 @@ class PodStatus(Leaf):
     phase: str | None = None
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Pod(K8sObject):
     spec: PodSpec = Field(default_factory=PodSpec)
     status: PodStatus = Field(default_factory=PodStatus)
@@ -496,22 +498,27 @@ class WorkloadSpec(Leaf):
     template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Deployment(K8sObject):
     spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ReplicaSet(K8sObject):
     spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class StatefulSet(K8sObject):
     spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class DaemonSet(K8sObject):
     spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Job(K8sObject):
     spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
 
@@ -528,6 +535,7 @@ class CronJobSpec(Leaf):
     jobTemplate: JobTemplateSpec = Field(default_factory=JobTemplateSpec)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class CronJob(K8sObject):
     spec: CronJobSpec = Field(default_factory=CronJobSpec)
 
@@ -540,6 +548,7 @@ class ObjectReference(Leaf):
     name: str | None = None
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ServiceAccount(K8sObject):
     automountServiceAccountToken: bool | None = None
     secrets: list[ObjectReference] = Field(default_factory=list)
@@ -571,10 +580,12 @@ class AggregationRule(Leaf):
     clusterRoleSelectors: NullableList[LabelSelector] = Field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Role(K8sObject):
     rules: NullableList[PolicyRule] = Field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ClusterRole(K8sObject):
     rules: NullableList[PolicyRule] = Field(default_factory=list)
     aggregationRule: AggregationRule | None = None
@@ -595,11 +606,13 @@ class RoleRef(Leaf):
     apiGroup: str | None = None
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class RoleBinding(K8sObject):
     subjects: NullableList[Subject] = Field(default_factory=list)
     roleRef: RoleRef
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ClusterRoleBinding(K8sObject):
     subjects: NullableList[Subject] = Field(default_factory=list)
     roleRef: RoleRef
@@ -631,6 +644,7 @@ class NetworkPolicySpec(Leaf):
         return {"Ingress", "Egress"} if self.egress else {"Ingress"}
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class NetworkPolicy(K8sObject):
     spec: NetworkPolicySpec = Field(default_factory=NetworkPolicySpec)
 
@@ -652,6 +666,7 @@ class ServiceSpec(Leaf):
     externalIPs: list[str] = Field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Service(K8sObject):
     spec: ServiceSpec = Field(default_factory=ServiceSpec)
 
@@ -674,6 +689,7 @@ class IngressSpec(Leaf):
     rules: list[IngressRule] = Field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Ingress(K8sObject):
     spec: IngressSpec = Field(default_factory=IngressSpec)
 
@@ -681,6 +697,7 @@ class Ingress(K8sObject):
 # --- cluster -------------------------------------------------------------------------------
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Namespace(K8sObject):
     pass
 
@@ -714,15 +731,18 @@ class NodeStatus(Leaf):
     nodeInfo: NodeSystemInfo = Field(default_factory=NodeSystemInfo)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Node(K8sObject):
     spec: NodeSpec = Field(default_factory=NodeSpec)
     status: NodeStatus = Field(default_factory=NodeStatus)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ResourceQuota(K8sObject):
     spec: dict[str, Any] = Field(default_factory=dict)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class LimitRange(K8sObject):
     spec: dict[str, Any] = Field(default_factory=dict)
 
@@ -777,6 +797,7 @@ def _aws_auth_summary(values: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ConfigMap(K8sObject):
     """A ConfigMap reduced to its key names and which keys looked like credentials.
 
@@ -786,8 +807,8 @@ class ConfigMap(K8sObject):
     """
 
     keys: list[str] = Field(default_factory=list, alias="x-k8saudit-keys")
-    credentialKeys: list[CredentialKey] = Field(default_factory=list, alias=CREDENTIAL_MARK)
-    awsAuth: AwsAuthSummary | None = Field(default=None, alias=AWS_AUTH_MARK)
+    credentialKeys: list[CredentialKey] = Field(default_factory=list, alias="x-k8saudit-credential")  # CREDENTIAL_MARK
+    awsAuth: AwsAuthSummary | None = Field(default=None, alias="x-k8saudit-aws-auth")  # AWS_AUTH_MARK
 
     @model_validator(mode="before")
     @classmethod
@@ -856,10 +877,12 @@ class Webhook(Leaf):
     failurePolicy: str | None = None
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ValidatingWebhookConfiguration(K8sObject):
     webhooks: list[Webhook] = Field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class MutatingWebhookConfiguration(K8sObject):
     webhooks: list[Webhook] = Field(default_factory=list)
 
@@ -869,6 +892,7 @@ class ValidatingAdmissionPolicySpec(Leaf):
     failurePolicy: str | None = None
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ValidatingAdmissionPolicy(K8sObject):
     """A CEL admission policy (admissionregistration.k8s.io/v1, GA in 1.30); its rules are not kept."""
 
@@ -881,6 +905,7 @@ class ValidatingAdmissionPolicyBindingSpec(Leaf):
     validationActions: list[str] = Field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ValidatingAdmissionPolicyBinding(K8sObject):
     spec: ValidatingAdmissionPolicyBindingSpec = Field(default_factory=ValidatingAdmissionPolicyBindingSpec)
 

@@ -77,13 +77,16 @@ from k8saudit.objects import (
     Container,
     K8sObject,
     Leaf,
+    ListMeta,
     Namespace,
     Node,
     ObjectList,
+    ObjectMeta,
     Pod,
     PodSpec,
     PodStatus,
     PodTemplateSpec,
+    Slim,
     WorkloadSpec,
 )
 
@@ -462,14 +465,24 @@ class _PodSpecOutline(Leaf):
     ephemeralContainers: list[_NamedOutline] = Field(default_factory=list)
 
 
-class _PodOutline(K8sObject):
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _PodOutline(Leaf):
     """What a compact pod keeps (metadata, node, status) plus its containers' names."""
 
-    spec: _PodSpecOutline = Field(default_factory=_PodSpecOutline)
+    metadata: ObjectMeta | None = None  # None: not sent (the full parse decides what that means)
+    spec: _PodSpecOutline | None = None
     status: PodStatus = Field(default_factory=PodStatus)
 
 
-_OUTLINES = ObjectList[_PodOutline]
+class _OutlineList(Slim):
+    """A page of pods as outlines (`ObjectList`'s shape)."""
+
+    kind: str | None = None
+    metadata: ListMeta = Field(default_factory=ListMeta)
+    items: list[_PodOutline] = Field(default_factory=list)
+
+
+_OUTLINES = _OutlineList
 #: Pages of pods always tried as outlines before their misses can turn the outline path off.
 _OUTLINE_TRIAL = 4
 
@@ -533,21 +546,22 @@ class _OwnedPods:
 
     def _outline_pod(self, outline: _PodOutline) -> Pod | None:
         """`compact`'s answer for a pod whose containers are all its template's; None otherwise."""
-        if "metadata" not in outline.model_fields_set or "spec" not in outline.model_fields_set:
+        meta, spec = outline.metadata, outline.spec
+        if meta is None or spec is None:
             return None
-        if outline.namespace == "kube-system" and outline.metadata.labels.get("component") in CONTROL_PLANE_COMPONENTS:
+        if meta.namespace == "kube-system" and meta.labels.get("component") in CONTROL_PLANE_COMPONENTS:
             return None
-        names = self.template_names(outline)
+        pod = Pod(metadata=meta, spec=PodSpec(nodeName=spec.nodeName), status=outline.status)
+        names = self.template_names(pod)
         if names is None:
             return None
-        spec = outline.spec
         for containers, known in zip(
             (spec.containers, spec.initContainers, spec.ephemeralContainers), names, strict=True
         ):
             for container in containers:
                 if container.name is None or container.name not in known:
                     return None
-        return Pod(metadata=outline.metadata, spec=PodSpec(nodeName=spec.nodeName), status=outline.status)
+        return pod
 
     def template_names(self, pod: K8sObject) -> tuple[frozenset[str], ...] | None:
         """Container names (per field) of the pod's top controller's template; None: not owned."""
