@@ -95,13 +95,34 @@ def highest_level(meta: ObjectMeta, spec: PodSpec) -> tuple[Level, list[Violatio
     `(RESTRICTED, [])` when it passes restricted; `(BASELINE, why-not-restricted)` when it
     passes baseline; otherwise `(PRIVILEGED, why-not-baseline)`.
     """
-    restricted = evaluate(meta, spec, Level.RESTRICTED)
+    level, baseline, restricted = assess(meta, spec)
+    return level, baseline if level is Level.PRIVILEGED else restricted
+
+
+def assess(meta: ObjectMeta, spec: PodSpec) -> tuple[Level, list[Violation], list[Violation]]:
+    """The most restrictive level the pod satisfies, its baseline violations and its restricted ones.
+
+    As `evaluate` at each level, but each check runs once (most baseline checks are restricted
+    ones too). Baseline violations are only looked for when restricted fails (else: []).
+    """
+    memo: dict[str, Violation | None] = {}
+    restricted = _evaluate_once(meta, spec, Level.RESTRICTED, memo)
     if not restricted:
-        return Level.RESTRICTED, []
-    baseline = evaluate(meta, spec, Level.BASELINE)
-    if not baseline:
-        return Level.BASELINE, restricted
-    return Level.PRIVILEGED, baseline
+        return Level.RESTRICTED, [], []
+    baseline = _evaluate_once(meta, spec, Level.BASELINE, memo)
+    return (Level.PRIVILEGED if baseline else Level.BASELINE), baseline, restricted
+
+
+def _evaluate_once(meta: ObjectMeta, spec: PodSpec, level: Level, memo: dict[str, Violation | None]) -> list[Violation]:
+    found: list[Violation] = []
+    for check in _CHECKS_BY_LEVEL[level]:
+        if check.id in memo:
+            violation = memo[check.id]
+        else:
+            violation = memo[check.id] = check.evaluate(meta, spec)
+        if violation is not None:
+            found.append(violation)
+    return found
 
 
 def checks_for(level: Level) -> tuple[str, ...]:

@@ -146,10 +146,10 @@ def result(
         not failed,
         message,
         container,
-        evidence if isinstance(evidence, (list, tuple)) else tuple(evidence),
+        tuple(evidence),  # a copy: a check may go on to reuse its list for the next result
         None,
         severity,
-        exempt_via if isinstance(exempt_via, (list, tuple)) else tuple(exempt_via),
+        tuple(exempt_via),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from k8saudit.checks._pod import ContainerView, containers
 from k8saudit.findings import Section, Severity
@@ -49,6 +50,7 @@ class ImageRef:
         return self.digest is None and self.tag in (None, "latest")
 
 
+@lru_cache(maxsize=4096)  # four checks parse every container's image; most clusters run few images
 def parse_image(image: str) -> ImageRef:
     """Split an image reference into registry, repository, tag and digest (Docker's rules)."""
     name, _, digest = image.strip().partition("@")

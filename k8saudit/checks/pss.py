@@ -33,7 +33,7 @@ from k8saudit.checks._namespaces import ONLY_WITH_WORKLOADS, SKIPPED_NAMESPACES
 from k8saudit.findings import Section, Severity
 from k8saudit.inventory import Inventory, Workload
 from k8saudit.objects import Namespace, ObjectMeta
-from k8saudit.podsecurity import Level, Violation, evaluate, forbidden_detail, highest_level
+from k8saudit.podsecurity import Level, Violation, assess, forbidden_detail
 from k8saudit.registry import Result, check, not_assessable, result
 
 LABEL_PREFIX = "pod-security.kubernetes.io/"
@@ -66,13 +66,8 @@ class WorkloadLevel:
 
 
 def _evaluate(workload: Workload) -> WorkloadLevel:
-    meta, spec = workload.template_meta, workload.spec
-    level, violations = highest_level(meta, spec)
-    if level is Level.RESTRICTED:
-        return WorkloadLevel(workload, level, (), ())
-    if level is Level.BASELINE:
-        return WorkloadLevel(workload, level, (), tuple(violations))
-    return WorkloadLevel(workload, level, tuple(violations), tuple(evaluate(meta, spec, Level.RESTRICTED)))
+    level, baseline, restricted = assess(workload.template_meta, workload.spec)
+    return WorkloadLevel(workload, level, tuple(baseline), tuple(restricted))
 
 
 _CACHE: weakref.WeakKeyDictionary[Inventory, list[WorkloadLevel]] = weakref.WeakKeyDictionary()

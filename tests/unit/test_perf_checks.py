@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from k8saudit import podsecurity
 from k8saudit.checks._pod import containers
+from k8saudit.checks.images import parse_image
 from k8saudit.config import parse_config
 from k8saudit.engine import ScanOptions
 from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
@@ -25,6 +28,7 @@ from k8saudit.inventory import Inventory, Workload
 from k8saudit.objects import K8sObject, Namespace, Pod
 from k8saudit.registry import Result, _annotations, _origin, not_assessable, ref, result
 from tests.conftest import make_inventory
+from tests.pss_cases import cases
 from tests.unit.helpers import apiserver
 from tests.unit.workload_helpers import ctr, namespace, workload
 
@@ -209,3 +213,53 @@ def test_annotation_exemptions_are_the_plain_ones() -> None:
         "annotation on RoleBinding shop/b",
         "annotation on the namespace",
     }
+
+
+def test_a_result_keeps_the_evidence_it_was_given_not_what_the_list_becomes() -> None:
+    web = next(w for w in _inventory().workloads if w.name == "web")
+    evidence: list[tuple[str, Any]] = [("first", 1)]
+    first = result(web, failed=True, message="m", evidence=evidence)
+    evidence.append(("second", 2))
+    second = result(web, failed=True, message="m", evidence=evidence)
+    assert [e.path for e in first.evidence] == ["first"]
+    assert [e.path for e in second.evidence] == ["first", "second"]
+
+
+# --- Pod Security: each check once per pod --------------------------------------------------------
+
+
+def _plain_levels(meta: Any, spec: Any) -> tuple[podsecurity.Level, list[Any], list[Any]]:
+    """`highest_level` and `pss._evaluate` before each check ran once: `evaluate` per level."""
+    restricted = podsecurity.evaluate(meta, spec, podsecurity.Level.RESTRICTED)
+    if not restricted:
+        return podsecurity.Level.RESTRICTED, [], []
+    baseline = podsecurity.evaluate(meta, spec, podsecurity.Level.BASELINE)
+    return (podsecurity.Level.PRIVILEGED if baseline else podsecurity.Level.BASELINE), baseline, restricted
+
+
+def _pss_pods() -> list[Pod]:
+    fixtures = Path(__file__).parent / "data" / "psa_fixtures_v1.37.jsonl"
+    docs = [json.loads(line)["pod"] for line in fixtures.open()]
+    docs += [case.pod for case in cases()]
+    return [Pod.model_validate(doc) for doc in docs]
+
+
+def test_pod_security_levels_are_the_per_level_evaluations() -> None:
+    levels = set()
+    for pod in _pss_pods():
+        got = podsecurity.assess(pod.metadata, pod.spec)
+        assert got == _plain_levels(pod.metadata, pod.spec), pod.name
+        level, baseline, restricted = got
+        expected = {podsecurity.Level.RESTRICTED: [], podsecurity.Level.BASELINE: restricted}.get(level, baseline)
+        assert podsecurity.highest_level(pod.metadata, pod.spec) == (level, expected)
+        levels.add(level)
+    assert levels == set(podsecurity.Level)
+
+
+# --- images: parsed once per distinct reference ---------------------------------------------------
+
+
+def test_cached_image_parsing_is_the_plain_one() -> None:
+    images = ["nginx", "nginx:latest", "localhost:5000/app", "Host/app:1", "index.docker.io/x/y@sha256:ab", " a/b:c "]
+    for image in images * 2:
+        assert parse_image(image) == parse_image.__wrapped__(image)
