@@ -76,6 +76,7 @@ from k8saudit.objects import (
     LEAF_CONFIG,
     Container,
     K8sObject,
+    LabelSelector,
     Leaf,
     ListMeta,
     Namespace,
@@ -422,8 +423,8 @@ _LIST_MODELS: dict[str, Any] = {}
 
 def _parse_page(model: Any, data: bytes, owned: _OwnedPods | None, item_model: type[K8sObject]) -> Any:
     """One list page into slim models; owned objects compacted when `owned` is given (`_OwnedPods`)."""
-    if owned is not None and item_model is Pod and owned.outlines_pay():
-        page = owned.from_outlines(model, data)
+    if owned is not None and owned.outlines_pay():
+        page = owned.from_outlines(model, data, item_model)
         if page is not None:
             return page
     if owned is not None:
@@ -474,7 +475,7 @@ class _PodOutline(Leaf):
     status: PodStatus = Field(default_factory=PodStatus)
 
 
-class _OutlineList(Slim):
+class _PodOutlines(Slim):
     """A page of pods as outlines (`ObjectList`'s shape)."""
 
     kind: str | None = None
@@ -482,7 +483,37 @@ class _OutlineList(Slim):
     items: list[_PodOutline] = Field(default_factory=list)
 
 
-_OUTLINES = _OutlineList
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _Present(Leaf):
+    """A JSON object whose content is not read: only that it was there."""
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _WorkloadSpecOutline(Leaf):
+    """`WorkloadSpec` without its pod template (only whether one was sent)."""
+
+    replicas: int | None = None
+    selector: LabelSelector | None = None
+    template: _Present | None = None
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _ControllerOutline(Leaf):
+    """A ReplicaSet or Job as `compact_controller` keeps it."""
+
+    apiVersion: str = ""
+    metadata: ObjectMeta | None = None
+    spec: _WorkloadSpecOutline | None = None
+
+
+class _ControllerOutlines(Slim):
+    """A page of ReplicaSets or Jobs as outlines."""
+
+    kind: str | None = None
+    metadata: ListMeta = Field(default_factory=ListMeta)
+    items: list[_ControllerOutline] = Field(default_factory=list)
+
+
 #: Pages of pods always tried as outlines before their misses can turn the outline path off.
 _OUTLINE_TRIAL = 4
 
@@ -513,36 +544,57 @@ class _OwnedPods:
         (a mesh injecting a sidecar into every pod), when the outline is only an extra cost."""
         return self._outline_pages < _OUTLINE_TRIAL or self._outline_misses * 2 <= self._outline_pages
 
-    def from_outlines(self, model: Any, data: bytes) -> Any:
-        """A page of pods, every one of them compact, straight from the bytes; None: parse it in full.
+    def from_outlines(self, model: Any, data: bytes, item_model: type[K8sObject]) -> Any:
+        """A page whose every item is compact, straight from the bytes; None: parse it in full.
 
-        Parsing only what a compact pod keeps (plus container names) skips building and freeing
-        the dicts of whole pods, the bulk of a large cluster's bytes. A page with any pod that
-        `compact` would not compact (bare, static, injected containers, an odd shape) returns None
-        and goes through the full path, so the result is always the same as `compact`'s.
+        Parsing only what a compact pod (or ReplicaSet, Job) keeps skips building and freeing the
+        dicts of whole objects, the bulk of a large cluster's bytes. A page with any item that
+        `compact` (`compact_controller`) would not compact (bare, static, injected containers,
+        owner not listed, an odd shape) returns None and goes through the full path, so the
+        result is always the same as theirs.
         """
         self._outline_pages += 1
-        pods = self._outline_page(data)
-        if pods is None:
+        if item_model is Pod:
+            found = self._outline_page(_PodOutlines, data, self._outline_pod)
+        else:
+            found = self._outline_page(_ControllerOutlines, data, partial(self._outline_controller, model=item_model))
+        if found is None:
             self._outline_misses += 1
             return None
-        outlines, items = pods
+        outlines, items = found
         return model(kind=outlines.kind, metadata=outlines.metadata, items=items)
 
-    def _outline_page(self, data: bytes) -> tuple[Any, list[Pod]] | None:
+    @staticmethod
+    def _outline_page(
+        page_model: type[_PodOutlines | _ControllerOutlines], data: bytes, compact: Callable[[Any], K8sObject | None]
+    ) -> tuple[Any, list[K8sObject]] | None:
         try:
-            outlines = _OUTLINES.model_validate_json(data)
+            outlines = page_model.model_validate_json(data)
         except ValidationError:
             return None
         if "items" not in outlines.model_fields_set:
             return None
-        pods: list[Pod] = []
+        items: list[K8sObject] = []
         for outline in outlines.items:
-            pod = self._outline_pod(outline)
-            if pod is None:
+            obj = compact(outline)
+            if obj is None:
                 return None
-            pods.append(pod)
-        return outlines, pods
+            items.append(obj)
+        return outlines, items
+
+    def _outline_controller(self, outline: _ControllerOutline, model: type[K8sObject]) -> K8sObject | None:
+        """`compact_controller`'s answer for a ReplicaSet or Job whose owner was listed; None otherwise."""
+        meta, spec = outline.metadata, outline.spec
+        if meta is None or spec is None or spec.template is None:
+            return None
+        obj = model.model_validate(
+            {
+                "apiVersion": outline.apiVersion,
+                "metadata": meta,
+                "spec": {"replicas": spec.replicas, "selector": spec.selector},
+            }
+        )
+        return obj if self.owners.parent(obj) is not None else None
 
     def _outline_pod(self, outline: _PodOutline) -> Pod | None:
         """`compact`'s answer for a pod whose containers are all its template's; None otherwise."""

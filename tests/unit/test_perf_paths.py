@@ -311,6 +311,7 @@ def test_a_page_with_a_pod_compaction_would_not_compact_is_parsed_in_full(odd: s
 def test_outlines_stop_being_tried_when_most_pages_need_the_full_parse() -> None:
     from k8saudit.collect import live
     from k8saudit.kinds import BY_KIND
+    from k8saudit.objects import Pod
 
     owned = live._OwnedPods(_controllers())
     page = _pod_page([_ODD_PODS["sidecar"]])
@@ -318,7 +319,7 @@ def test_outlines_stop_being_tried_when_most_pages_need_the_full_parse() -> None
     for _ in range(10):
         if owned.outlines_pay():
             tried += 1
-            assert owned.from_outlines(live._list_model(BY_KIND["Pod"]), page) is None
+            assert owned.from_outlines(live._list_model(BY_KIND["Pod"]), page, Pod) is None
     assert tried == live._OUTLINE_TRIAL
 
 
@@ -338,3 +339,47 @@ def test_nested_types_are_slotted_and_their_marks_are_the_documented_keys() -> N
     volume = o.Volume.model_validate({"name": "v", "nfs": {"server": "s"}})
     assert volume.dump() == {"name": "v", o.VOLUME_SOURCES: ["nfs"]}
     assert o.Volume.model_validate(volume.dump()) == volume  # a snapshot reads back what it wrote
+
+
+def _replicaset(name: str, owner: str | None, **spec: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": "shop", "labels": {"app": "web"}}
+    if owner is not None:
+        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": owner, "controller": True}]
+    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}
+    return {
+        "metadata": meta,
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": template, **spec},
+    }
+
+
+def _parsed_replicasets(items: list[dict[str, Any]], *, outlines: bool) -> tuple[list[dict[str, Any]], int]:
+    from k8saudit.collect import live
+    from k8saudit.kinds import BY_KIND
+    from k8saudit.objects import ReplicaSet
+
+    owned = live._OwnedPods(_controllers()[:1])  # the Deployment `web` was listed
+    if not outlines:
+        owned.outlines_pay = lambda: False  # type: ignore[method-assign]
+    data = json.dumps({"kind": "ReplicaSetList", "metadata": {}, "items": items}).encode()
+    page = live._parse_page(live._list_model(BY_KIND["ReplicaSet"]), data, owned, ReplicaSet)
+    return [r.dump() for r in page.items], owned._outline_misses
+
+
+def test_replicasets_of_a_listed_deployment_parsed_as_outlines_keep_no_template() -> None:
+    items = [_replicaset(f"web-{i}", "web") for i in range(3)]
+    outlined, misses = _parsed_replicasets(items, outlines=True)
+    assert misses == 0
+    assert outlined == _parsed_replicasets(items, outlines=False)[0]
+    assert outlined[0]["spec"] == {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}}
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [_replicaset("lone", None), _replicaset("orphan", "gone"), {"metadata": {"name": "x", "namespace": "shop"}}],
+    ids=["no owner", "owner not listed", "no spec"],
+)
+def test_a_page_with_a_replicaset_kept_whole_is_parsed_in_full(odd: dict[str, Any]) -> None:
+    items = [_replicaset("web-1", "web"), odd]
+    outlined, misses = _parsed_replicasets(items, outlines=True)
+    assert misses == 1
+    assert outlined == _parsed_replicasets(items, outlines=False)[0]
