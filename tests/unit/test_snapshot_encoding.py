@@ -1,0 +1,56 @@
+"""The streamed snapshot writer gives exactly the bytes of `json.dumps(snapshot_document(inv))`,
+including for the values where pydantic-core's JSON and `json.dumps` disagree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from k8saudit.collect.files import dumps_snapshot, load_snapshot, snapshot_document, write_snapshot
+from k8saudit.facts import ClusterFactsSpec
+from k8saudit.inventory import Inventory
+from k8saudit.kinds import BY_KIND
+from k8saudit.objects import K8sObject
+
+FLOATS = [0.5, 1e15, 1e16, 1e22, 1e-4, 1e-5, 1.2e-5, 1.5e-7, -3e-9, 5e-324, 1e300, -0.0, 123456789.125]
+STRINGS = ["plain", "é ü", "\u2028", "\U0001f600", "\x00\x1f", "\x7f", "v2e-3", "0.00001", "a\ud800b"]
+
+
+def limit_range(name: str, spec: dict[str, Any], api_version: str = "v1") -> dict[str, Any]:
+    meta = {"name": name, "namespace": "ns", "uid": "1b2c3e-4f5a"}
+    return {"apiVersion": api_version, "kind": "LimitRange", "metadata": meta, "spec": spec}
+
+
+def inventory(docs: list[dict[str, Any]]) -> Inventory:
+    objects: list[K8sObject] = []
+    for doc in docs:
+        obj = BY_KIND[doc["kind"]].model.model_validate(doc)
+        obj.set_kind(doc["kind"], obj.apiVersion)
+        objects.append(obj)
+    return Inventory(objects, ClusterFactsSpec(source="live", context="ctx\x7f"))
+
+
+def old_bytes(inv: Inventory) -> bytes:
+    return json.dumps(snapshot_document(inv), separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize("value", FLOATS + STRINGS, ids=repr)
+def test_each_awkward_value_is_encoded_as_json_dumps_does(value: Any) -> None:
+    inv = inventory([limit_range("a", {"x": value, "list": [value, {"y": value}]})])
+    assert dumps_snapshot(inv).encode() == old_bytes(inv)
+
+
+def test_many_objects_an_empty_api_version_and_a_round_trip(tmp_path: Path) -> None:
+    docs = [limit_range(f"lr{i}", {"i": i, "f": FLOATS[i % len(FLOATS)]}) for i in range(3000)]
+    docs.append(limit_range("no-version", {}, api_version=""))  # `_item` appends apiVersion at the end
+    inv = inventory(docs)
+    out = tmp_path / "snap.json"
+    write_snapshot(inv, out)
+    written = out.read_bytes()
+    assert written == old_bytes(inv)
+    assert written.endswith(b'"uid":"1b2c3e-4f5a"},"apiVersion":"v1"}]}')
+    loaded = load_snapshot(out)
+    assert json.loads(dumps_snapshot(loaded))["items"][1:] == json.loads(written)["items"][1:]
