@@ -315,6 +315,9 @@ def scan(
     )
     phase = time.perf_counter()
     report = api.run_checks(inventory, options)
+    # The report holds everything written from here on. Freeing the inventory now lets the
+    # writers reuse its memory: the peak is the larger of the two, not their sum (~250 MB at L).
+    del inventory
     log.checked(report, _ms(phase))
     if previous is not None:
         from k8saudit.diff import compare

@@ -111,7 +111,7 @@ def _validating() -> bool:
 #: Template output pieces joined into one write (each piece is a few dozen characters).
 _PIECES_PER_WRITE = 8192
 #: Findings serialized per batch when streaming the JSON report.
-_FINDINGS_PER_BATCH = 2000
+_FINDINGS_PER_BATCH = 500
 _FINDINGS = TypeAdapter(list[Finding])
 #: The `findings` member of a report serialized with no findings, as `indent=2` writes it.
 _EMPTY_FINDINGS = b'\n  "findings": [],\n'
