@@ -10,9 +10,9 @@ last `/`; a digest follows `@`, and when both are given the runtime pulls by dig
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from k8saudit.checks._pod import ContainerView, containers
 from k8saudit.findings import Section, Severity
@@ -50,7 +50,6 @@ class ImageRef:
         return self.digest is None and self.tag in (None, "latest")
 
 
-@lru_cache(maxsize=4096)  # four checks parse every container's image; most clusters run few images
 def parse_image(image: str) -> ImageRef:
     """Split an image reference into registry, repository, tag and digest (Docker's rules)."""
     name, _, digest = image.strip().partition("@")
@@ -90,11 +89,22 @@ def allowed_by(ref: ImageRef, allowed: tuple[str, ...]) -> str | None:
     return None
 
 
+#: Each distinct image reference of an inventory, parsed once for the four image checks.
+_PARSED: weakref.WeakKeyDictionary[Inventory, dict[str, ImageRef]] = weakref.WeakKeyDictionary()
+
+
 def _images(inv: Inventory) -> Iterator[tuple[ContainerView, ImageRef | None]]:
+    parsed = _PARSED.setdefault(inv, {})
     for workload in inv.workloads:
         for view in containers(workload):
             image = view.container.image
-            yield view, parse_image(image) if image and image.strip() else None
+            if not image or not image.strip():
+                yield view, None
+                continue
+            ref = parsed.get(image)
+            if ref is None:
+                ref = parsed[image] = parse_image(image)
+            yield view, ref
 
 
 def _no_image(view: ContainerView) -> Result:

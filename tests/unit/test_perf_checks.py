@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from k8saudit import podsecurity
+from k8saudit.checks import images
 from k8saudit.checks._pod import containers
-from k8saudit.checks.images import parse_image
 from k8saudit.config import parse_config
-from k8saudit.engine import ScanOptions
+from k8saudit.engine import ScanOptions, run_checks
 from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
-from k8saudit.findings import Evidence, Exemption, ResourceRef
+from k8saudit.findings import Evidence, Exemption, Finding, ResourceRef
 from k8saudit.inventory import Inventory, Workload
 from k8saudit.objects import K8sObject, Namespace, Pod
 from k8saudit.registry import Result, _annotations, _origin, not_assessable, ref, result
@@ -259,7 +259,51 @@ def test_pod_security_levels_are_the_per_level_evaluations() -> None:
 # --- images: parsed once per distinct reference ---------------------------------------------------
 
 
-def test_cached_image_parsing_is_the_plain_one() -> None:
-    images = ["nginx", "nginx:latest", "localhost:5000/app", "Host/app:1", "index.docker.io/x/y@sha256:ab", " a/b:c "]
-    for image in images * 2:
-        assert parse_image(image) == parse_image.__wrapped__(image)
+def test_images_are_parsed_once_per_inventory_as_the_plain_parse() -> None:
+    docs = [
+        workload(f"w{i}", ctr("a", image=image), ctr("b", image=image), ctr("c", image=None))
+        for i, image in enumerate(["nginx", "nginx:latest", "localhost:5000/app", "Host/app:1", " a/b:c ", "nginx"])
+    ]
+    inv = make_inventory(docs)
+    first = list(images._images(inv))
+    again = list(images._images(inv))
+    assert len(first) == 18 and [v.container for v, _ in first] == [v.container for v, _ in again]
+    for (view, got), (_, cached) in zip(first, again, strict=True):
+        image = view.container.image
+        assert got == cached == (images.parse_image(image) if image and image.strip() else None)
+    assert len(images._PARSED[inv]) == 5
+
+
+# --- findings share equal values ------------------------------------------------------------------
+
+
+def test_findings_share_equal_resources_messages_and_paths_and_nothing_else() -> None:
+    root = {"securityContext": {"runAsUser": 0}}
+    docs = [
+        workload("postgres", ctr("app", **root), ctr("side", **root), namespace="data"),
+        workload("other", ctr("app", **root), namespace="data"),
+    ]
+    expiring = (
+        "apiVersion: k8saudit.io/v1alpha1\nkind: AuditConfig\nexemptions:\n  - checks: [pod.run-as-non-root]\n"
+        "    names: [postgres]\n    reason: until the upgrade\n    owner: dba\n    expires: 2026-01-01\n"
+    )
+    options = ScanOptions(config=parse_config(expiring, "k8saudit.yaml"), now=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    report = run_checks(make_inventory(docs), options)
+    findings = [f for f in report.findings if f.check == "pod.run-as-non-root"]
+    assert len(findings) == 3
+    by_name: dict[str, list[Finding]] = {}
+    for f in findings:
+        assert f.resource is not None
+        by_name.setdefault(f.resource.name, []).append(f)
+    first, second = by_name["postgres"]
+    assert first.resource is second.resource  # one ResourceRef for one resource
+    (other,) = by_name["other"]
+    assert other.resource is not first.resource
+    # the expired exemption is appended to postgres's messages only
+    assert all("expired on 2026-01-01" in f.message for f in (first, second))
+    assert "expired" not in other.message
+    paths = {id(e.path) for f in report.findings for e in f.evidence}
+    assert len(paths) == len({e.path for f in report.findings for e in f.evidence})
+    # per-resource findings (a check-level not-assessable is one per check: not shared)
+    messages = [f.message for f in report.findings if f.check != "pod.run-as-non-root" and f.resource is not None]
+    assert len({id(m) for m in messages}) == len(set(messages)) < len(messages)
