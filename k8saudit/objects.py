@@ -14,6 +14,8 @@ and label values that look like a credential, are replaced by `<redacted>`.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -40,9 +42,35 @@ def _annotation_value(key: str, value: Any) -> Any:
 
 
 def _redact_annotations(value: Any) -> Any:
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or _nothing_to_redact(value):
         return value
     return {k: _annotation_value(str(k), v) for k, v in value.items() if k != LAST_APPLIED}
+
+
+#: A value that starts (after whitespace) with `{` or `[`, in values joined by NUL.
+_JSON_START = re.compile(r"(?:^|\x00)\s*[{\[]")
+
+
+def _nothing_to_redact(annotations: dict[Any, Any]) -> bool:
+    """True when `_annotation_value` would keep every value and there is no last-applied copy:
+    decided for the whole map at once (no value can start a JSON document or look like a
+    credential, no key names a secret), since annotations are read for every object of a large
+    cluster. False means: decide value by value."""
+    if LAST_APPLIED in annotations:
+        return False
+    try:
+        joined = "\x00".join(annotations.values())
+        secret_names = _names_look_secret(tuple(annotations))
+    except TypeError:  # a non-string key or value: the careful path handles it
+        return False
+    return not secret_names and _JSON_START.search(joined) is None and not redact.any_may_look_secret((joined,))
+
+
+@lru_cache(maxsize=2048)
+def _names_look_secret(keys: tuple[str, ...]) -> bool:
+    """Whether any annotation key's name part looks like a credential's. Cached: the same sets of
+    keys repeat on every replica."""
+    return any(not isinstance(key, str) or redact.name_looks_secret(key.rsplit("/", 1)[-1]) for key in keys)
 
 
 def _redact_labels(value: Any) -> Any:

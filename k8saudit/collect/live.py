@@ -450,7 +450,6 @@ _CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
 _TOP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
 #: Kinds whose pages are compacted, and the kinds listed (and waited for) before them.
 _WAITS_FOR: dict[str, tuple[str, ...]] = {"ReplicaSet": _TOP_KINDS, "Job": _TOP_KINDS, "Pod": WORKLOAD_KINDS[1:]}
-_Key = tuple[str, str | None, str]
 
 
 @pydantic_dataclass(slots=True, config=LEAF_CONFIG)
@@ -535,7 +534,8 @@ class _OwnedPods:
 
     def __init__(self, controllers: list[K8sObject]) -> None:
         self.owners = Owners(controllers)
-        self._names: dict[_Key, tuple[frozenset[str], ...]] = {}
+        #: template_names by the id of the pod's parent (a listed controller, kept alive by `owners`)
+        self._by_parent: dict[int, tuple[frozenset[str], ...] | None] = {}
         self._outline_pages = 0
         self._outline_misses = 0
 
@@ -619,14 +619,18 @@ class _OwnedPods:
         """Container names (per field) of the pod's top controller's template; None: not owned."""
         if not pod.metadata.ownerReferences:
             return None
-        top = self.owners.top(pod)
-        if top is pod or self.owners.parent(top) is not None:
+        parent = self.owners.parent(pod)
+        if parent is None:
             return None
-        key = (top.kind, top.namespace, top.name)
-        names = self._names.get(key)
-        if names is None:
+        # The answer depends only on the chain above the parent: the same for all its pods.
+        if id(parent) in self._by_parent:
+            return self._by_parent[id(parent)]
+        top = self.owners.top(pod)
+        names = None
+        if self.owners.parent(top) is None:
             spec = template_of(top)[1]
-            names = self._names[key] = tuple(frozenset(c.name for c in getattr(spec, f)) for f in _CONTAINER_FIELDS)
+            names = tuple(frozenset(c.name for c in getattr(spec, f)) for f in _CONTAINER_FIELDS)
+        self._by_parent[id(parent)] = names
         return names
 
     def compact_controller(self, item: Any, model: type[K8sObject]) -> K8sObject | None:

@@ -383,3 +383,28 @@ def test_a_page_with_a_replicaset_kept_whole_is_parsed_in_full(odd: dict[str, An
     outlined, misses = _parsed_replicasets(items, outlines=True)
     assert misses == 1
     assert outlined == _parsed_replicasets(items, outlines=False)[0]
+
+
+# --- objects: annotation maps decided whole before value by value -----------------------------
+
+
+def _plain_redact_annotations(value: dict[Any, Any]) -> dict[Any, Any]:
+    from k8saudit import objects as o
+
+    return {k: o._annotation_value(str(k), v) for k, v in value.items() if k != o.LAST_APPLIED}
+
+
+def test_annotation_maps_redact_as_the_value_by_value_rule() -> None:
+    from k8saudit import objects as o
+
+    rng = random.Random(5)
+    keys = ["team", "prometheus.io/port", "example.com/db-password", "token", "note", o.LAST_APPLIED, "x/api-key"]
+    values = [*_random_values(300), "true", " False ", '  {"a": 1}', "[1]", "\t[", "plain", "", "\x00{"]
+    fast = 0
+    for _ in range(3000):
+        annotations = {rng.choice(keys): rng.choice(values) for _ in range(rng.randint(0, 4))}
+        fast += o._nothing_to_redact(annotations)
+        assert o._redact_annotations(annotations) == _plain_redact_annotations(annotations)
+    assert fast > 100  # the whole-map answer was taken, not only the careful path
+    odd = {1: "x", "k": 2}
+    assert o._redact_annotations(odd) == _plain_redact_annotations(odd)
