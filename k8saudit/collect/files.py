@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from k8saudit import gcpause
@@ -159,11 +159,65 @@ def _split(parsed: Iterable[K8sObject | ClusterFacts]) -> tuple[list[K8sObject],
     return objects, facts
 
 
+_LIST_VALIDATORS: dict[str, TypeAdapter[list[Any]]] = {}
+
+
+def _list_validator(kind: str, model: type[Leaf]) -> TypeAdapter[list[Any]]:
+    """A validator of a list of `model` items (built once per kind)."""
+    adapter = _LIST_VALIDATORS.get(kind)
+    if adapter is None:
+        adapter = _LIST_VALIDATORS[kind] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter
+
+
+def _snapshot_items(doc: Any, origin: str) -> list[K8sObject | ClusterFacts] | None:
+    """The objects of a `List` whose items are all of kinds we audit (what `collect` writes), or
+    None for anything else, a malformed item included: `_objects` then reads it (and names the
+    item at fault) the slow way.
+
+    The same objects as `_objects`, ~2x cheaper: items are validated in one call per kind,
+    instead of one Python call per item (51,778 at L).
+    """
+    if type(doc) is not dict or doc.get("kind") != "List" or type(items := doc.get("items")) is not list:
+        return None
+    groups: dict[str, list[dict[str, Any]]] = {}
+    positions: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        kind = item.get("kind") if type(item) is dict else None
+        if not (type(kind) is str and kind in BY_KIND) and (
+            kind != FACTS_KIND or item.get("apiVersion") != FACTS_API_VERSION
+        ):
+            return None  # skipped kinds, nested lists, no kind: the general path
+        groups.setdefault(kind, []).append(item)
+        positions.setdefault(kind, []).append(i)
+    parsed: list[Any] = [None] * len(items)
+    for kind, group in groups.items():
+        model: type[Leaf] = ClusterFacts if kind == FACTS_KIND else BY_KIND[kind].model
+        try:
+            validated = _list_validator(kind, model).validate_python(group)
+        except ValidationError:
+            return None
+        if kind == FACTS_KIND:
+            for i, facts in zip(positions[kind], validated, strict=True):
+                parsed[i] = facts
+            continue
+        info = BY_KIND[kind]
+        for i, obj in zip(positions[kind], validated, strict=True):
+            obj.set_kind(kind, obj.apiVersion or info.api_version)
+            if not info.namespaced:
+                obj.metadata.namespace = None
+            obj.origin = f"{origin} item {i}"
+            parsed[i] = obj
+    return parsed
+
+
 def load_snapshot(path: Path) -> Inventory:
     """An Inventory from a snapshot file (k8saudit collect, or kubectl get -o json/yaml)."""
     parsed: list[K8sObject | ClusterFacts] = []
     for index, (doc, line) in enumerate(_documents(path)):
-        parsed.extend(_objects(doc, f"{path}:{line}" if index else str(path), None))
+        origin = f"{path}:{line}" if index else str(path)
+        items = _snapshot_items(doc, origin)
+        parsed.extend(_objects(doc, origin, None) if items is None else items)
     objects, facts = _split(parsed)
     spec = facts.spec if facts else ClusterFactsSpec()
     spec.source = "snapshot"

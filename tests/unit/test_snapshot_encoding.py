@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from k8saudit.collect.files import dumps_snapshot, load_snapshot, snapshot_document, write_snapshot
+from k8saudit.collect.files import (
+    _objects,
+    _snapshot_items,
+    dumps_snapshot,
+    load_snapshot,
+    snapshot_document,
+    write_snapshot,
+)
+from k8saudit.demo import snapshot_path
+from k8saudit.errors import InputError
 from k8saudit.facts import ClusterFactsSpec
 from k8saudit.inventory import Inventory
 from k8saudit.kinds import BY_KIND
@@ -54,3 +63,46 @@ def test_many_objects_an_empty_api_version_and_a_round_trip(tmp_path: Path) -> N
     assert written.endswith(b'"uid":"1b2c3e-4f5a"},"apiVersion":"v1"}]}')
     loaded = load_snapshot(out)
     assert json.loads(dumps_snapshot(loaded))["items"][1:] == json.loads(written)["items"][1:]
+
+
+def described(objects: list[Any]) -> list[tuple[Any, ...]]:
+    return [(type(o).__name__, o.kind, o.apiVersion, o.metadata.namespace, o.origin, o.dump()) for o in objects]
+
+
+def test_the_per_kind_reader_gives_what_the_general_reader_gives() -> None:
+    doc = json.loads(snapshot_path().read_text())
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1", "namespace": "stray"}}
+    pod = {"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}  # no apiVersion: the kind's
+    doc["items"] += [node, pod]
+    fast = _snapshot_items(doc, "snap.json")
+    assert fast is not None
+    general = list(_objects(doc, "snap.json", None))
+    assert len(fast) == len(general) == len(doc["items"]) and len({type(o) for o in fast}) > 10
+    assert described(fast) == described(general)
+    assert fast[-2].metadata.namespace is None and fast[-1].apiVersion == "v1"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}},  # skipped by the general reader
+        {"apiVersion": "v1", "kind": "List", "items": []},
+        {"apiVersion": "example.com/v1", "kind": "ClusterFacts"},
+        {"metadata": {"name": "no-kind"}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 5}},  # malformed: the general reader names it
+        "not an object",
+    ],
+    ids=repr,
+)
+def test_anything_else_is_left_to_the_general_reader(item: Any) -> None:
+    doc = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Namespace"}, item]}
+    assert _snapshot_items(doc, "snap.json") is None
+
+
+def test_a_malformed_item_is_named_as_before(tmp_path: Path) -> None:
+    items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}] * 3
+    items.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": ["x"]}})
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    with pytest.raises(InputError, match=r"snap\.json item 3: malformed Pod: metadata\.labels: "):
+        load_snapshot(path)
