@@ -35,7 +35,7 @@ class Result:
     the engine does for failures and unjudged results alone.
     """
 
-    __slots__ = ("_pairs", "_ref", "_via", "container", "message", "passed", "reason", "severity", "target")
+    __slots__ = ("_ref", "_via", "container", "message", "pairs", "passed", "reason", "severity", "target")
 
     def __init__(
         self,
@@ -56,7 +56,8 @@ class Result:
         self.reason = reason
         #: Overrides the check's default severity for this result.
         self.severity = severity
-        self._pairs = pairs
+        #: The evidence as the check gave it: (path, value) pairs (`evidence` makes them models).
+        self.pairs = pairs
         self._via = via
         self._ref: ResourceRef | None = None
 
@@ -72,7 +73,7 @@ class Result:
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple(Evidence(path=p, value=v) for p, v in self._pairs)
+        return tuple(Evidence(path=p, value=v) for p, v in self.pairs)
 
     @property
     def annotations(self) -> dict[str, str]:
@@ -102,12 +103,16 @@ class Result:
 
 
 def ref(target: Workload | K8sObject) -> ResourceRef:
+    api_version, kind, namespace, name = ref_fields(target)
+    return ResourceRef(apiVersion=api_version, kind=kind, namespace=namespace, name=name)
+
+
+def ref_fields(target: Workload | K8sObject) -> tuple[str, str, str | None, str]:
+    """(apiVersion, kind, namespace, name) of `ref(target)`, without building the model."""
     if isinstance(target, Workload):
-        return ResourceRef(
-            apiVersion=target.api_version, kind=target.kind, namespace=target.namespace, name=target.name
-        )
+        return target.api_version, target.kind, target.namespace, target.name
     api_version = target.apiVersion or (BY_KIND[target.kind].api_version if target.kind in BY_KIND else "")
-    return ResourceRef(apiVersion=api_version, kind=target.kind, namespace=target.namespace, name=target.name)
+    return api_version, target.kind, target.namespace, target.name
 
 
 def _origin(target: Target) -> str | None:

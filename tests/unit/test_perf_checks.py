@@ -21,7 +21,7 @@ from k8saudit import podsecurity
 from k8saudit.checks import images
 from k8saudit.checks._pod import containers
 from k8saudit.config import parse_config
-from k8saudit.engine import ScanOptions, run_checks
+from k8saudit.engine import ScanOptions, _Shared, run_checks
 from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
 from k8saudit.findings import Evidence, Exemption, Finding, ResourceRef
 from k8saudit.inventory import Inventory, Workload
@@ -307,3 +307,19 @@ def test_findings_share_equal_resources_messages_and_paths_and_nothing_else() ->
     # per-resource findings (a check-level not-assessable is one per check: not shared)
     messages = [f.message for f in report.findings if f.check != "pod.run-as-non-root" and f.resource is not None]
     assert len({id(m) for m in messages}) == len(set(messages)) < len(messages)
+
+
+def test_shared_values_equal_the_plain_ones_and_keep_their_types() -> None:
+    shared = _Shared()
+    for target in [*_targets(_inventory()), None]:
+        assert shared.resource(target) == (ref(target) if target is not None else None)
+        assert shared.resource(target) is shared.resource(target)
+    values: list[Any] = [1, True, 0, False, None, "1", "", 1.0, 0.0, -0.0, [1], {"a": 1}, (1, True)]
+    for value in values:
+        got = shared.evidence("p", value)
+        assert got == Evidence(path="p", value=value)
+        assert type(got.value) is type(value) and repr(got.value) == repr(value)
+    assert shared.evidence("p", 1) is shared.evidence("p", 1)
+    assert shared.evidence("p", 1) is not shared.evidence("p", True)
+    assert shared.evidence("p", [1]) is not shared.evidence("p", [1])  # mutable: never shared
+    assert repr(shared.evidence("p", 0.0).value) == "0.0" and repr(shared.evidence("p", -0.0).value) == "-0.0"
