@@ -408,3 +408,29 @@ def test_annotation_maps_redact_as_the_value_by_value_rule() -> None:
     assert fast > 100  # the whole-map answer was taken, not only the careful path
     odd = {1: "x", "k": 2}
     assert o._redact_annotations(odd) == _plain_redact_annotations(odd)
+
+
+# --- files: a snapshot's items released as they are validated ---------------------------------
+
+
+def test_a_malformed_item_found_after_the_items_were_released_is_still_named(tmp_path: Path) -> None:
+    from k8saudit.collect.files import load_snapshot
+    from k8saudit.errors import InputError
+
+    items = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ok", "namespace": "shop"}},
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "bad", "namespace": "shop"},
+            "spec": {"containers": "x"},
+        },
+    ]
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    with pytest.raises(InputError, match=r"item 2: malformed Pod: spec\.containers"):
+        load_snapshot(path)
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items[:2]}))
+    inv = load_snapshot(path)
+    assert [o.name for o in inv.all_objects()] == ["shop", "ok"]

@@ -3,6 +3,7 @@ including for the values where pydantic-core's JSON and `json.dumps` disagree.""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from k8saudit.collect.files import (
+    _Consumed,
     _objects,
     _snapshot_items,
     dumps_snapshot,
@@ -74,10 +76,11 @@ def test_the_per_kind_reader_gives_what_the_general_reader_gives() -> None:
     node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1", "namespace": "stray"}}
     pod = {"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}  # no apiVersion: the kind's
     doc["items"] += [node, pod]
+    general = list(_objects(copy.deepcopy(doc), "snap.json", None))
     fast = _snapshot_items(doc, "snap.json")
     assert fast is not None
-    general = list(_objects(doc, "snap.json", None))
-    assert len(fast) == len(general) == len(doc["items"]) and len({type(o) for o in fast}) > 10
+    assert doc["items"] == []  # released as they were validated
+    assert len(fast) == len(general) and len({type(o) for o in fast}) > 10
     assert described(fast) == described(general)
     assert fast[-2].metadata.namespace is None and fast[-1].apiVersion == "v1"
 
@@ -89,7 +92,6 @@ def test_the_per_kind_reader_gives_what_the_general_reader_gives() -> None:
         {"apiVersion": "v1", "kind": "List", "items": []},
         {"apiVersion": "example.com/v1", "kind": "ClusterFacts"},
         {"metadata": {"name": "no-kind"}},
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 5}},  # malformed: the general reader names it
         "not an object",
     ],
     ids=repr,
@@ -97,6 +99,12 @@ def test_the_per_kind_reader_gives_what_the_general_reader_gives() -> None:
 def test_anything_else_is_left_to_the_general_reader(item: Any) -> None:
     doc = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Namespace"}, item]}
     assert _snapshot_items(doc, "snap.json") is None
+
+
+def test_a_malformed_item_gives_up_after_releasing_the_items() -> None:
+    doc = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 5}}]}
+    with pytest.raises(_Consumed):  # load_snapshot reads the document again for the general reader
+        _snapshot_items(doc, "snap.json")
 
 
 def test_a_malformed_item_is_named_as_before(tmp_path: Path) -> None:
