@@ -6,9 +6,6 @@ Shared by the pod checks (and, later, the Pod Security Standards evaluation) so 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 from k8saudit.inventory import Workload
 from k8saudit.objects import Container, PodSecurityContext, SeccompProfile, SecurityContext, SELinuxOptions
 
@@ -21,35 +18,30 @@ _UNSET_SC = SecurityContext()
 _UNSET_POD_SC = PodSecurityContext()
 
 
-@dataclass(slots=True)
 class ContainerView:
-    """A container in its workload, with `where` naming the JSON path prefix for evidence.
+    """A container in its workload, with `path` naming the JSON path prefix for evidence.
 
-    Made for every container by each of the pod checks (slotted, not frozen: cheaper to make).
+    Made once per container of a workload (see `containers`) and read by every pod check, so
+    what the checks ask of each (the effective security contexts, the path, the label) is worked
+    out here once rather than by each check for each container. Nothing modifies a view.
     """
 
-    workload: Workload
-    kind: str  # container, initContainer, ephemeralContainer
-    container: Container
-    index: int
+    __slots__ = ("container", "index", "kind", "label", "path", "pod_sc", "sc", "workload")
 
-    @property
-    def sc(self) -> SecurityContext:
-        return self.container.securityContext or _UNSET_SC
+    def __init__(self, workload: Workload, kind: str, container: Container, index: int) -> None:
+        self.workload = workload
+        self.kind = kind  # container, initContainer, ephemeralContainer
+        self.container = container
+        self.index = index
+        self.sc: SecurityContext = container.securityContext or _UNSET_SC
+        self.pod_sc: PodSecurityContext = workload.spec.securityContext or _UNSET_POD_SC
+        #: `spec.containers[0]` style prefix (relative to the pod template).
+        self.path = f"spec.{kind}s[{index}]"
+        name = container.name if kind == "container" else f"{container.name} ({kind})"
+        self.label = f"{name} (injected into pods)" if container.name in workload.injected else name
 
-    @property
-    def pod_sc(self) -> PodSecurityContext:
-        return self.workload.spec.securityContext or _UNSET_POD_SC
-
-    @property
-    def path(self) -> str:
-        """`spec.containers[0]` style prefix (relative to the pod template)."""
-        return f"spec.{self.kind}s[{self.index}]"
-
-    @property
-    def label(self) -> str:
-        name = self.container.name if self.kind == "container" else f"{self.container.name} ({self.kind})"
-        return f"{name} (injected into pods)" if self.container.name in self.workload.injected else name
+    def __repr__(self) -> str:
+        return f"ContainerView({self.workload.kind} {self.workload.name}, {self.path}, {self.container.name!r})"
 
     def run_as_non_root(self) -> bool | None:
         return self.sc.runAsNonRoot if self.sc.runAsNonRoot is not None else self.pod_sc.runAsNonRoot
@@ -79,16 +71,40 @@ class ContainerView:
         return self.pod_sc.windowsOptions.hostProcess if self.pod_sc.windowsOptions else None
 
 
-def containers(workload: Workload) -> Iterator[ContainerView]:
-    """Every container of the workload, in `Workload.containers()`'s order, with its index."""
+#: Where a workload keeps its views: in the instance's own `__dict__` (a `Workload` is a plain
+#: dataclass), so they live and die with it and are no field (not compared, copied or dumped).
+_VIEWS = "_k8saudit_container_views"
+
+
+def containers(workload: Workload) -> tuple[ContainerView, ...]:
+    """Every container of the workload, in `Workload.containers()`'s order, with its index.
+
+    Some twenty checks ask this of every workload; the views are made on the first call and
+    kept with the workload, for as long as its spec, its containers and its injected names are
+    the ones they were made from (the inventory does not change them once built; a test may).
+    """
     spec = workload.spec
-    for kind, items in (
-        ("container", spec.containers),
-        ("initContainer", spec.initContainers),
-        ("ephemeralContainer", spec.ephemeralContainers),
-    ):
-        for index, container in enumerate(items):
-            yield ContainerView(workload, kind, container, index)
+    shape = (len(spec.containers), len(spec.initContainers), len(spec.ephemeralContainers), len(workload.injected))
+    cached = vars(workload).get(_VIEWS)
+    if cached is not None and cached[0] is spec and cached[1] == shape:
+        views: tuple[ContainerView, ...] = cached[2]
+        return views
+    views = _make_views(workload)
+    vars(workload)[_VIEWS] = (spec, shape, views)
+    return views
+
+
+def _make_views(workload: Workload) -> tuple[ContainerView, ...]:
+    spec = workload.spec
+    return tuple(
+        ContainerView(workload, kind, container, index)
+        for kind, items in (
+            ("container", spec.containers),
+            ("initContainer", spec.initContainers),
+            ("ephemeralContainer", spec.ephemeralContainers),
+        )
+        for index, container in enumerate(items)
+    )
 
 
 def is_windows(workload: Workload) -> bool:

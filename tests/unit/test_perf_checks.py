@@ -144,6 +144,38 @@ def test_pod_container_views_follow_workload_containers() -> None:
     ]
 
 
+def _plain_view(w: Workload, kind: str, container: Any, index: int) -> tuple[Any, ...]:
+    """What each view's properties computed on every read before views were made once per workload."""
+    from k8saudit.checks._pod import _UNSET_POD_SC, _UNSET_SC
+
+    name = container.name if kind == "container" else f"{container.name} ({kind})"
+    label = f"{name} (injected into pods)" if container.name in w.injected else name
+    sc = container.securityContext or _UNSET_SC
+    pod_sc = w.spec.securityContext or _UNSET_POD_SC
+    return (kind, container, index, f"spec.{kind}s[{index}]", label, sc, pod_sc)
+
+
+def test_container_views_are_made_once_per_workload_and_read_as_the_plain_ones() -> None:
+    inv = _inventory()
+    for w in inv.workloads:
+        first, again = containers(w), containers(w)
+        assert first is again  # made once, shared by every check
+        counters: dict[str, int] = {}
+        plain = []
+        for kind, container in w.containers():
+            plain.append(_plain_view(w, kind, container, counters.get(kind, 0)))
+            counters[kind] = counters.get(kind, 0) + 1
+        assert [(v.kind, v.container, v.index, v.path, v.label, v.sc, v.pod_sc) for v in first] == plain
+    # A workload given another spec or another injected container gets fresh views.
+    web = next(w for w in inv.workloads if w.name == "web")
+    before = containers(web)
+    other = next(w for w in inv.workloads if w.name == "job")
+    web.spec = other.spec
+    assert [v.container.name for v in containers(web)] == ["run"] and containers(web) is not before
+    web.injected.add("run")
+    assert [v.label for v in containers(web)] == ["run (injected into pods)"]
+
+
 def test_pod_security_container_views_are_the_plain_ones() -> None:
     for w in _inventory().workloads:
         spec = w.spec
