@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from functools import cache, partial
-from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,21 +41,18 @@ md_escape = reportview.md_escape
 _evidence_value = reportview.evidence_value
 
 
-#: Control characters other than tab and newline: an object name may carry terminal escape
-#: sequences (`\x1b]8;;...`, `\x1b]52;...`) that act when a report is `cat` in a terminal.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = reportview.CONTROL
+_ROWS = reportview.Rows
 
 
 def _control_picture(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␛ for ESC: visible, inert
-    return "\u2421" if code == 0x7F else "\ufffd"
+    return reportview.control_picture(match.group())
 
 
 def _printable(value: Any) -> Any:
-    """Every value a template prints, with control characters shown as symbols (Markup stays Markup)."""
-    if isinstance(value, str) and _CONTROL.search(value):
+    """Every value a template prints, with control characters shown as symbols (Markup stays
+    Markup). A findings table's `reportview.Rows` had theirs shown when they were built."""
+    if isinstance(value, str) and type(value) is not _ROWS and _CONTROL.search(value):
         text = _CONTROL.sub(_control_picture, value)
         return type(value)(text) if isinstance(value, markupsafe.Markup) else text
     return value
@@ -108,8 +104,9 @@ def _validating() -> bool:
     return os.environ.get("K8SAUDIT_VALIDATE_REPORTS") == "1"
 
 
-#: Template output pieces joined into one write (each piece is a few dozen characters).
-_PIECES_PER_WRITE = 8192
+#: Characters of template output joined into one write (pieces are a few dozen characters,
+#: a findings table's `reportview.Rows` ~100 KB).
+_CHARS_PER_WRITE = 1 << 20
 #: Findings serialized per batch when streaming the JSON report.
 _FINDINGS_PER_BATCH = 500
 _FINDINGS = TypeAdapter(list[Finding])
@@ -149,7 +146,7 @@ def _template_pieces(report: Report, fmt: str) -> Iterator[str]:
     context = _context(report)
     if fmt == "html":
         context["assets"] = reportview.assets(templates_dir())
-        context["finding_rows"] = reportview.html_finding_rows
+        context["finding_rows"] = reportview.HtmlCells().rows
     else:
         context["finding_rows"] = reportview.MarkdownCells().rows
     return template.generate(**context)
@@ -204,9 +201,17 @@ def write(report: Report, fmt: str, handle: BinaryIO) -> None:
             if kept is not None:
                 _self_check(b"".join(kept))  # before write_atomic's rename: a refused report is never in place
             return
-        pieces = _template_pieces(report, fmt)
-        while batch := list(islice(pieces, _PIECES_PER_WRITE)):
-            handle.write("".join(batch).encode())
+        batch: list[str] = []
+        size = 0
+        limit = _CHARS_PER_WRITE
+        for piece in _template_pieces(report, fmt):
+            batch.append(piece)
+            size += len(piece)
+            if size >= limit:
+                handle.write("".join(batch).encode())
+                batch.clear()
+                size = 0
+        handle.write("".join(batch).encode())
 
 
 def writer(report: Report, fmt: str) -> Callable[[BinaryIO], None]:

@@ -19,7 +19,17 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from k8saudit.findings import CheckSummary, Finding, Report, Section, SectionScore, Severity, Status
+from k8saudit.findings import (
+    CheckSummary,
+    Evidence,
+    Finding,
+    Report,
+    ResourceRef,
+    Section,
+    SectionScore,
+    Severity,
+    Status,
+)
 from k8saudit.scoring import GRADES
 
 TOP_RISKS = 5
@@ -140,11 +150,14 @@ def bar(score: float | None, width: int = 10) -> str:
 
 # --- the per-finding table rows ----------------------------------------------------------------
 # A 20,000-pod cluster gives ~60,000 failing findings, one table row each: the hot loop of both
-# templates. The cells are computed here in plain Python (one tuple per row, unpacked by the
-# template's for loop) instead of by attribute lookups and filters in the template; the Markdown
-# cells are escaped once per distinct text (~7,000 resources, ~14,000 messages at that size).
-# The templates still lay the row out, and every cell still goes through the environment's
-# `finalize` (control characters) and, in HTML, autoescaping.
+# templates. The rows are built here in plain Python, several hundred to a string (`Rows`), which
+# the template prints where the table's body goes: one template expression per few hundred rows
+# instead of a dozen per row. Each text is escaped exactly as the template would have printed it
+# (report.html: the environment's `finalize`, which shows control characters as symbols, then
+# autoescaping; report.md: `md_escape`, then `finalize`), once per distinct text (~7,000
+# resources, ~14,000 messages at that size; resources and evidence are shared between findings,
+# so those are memoized per object). tests/unit/test_report_stream.py holds the template loops
+# these replaced as oracles, hostile values included.
 
 _MD_SPECIAL = "\\`*_{}[]()#+!|~"
 #: One pass of str.translate does what `&` → `&amp;`, newlines → spaces, a backslash before
@@ -153,6 +166,18 @@ _MD_SPECIAL = "\\`*_{}[]()#+!|~"
 _MD_TABLE = str.maketrans(
     {"&": "&amp;", "\r": " ", "\n": " ", **{c: "\\" + c for c in _MD_SPECIAL}, "<": "&lt;", ">": "&gt;"}
 )
+
+#: Control characters other than tab and newline: an object name may carry terminal escape
+#: sequences (`\x1b]8;;...`, `\x1b]52;...`) that act when a report is `cat` in a terminal.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def control_picture(char: str) -> str:
+    """The visible, inert symbol a control character is printed as (␛ for ESC)."""
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
 
 
 def md_escape(value: Any) -> str:
@@ -176,46 +201,160 @@ def evidence_value(value: Any) -> str:
     return str(value)
 
 
-#: An HTML findings row: resource label, container, manifest location, message, (path, value) per evidence.
-HtmlRow = tuple[str, str | None, str | None, str, list[tuple[str, str]]]
-#: A Markdown findings row: resource (with its location), container, message, evidence; all escaped.
-MarkdownRow = tuple[str, str, str, str]
+class Rows(Markup):
+    """Finished rows of a findings table: escaped for the report's format, with control characters
+    already shown as symbols, so the template's `finalize` passes them as they are (and autoescaping
+    leaves them alone). Only this module makes them, from texts it escaped itself."""
+
+    __slots__ = ()
 
 
-def html_finding_rows(findings: list[Finding]) -> Iterator[HtmlRow]:
-    """The cells of report.html's rows for `findings`, raw text (the template autoescapes them)."""
-    for f in findings:
-        ref = f.resource
-        yield (
-            ref.label() if ref is not None else "cluster",
-            f.container,
-            f.location,
-            f.message,
-            [(e.path, evidence_value(e.value)) for e in f.evidence],
-        )
+#: Findings rows per `Rows` string (~100 KB of HTML).
+ROWS_PER_PIECE = 256
+
+#: The characters md_escape or `finalize` change in a Markdown cell, and what each becomes.
+_MD_CELL_CHARS = {
+    **{chr(c): control_picture(chr(c)) for c in range(0xA0) if CONTROL.match(chr(c))},
+    **{chr(c): r for c, r in _MD_TABLE.items() if isinstance(r, str)},
+}
+_MD_CELL = re.compile("[" + re.escape("".join(_MD_CELL_CHARS)) + "]")
 
 
-class MarkdownCells:
-    """The cells of report.md's rows, Markdown-escaped, each distinct text escaped once per report."""
+def _md_cell_char(match: re.Match[str]) -> str:
+    return _MD_CELL_CHARS[match.group()]
+
+
+#: The characters autoescaping or `finalize` change in an HTML cell.
+_HTML_CELL = re.compile("[&<>\"'\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _html_control(match: re.Match[str]) -> str:
+    return control_picture(match.group())
+
+
+class _Cells:
+    """A findings table's rows. Each text is escaped once; the cells of findings that share
+    their resource (and container and location) or their evidence objects are built once."""
 
     def __init__(self) -> None:
-        self._escaped: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
+        # Keyed by id(): every object whose id is in a key is kept in `_keep`, so no id is
+        # reused by another object while these are cached.
+        self._affected: dict[tuple[int, str | None, str | None], str] = {}
+        self._evidence: dict[tuple[int, ...], str] = {}
+        self._one_evidence: dict[int, str] = {}
+        self._keep: list[object] = []
 
-    def escape(self, text: str) -> str:
-        escaped = self._escaped.get(text)
+    def escape(self, text: str) -> str:  # pragma: no cover - overridden per format
+        raise NotImplementedError
+
+    def affected_cell(self, ref: ResourceRef | None, container: str | None, location: str | None) -> str:
+        raise NotImplementedError  # pragma: no cover - overridden per format
+
+    #: What separates the evidence in a cell.
+    EVIDENCE_SEPARATOR = ""
+
+    def evidence(self, e: Evidence) -> str:  # pragma: no cover - overridden per format
+        raise NotImplementedError
+
+    def evidence_cell(self, evidence: list[Evidence]) -> str:
+        cached, keep = self._one_evidence, self._keep
+        parts = []
+        for e in evidence:
+            part = cached.get(id(e))
+            if part is None:
+                keep.append(e)
+                part = cached[id(e)] = self.evidence(e)
+            parts.append(part)
+        return self.EVIDENCE_SEPARATOR.join(parts)
+
+    def row(self, affected: str, message: str, evidence: str) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def text(self, text: str) -> str:
+        escaped = self._texts.get(text)
         if escaped is None:
-            escaped = self._escaped[text] = text.translate(_MD_TABLE)
+            escaped = self._texts[text] = self.escape(text)
         return escaped
 
-    def rows(self, findings: list[Finding]) -> Iterator[MarkdownRow]:
-        esc = self.escape
+    def label(self, ref: ResourceRef | None) -> str:
+        return "cluster" if ref is None else self.text(ref.label())
+
+    def rows(self, findings: list[Finding]) -> Iterator[Rows]:
+        """The table's rows for `findings`, ROWS_PER_PIECE to a string."""
+        for start in range(0, len(findings), ROWS_PER_PIECE):
+            yield Rows("".join(self._rows(findings[start : start + ROWS_PER_PIECE])))
+
+    def _rows(self, findings: list[Finding]) -> list[str]:
+        texts, affected_cells, evidence_cells = self._texts, self._affected, self._evidence
+        keep, row = self._keep, self.row
+        out = []
         for f in findings:
-            ref = f.resource
-            resource = esc(ref.label()) if ref is not None else "cluster"
-            if f.location:
-                resource = f"{resource} ({esc(f.location)})"
-            evidence = "; ".join(f"{esc(e.path)} = {esc(evidence_value(e.value))}" for e in f.evidence)
-            yield resource, esc(f.container) if f.container else "", esc(f.message), evidence
+            key = (id(f.resource), f.container, f.location)
+            affected = affected_cells.get(key)
+            if affected is None:
+                keep.append(f.resource)
+                affected = affected_cells[key] = self.affected_cell(f.resource, f.container, f.location)
+            message = texts.get(f.message)
+            if message is None:
+                message = self.text(f.message)
+            ids = tuple(map(id, f.evidence))
+            evidence = evidence_cells.get(ids)
+            if evidence is None:  # (the evidence objects are kept by evidence_cell)
+                evidence = evidence_cells[ids] = self.evidence_cell(f.evidence)
+            out.append(row(affected, message, evidence))
+        return out
+
+
+class HtmlCells(_Cells):
+    """report.html's findings rows, as autoescape and `finalize` print them:
+
+    `<tr><td>RESOURCE[<br><span class="loc">container CONTAINER</span>][<br><span class="loc">LOCATION</span>]</td>`
+    `<td>MESSAGE</td><td>[<span class="ev"><code>PATH</code> = <code>VALUE</code></span>]...</td></tr>` and a newline.
+    """
+
+    def escape(self, text: str) -> str:
+        if _HTML_CELL.search(text) is None:  # most texts: nothing to escape
+            return text
+        escaped = str(escape(text))  # markupsafe: & < > " ' as entities
+        return CONTROL.sub(_html_control, escaped)
+
+    def affected_cell(self, ref: ResourceRef | None, container: str | None, location: str | None) -> str:
+        cell = self.label(ref)
+        if container:
+            cell += f'<br><span class="loc">container {self.text(container)}</span>'
+        if location:
+            cell += f'<br><span class="loc">{self.text(location)}</span>'
+        return cell
+
+    def evidence(self, e: Evidence) -> str:
+        path, value = self.text(e.path), self.text(evidence_value(e.value))
+        return f'<span class="ev"><code>{path}</code> = <code>{value}</code></span>'
+
+    def row(self, affected: str, message: str, evidence: str) -> str:
+        return f"<tr><td>{affected}</td><td>{message}</td><td>{evidence}</td></tr>\n"
+
+
+class MarkdownCells(_Cells):
+    """report.md's findings rows, as md_escape and `finalize` print them:
+    `| RESOURCE[ (LOCATION)] | CONTAINER | MESSAGE | PATH = VALUE[; PATH = VALUE]... |` and a newline."""
+
+    def escape(self, text: str) -> str:
+        return _MD_CELL.sub(_md_cell_char, text)
+
+    def affected_cell(self, ref: ResourceRef | None, container: str | None, location: str | None) -> str:
+        cell = self.label(ref)
+        if location:
+            cell = f"{cell} ({self.text(location)})"
+        return f"{cell} | {self.text(container) if container else ''}"  # two cells: resource | container
+
+    EVIDENCE_SEPARATOR = "; "
+
+    def evidence(self, e: Evidence) -> str:
+        return f"{self.text(e.path)} = {self.text(evidence_value(e.value))}"
+
+    def row(self, affected: str, message: str, evidence: str) -> str:
+        return f"| {affected} | {message} | {evidence} |\n"
 
 
 def _sort_key(c: CheckSummary, failures: dict[str, list[Finding]]) -> tuple[int, int, str]:

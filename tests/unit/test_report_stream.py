@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
+from markupsafe import Markup
 
 from k8saudit import report as report_module
-from k8saudit import reportdir
+from k8saudit import reportdir, reportview
 from k8saudit.collect.files import load_snapshot
 from k8saudit.demo import snapshot_path
 from k8saudit.engine import run_checks
@@ -24,7 +25,7 @@ from k8saudit.errors import InputError
 from k8saudit.fileio import write_atomic, write_atomic_set
 from k8saudit.findings import Evidence, Exemption, Finding, Report, ResourceRef, Section, Severity, Status
 from k8saudit.report import FORMATS, render, templates_dir, write, writer
-from k8saudit.reportview import MarkdownCells, Risk, html_finding_rows
+from k8saudit.reportview import HtmlCells, MarkdownCells, Risk, Rows
 
 HOSTILE = '<img src=x onerror="alert(1)">|`x`*_\x1b]8;;evil\x07&amp;\r\n#~'
 
@@ -81,15 +82,16 @@ def test_streamed_json_is_model_dump_json(batch: int, monkeypatch: pytest.Monkey
 
 
 # --- the per-finding rows: the old template loops are the oracle -----------------------------
+# The templates print a findings table's body as `reportview.Rows` strings, several hundred rows
+# each, built and escaped in Python; the template loops they replaced (autoescape, `finalize`
+# and the `md` filter on every cell) must give the same text, hostile values included.
 
 OLD_MD_ROWS = """{% for f in fs %}
 | {{ (f.resource.label() if f.resource else "cluster") | md }}{% if f.location %} ({{ f.location | md }}){% endif %} \
 | {{ (f.container or "") | md }} | {{ f.message | md }} \
 | {% for e in f.evidence %}{{ e.path | md }} = {{ e.value | evidence | md }}{{ "; " if not loop.last }}{% endfor %} |
 {% endfor %}"""
-NEW_MD_ROWS = """{% for resource, container, message, evidence in finding_rows(fs) %}
-| {{ resource }} | {{ container }} | {{ message }} | {{ evidence }} |
-{% endfor %}"""
+NEW_MD_ROWS = "{% for rows in finding_rows(fs) %}{{ rows }}{% endfor %}\n"
 
 OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr><td>{{ f.resource.label() if f.resource else "cluster" }}\
 {% if f.container %}<br><span class="loc">container {{ f.container }}</span>{% endif %}\
@@ -97,43 +99,87 @@ OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr><td>{{ f.resource.l
 <td>{% for e in f.evidence %}<span class="ev"><code>{{ e.path }}</code> = <code>{{ e.value | evidence }}</code></span>\
 {% endfor %}</td></tr>
 {% endfor %}{% endautoescape %}"""
-NEW_HTML_ROWS = (
-    """{% for resource, container, location, message, evidence in finding_rows(fs) %}<tr><td>{{ resource }}"""
-    """{% if container %}<br><span class="loc">container {{ container }}</span>{% endif %}"""
-    """{% if location %}<br><span class="loc">{{ location }}</span>{% endif %}</td><td>{{ message }}</td>"""
-    """<td>{% for path, value in evidence %}"""
-    """<span class="ev"><code>{{ path }}</code> = <code>{{ value }}</code></span>"""
-    """{% endfor %}</td></tr>
-{% endfor %}"""
-)
+NEW_HTML_ROWS = "{% for rows in finding_rows(fs) %}{{ rows }}{% endfor %}</tbody></table>"
 
 
-def test_the_new_row_loops_are_the_templates() -> None:
+def _sharing(fs: list[Finding], seed: int) -> list[Finding]:
+    """`fs` and more findings that share their ResourceRef and Evidence objects, as the engine's do."""
+    rng = random.Random(seed)
+    shared = []
+    for f in rng.sample(fs, len(fs) // 2):
+        evidence = [e for e in f.evidence if rng.random() < 0.7]
+        shared.append(
+            Finding(
+                check=f.check,
+                status=Status.FAIL,
+                severity=f.severity,
+                section=f.section,
+                resource=f.resource,
+                container=rng.choice([None, f.container, "c\x1b<b>"]),
+                message=rng.choice([f.message, HOSTILE]),
+                evidence=evidence,
+                location=rng.choice([None, f.location]),
+            )
+        )
+    assert any(s.resource is not None and any(s.resource is f.resource for f in fs) for s in shared)
+    assert any(e is g for s in shared for e in s.evidence for f in fs for g in f.evidence)
+    mixed = [*fs, *shared]
+    rng.shuffle(mixed)
+    return mixed
+
+
+def test_the_row_loops_are_the_templates() -> None:
     assert NEW_MD_ROWS in (templates_dir() / "report.md").read_text(encoding="utf-8")
     assert NEW_HTML_ROWS in (templates_dir() / "report.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_markdown_rows_are_the_old_loop(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "per_piece"), [(1, 256), (2, 7), (3, 1)])
+def test_markdown_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reportview, "ROWS_PER_PIECE", per_piece)
     env = report_module._environment()
-    fs = _findings(seed=seed)
+    fs = _sharing(_findings(seed=seed), seed)
     old = env.from_string(OLD_MD_ROWS).render(fs=fs)
     cells = MarkdownCells()
     new = env.from_string(NEW_MD_ROWS).render(fs=fs, finding_rows=cells.rows)
     assert new == old
-    assert env.from_string(NEW_MD_ROWS).render(fs=fs, finding_rows=cells.rows) == old  # with every text memoized
+    assert env.from_string(NEW_MD_ROWS).render(fs=fs, finding_rows=cells.rows) == old  # with every cell memoized
+    assert "\x1b" not in new and "\r" not in new and "<img" not in new
+    assert len(list(cells.rows(fs))) == -(-len(fs) // per_piece)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_html_rows_are_the_old_loop(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "per_piece"), [(1, 256), (2, 7), (3, 1)])
+def test_html_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reportview, "ROWS_PER_PIECE", per_piece)
     env = report_module._environment()
-    fs = _findings(seed=seed)
+    fs = _sharing(_findings(seed=seed), seed)
     old = env.from_string(OLD_HTML_ROWS).render(fs=fs)
-    new = env.from_string("{% autoescape true %}" + NEW_HTML_ROWS + "{% endautoescape %}").render(
-        fs=fs, finding_rows=html_finding_rows
-    )
+    cells = HtmlCells()
+    new_rows = "{% autoescape true %}" + NEW_HTML_ROWS.removesuffix("</tbody></table>") + "{% endautoescape %}"
+    new = env.from_string(new_rows).render(fs=fs, finding_rows=cells.rows)
     assert new == old
-    assert "<img" not in new and "\x1b" not in new
+    assert env.from_string(new_rows).render(fs=fs, finding_rows=cells.rows) == old  # with every cell memoized
+    assert "<img" not in new and "\x1b" not in new and "\x85" not in new
+
+
+def test_rows_print_as_built_and_other_values_are_still_finalized() -> None:
+    rows = next(HtmlCells().rows(_findings(5)))
+    assert isinstance(rows, Rows) and report_module._printable(rows) is rows
+    assert report_module._printable("a\x1bb") == "a\u241bb"
+    hostile = Markup("<b>\x1b</b>")
+    assert report_module._printable(hostile) == Markup("<b>\u241b</b>") and isinstance(
+        report_module._printable(hostile), Markup
+    )
+
+
+def test_cached_cells_are_never_another_objects() -> None:
+    """The cells are memoized per object id; the objects stay referenced, so no id is reused."""
+    env = report_module._environment()
+    template = env.from_string(NEW_MD_ROWS)
+    cells = MarkdownCells()
+    for seed in range(6):  # each batch's objects are dropped before the next is made
+        fs = _findings(40, seed=seed)
+        assert template.render(fs=fs, finding_rows=cells.rows) == env.from_string(OLD_MD_ROWS).render(fs=fs)
+        del fs
 
 
 def test_risk_examples_are_each_label_once_in_order() -> None:
@@ -163,7 +209,7 @@ def test_expired_exemptions_are_the_old_selection() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_write_gives_the_rendered_bytes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(report_module, "_PIECES_PER_WRITE", 7)  # many writes
+    monkeypatch.setattr(report_module, "_CHARS_PER_WRITE", 7)  # many writes
     monkeypatch.setattr(report_module, "_FINDINGS_PER_BATCH", 5)
     rep = demo().model_copy(update={"findings": [*demo().findings, *_findings(40)]})
     out = io.BytesIO()
