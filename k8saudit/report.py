@@ -109,17 +109,21 @@ def _validating() -> bool:
 _CHARS_PER_WRITE = 1 << 20
 #: Findings serialized per batch when streaming the JSON report.
 _FINDINGS_PER_BATCH = 500
-_FINDINGS = TypeAdapter(list[Finding])
+#: A batch of findings is serialized as `{"findings": [...]}`: with `indent=2` its items come out
+#: indented as deep as in the report, between these two.
+_FINDINGS = TypeAdapter(dict[str, list[Finding]])
+_BATCH_HEAD = b'{\n  "findings": [\n'
+_BATCH_TAIL = b"\n  ]\n}"
 #: The `findings` member of a report serialized with no findings, as `indent=2` writes it.
 _EMPTY_FINDINGS = b'\n  "findings": [],\n'
 
 
-def _json_chunks(report: Report) -> Iterator[bytes]:
+def _json_chunks(report: Report) -> Iterator[bytes | memoryview]:
     """The bytes of `report.model_dump_json(indent=2)` and a newline, in pieces of a few MB.
 
     The report is serialized without its findings, and the findings in batches spliced in where
-    the empty list was, indented one level deeper (a JSON text has no raw newline inside a string,
-    so indenting after every newline is exact). Test `test_report_stream` holds the oracle.
+    the empty list was (each batch's items sliced out of `{"findings": [...]}`, not copied).
+    Test `test_report_stream` holds the oracle.
     """
     findings = report.findings
     head = report.model_copy(update={"findings": []})
@@ -133,10 +137,12 @@ def _json_chunks(report: Report) -> Iterator[bytes]:
         return
     yield before + b'\n  "findings": [\n'
     for start in range(0, len(findings), _FINDINGS_PER_BATCH):
-        batch = _FINDINGS.dump_json(findings[start : start + _FINDINGS_PER_BATCH], indent=2)
-        # b"[\n  {...},\n  {...}\n]": the items, then two more spaces after each newline
-        items = b"  " + batch[2:-2].replace(b"\n", b"\n  ")
-        yield items if start == 0 else b",\n" + items
+        batch = _FINDINGS.dump_json({"findings": findings[start : start + _FINDINGS_PER_BATCH]}, indent=2)
+        if not (batch.startswith(_BATCH_HEAD) and batch.endswith(_BATCH_TAIL)):  # pragma: no cover
+            raise AssertionError("a batch of findings was not serialized as expected")
+        if start:
+            yield b",\n"
+        yield memoryview(batch)[len(_BATCH_HEAD) : -len(_BATCH_TAIL)]
     yield b"\n  ],\n" + after + b"\n"
 
 
@@ -193,7 +199,7 @@ def write(report: Report, fmt: str, handle: BinaryIO) -> None:
         return
     with gcpause.paused():
         if fmt == "json":
-            kept: list[bytes] | None = [] if _validating() else None
+            kept: list[bytes | memoryview] | None = [] if _validating() else None
             for chunk in _json_chunks(report):
                 handle.write(chunk)
                 if kept is not None:
