@@ -32,6 +32,9 @@ from k8saudit.findings import (
     ResourceRef,
     Severity,
     Status,
+    trusted_evidence,
+    trusted_finding,
+    trusted_ref,
 )
 from k8saudit.inventory import Inventory
 from k8saudit.objects import Namespace, Pod
@@ -91,9 +94,7 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         summary, check_findings = _run_one(chk, inv, options, ns_annotations, gaps, policy, shared)
         summaries.append(summary)
         findings.extend(check_findings)
-    findings.sort(
-        key=lambda f: (-f.severity.rank, f.check, f.resource.label() if f.resource else "", f.container or "")
-    )
+    findings.sort(key=_finding_order())
     score = weighted_score(summaries)
     assessed = sum(1 for s in summaries if s.status is not Status.NOT_ASSESSABLE)
     counts = Counter(f.severity.value for f in findings if f.status is Status.FAIL)
@@ -131,6 +132,25 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         podSecurity=_pod_security(inv, in_scope),
         nodes=_nodes(inv),
     )
+
+
+def _finding_order() -> Callable[[Finding], tuple[int, str, str, str]]:
+    """The report's order: worst first, then check, resource label and container.
+
+    Findings share their `ResourceRef`s (`_Shared`), so each label is written once per resource.
+    """
+    labels: dict[int, str] = {}
+
+    def key(f: Finding) -> tuple[int, str, str, str]:
+        ref = f.resource
+        if ref is None:
+            label = ""
+        else:
+            found = labels.get(id(ref))  # the refs outlive the sort: an id is not reused meanwhile
+            label = found if found is not None else labels.setdefault(id(ref), ref.label())
+        return -f.severity.rank, f.check, label, f.container or ""
+
+    return key
 
 
 def _inputs(inv: Inventory, checks: list[Check]) -> list[InputCoverage]:
@@ -284,7 +304,7 @@ def _finding(chk: Check, res: Result, override: Severity | None = None, shared: 
     """The finding for a failed or unjudged result; a configured severity beats the check's."""
     shared = shared or _Shared()
     status = Status.NOT_ASSESSABLE if res.passed is None else Status.FAIL
-    return Finding(
+    return trusted_finding(  # each value below already has its field's type: no validation needed
         check=chk.id,
         status=status,
         severity=override or res.severity or chk.severity,
@@ -325,17 +345,17 @@ class _Shared:
         key = ref_fields(target)
         found = self.refs.get(key)
         if found is None:
-            found = self.refs[key] = ResourceRef(apiVersion=key[0], kind=key[1], namespace=key[2], name=key[3])
+            found = self.refs[key] = trusted_ref(*key)
         return found
 
     def evidence(self, path: str, value: Any) -> Evidence:
         kind = type(value)
         if kind not in _SHAREABLE:
-            return Evidence(path=self.string(path), value=value)
+            return trusted_evidence(self.string(path), value)
         key = (path, kind, value)
         found = self.evidences.get(key)
         if found is None:
-            found = self.evidences[key] = Evidence(path=self.string(path), value=value)
+            found = self.evidences[key] = trusted_evidence(self.string(path), value)
         return found
 
     def string(self, value: str) -> str:

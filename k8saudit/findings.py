@@ -33,12 +33,16 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Higher is worse; used for --fail-on and sorting."""
-        return {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}[self.value]
+        return _RANKS[self.value]
 
     @property
     def weight(self) -> int:
         """Weight in the score: a critical check counts ten times a low one; info not at all."""
-        return {"critical": 10, "high": 6, "medium": 3, "low": 1, "info": 0}[self.value]
+        return _WEIGHTS[self.value]
+
+
+_RANKS = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+_WEIGHTS = {"critical": 10, "high": 6, "medium": 3, "low": 1, "info": 0}
 
 
 class Section(StrEnum):
@@ -154,6 +158,65 @@ class Finding(Record):
         """Stable identity across runs (for diff and baselines)."""
         ref = self.resource.label() if self.resource else "cluster"
         return f"{self.check}|{ref}|{self.container or ''}"
+
+
+# --- trusted construction -------------------------------------------------------------------------
+#
+# A scan of 20,000 pods makes some 60,000 findings, and a pydantic dataclass's `__init__` validates
+# every field of each (2 µs a finding). The engine builds them from values that already have the
+# fields' types (enums, strings, refs and evidence it made itself), so it may skip that: these make
+# the very object the validating constructor makes, every field set (tests/unit/test_perf_checks.py
+# compares them with it, field by field and in JSON). Anything read from outside is validated.
+
+_new = object.__new__
+
+
+def trusted_finding(
+    *,
+    check: str,
+    status: Status,
+    severity: Severity,
+    section: Section,
+    resource: ResourceRef | None,
+    container: str | None,
+    message: str,
+    evidence: list[Evidence],
+    remediation: str,
+    reason: str | None,
+) -> Finding:
+    """`Finding(...)` without validation, for values already of the fields' types (no exemption or location)."""
+    finding: Finding = _new(Finding)
+    finding.check = check
+    finding.status = status
+    finding.severity = severity
+    finding.section = section
+    finding.resource = resource
+    finding.container = container
+    finding.message = message
+    finding.evidence = evidence
+    finding.remediation = remediation
+    finding.reason = reason
+    finding.exemption = None
+    finding.location = None
+    return finding
+
+
+def trusted_evidence(path: str, value: Any) -> Evidence:
+    """`Evidence(path=path, value=value)` without validation (`value` is `Any`: kept as given)."""
+    evidence: Evidence = _new(Evidence)
+    evidence.path = path
+    evidence.value = value
+    return evidence
+
+
+def trusted_ref(api_version: str, kind: str, namespace: str | None, name: str) -> ResourceRef:
+    """`ResourceRef(...)` without validation, for strings (and a namespace or None)."""
+    ref: ResourceRef = _new(ResourceRef)
+    ref.apiVersion = api_version
+    ref.kind = kind
+    ref.namespace = namespace
+    ref.name = name
+    return ref
 
 
 class CheckInfo(Model):
