@@ -106,11 +106,15 @@ def assess(meta: ObjectMeta, spec: PodSpec) -> tuple[Level, list[Violation], lis
     ones too). Baseline violations are only looked for when restricted fails (else: []).
     """
     memo: dict[str, Violation | None] = {}
-    restricted = _evaluate_once(meta, spec, Level.RESTRICTED, memo)
-    if not restricted:
-        return Level.RESTRICTED, [], []
-    baseline = _evaluate_once(meta, spec, Level.BASELINE, memo)
-    return (Level.PRIVILEGED if baseline else Level.BASELINE), baseline, restricted
+    _VIEWS.append((spec, tuple(_container_views(spec))))
+    try:
+        restricted = _evaluate_once(meta, spec, Level.RESTRICTED, memo)
+        if not restricted:
+            return Level.RESTRICTED, [], []
+        baseline = _evaluate_once(meta, spec, Level.BASELINE, memo)
+        return (Level.PRIVILEGED if baseline else Level.BASELINE), baseline, restricted
+    finally:
+        _VIEWS.pop()
 
 
 def _evaluate_once(meta: ObjectMeta, spec: PodSpec, level: Level, memo: dict[str, Violation | None]) -> list[Violation]:
@@ -183,8 +187,22 @@ class _Ctr:
         return f"spec.{self._key}[{self._index}]"
 
 
-def _containers(spec: PodSpec) -> Iterator[_Ctr]:
+#: The container views of the pod `assess` is judging, made once for its ~20 checks: a stack of
+#: (spec, views), pushed and popped by `assess`. `_containers` uses the top only for that very spec
+#: object (anything else, as `evaluate` or a check called alone, gets views made afresh).
+_VIEWS: list[tuple[PodSpec, tuple[_Ctr, ...]]] = []
+
+
+def _containers(spec: PodSpec) -> Iterable[_Ctr]:
     """Init, regular and ephemeral containers, in the order upstream visits them."""
+    if _VIEWS:
+        top, views = _VIEWS[-1]
+        if top is spec:
+            return views
+    return _container_views(spec)
+
+
+def _container_views(spec: PodSpec) -> Iterator[_Ctr]:
     for key, items in (
         ("initContainers", spec.initContainers),
         ("containers", spec.containers),

@@ -8,6 +8,7 @@ annotation exemptions that write a label only for the object that exempts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -23,7 +24,19 @@ from k8saudit.checks._pod import containers
 from k8saudit.config import parse_config
 from k8saudit.engine import ScanOptions, _Shared, run_checks
 from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
-from k8saudit.findings import Evidence, Exemption, Finding, ResourceRef
+from k8saudit.findings import (
+    Evidence,
+    Exemption,
+    Finding,
+    Report,
+    ResourceRef,
+    Section,
+    Severity,
+    Status,
+    trusted_evidence,
+    trusted_finding,
+    trusted_ref,
+)
 from k8saudit.inventory import Inventory, Workload
 from k8saudit.objects import K8sObject, Namespace, Pod
 from k8saudit.registry import Result, _annotations, _origin, not_assessable, ref, result
@@ -288,6 +301,29 @@ def test_pod_security_levels_are_the_per_level_evaluations() -> None:
     assert levels == set(podsecurity.Level)
 
 
+def test_pod_security_views_are_made_once_per_assess_and_only_for_its_pod(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[int] = []
+    plain_views = podsecurity._container_views
+
+    def counting(spec: Any) -> Iterator[Any]:
+        made.append(id(spec))
+        return plain_views(spec)
+
+    monkeypatch.setattr(podsecurity, "_container_views", counting)
+    pods = [p for p in _pss_pods() if p.spec.containers]
+    for pod in pods:
+        made.clear()
+        assert podsecurity.assess(pod.metadata, pod.spec) == _plain_levels(pod.metadata, pod.spec)
+        assert made.count(id(pod.spec)) >= 1
+    made.clear()
+    podsecurity.assess(pods[0].metadata, pods[0].spec)
+    assert made == [id(pods[0].spec)]  # once, for all its checks
+    assert podsecurity._VIEWS == []  # popped: nothing outlives the call
+    with pytest.raises(AttributeError):
+        podsecurity.assess(None, pods[0].spec)  # type: ignore[arg-type]  # fails inside, after the push
+    assert podsecurity._VIEWS == []
+
+
 # --- images: parsed once per distinct reference ---------------------------------------------------
 
 
@@ -355,3 +391,78 @@ def test_shared_values_equal_the_plain_ones_and_keep_their_types() -> None:
     assert shared.evidence("p", 1) is not shared.evidence("p", True)
     assert shared.evidence("p", [1]) is not shared.evidence("p", [1])  # mutable: never shared
     assert repr(shared.evidence("p", 0.0).value) == "0.0" and repr(shared.evidence("p", -0.0).value) == "-0.0"
+
+
+# --- trusted construction of findings -------------------------------------------------------------
+
+
+def _validated(value: Any) -> Any:
+    """The object the validating constructor makes from the same field values."""
+    if isinstance(value, list):
+        return [_validated(v) for v in value]
+    if not isinstance(value, Finding | Evidence | ResourceRef | Exemption):
+        return value
+    fields = {f.name: _validated(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return type(value)(**fields)
+
+
+def _same(trusted: Any, validated: Any) -> None:
+    """Equal, of the same types all the way down, and the same JSON."""
+    assert type(trusted) is type(validated)
+    if isinstance(trusted, list):
+        assert len(trusted) == len(validated)
+        for a, b in zip(trusted, validated, strict=True):
+            _same(a, b)
+        return
+    if isinstance(trusted, Finding | Evidence | ResourceRef | Exemption):
+        for field in dataclasses.fields(trusted):
+            _same(getattr(trusted, field.name), getattr(validated, field.name))
+        serializer = type(trusted).__pydantic_serializer__  # type: ignore[union-attr]
+        assert serializer.to_json(trusted) == serializer.to_json(validated)
+        return
+    assert trusted == validated and repr(trusted) == repr(validated)
+
+
+def test_trusted_constructors_make_what_the_validating_ones_make() -> None:
+    ref_ = ResourceRef(apiVersion="apps/v1", kind="Deployment", namespace="shop", name="web")
+    _same(trusted_ref("apps/v1", "Deployment", "shop", "web"), ref_)
+    _same(trusted_ref("", "ClusterRole", None, "admin"), ResourceRef(kind="ClusterRole", name="admin"))
+    for value in [None, 1, True, "x", 0.5, [1, "a"], {"k": [None]}, (1, 2)]:
+        _same(trusted_evidence("spec.x", value), Evidence(path="spec.x", value=value))
+    values: dict[str, Any] = {
+        "check": "pod.x",
+        "status": Status.FAIL,
+        "severity": Severity.HIGH,
+        "section": Section.POD_SECURITY,
+        "resource": ref_,
+        "container": "app",
+        "message": "m",
+        "evidence": [Evidence(path="p", value=None)],
+        "remediation": "r",
+        "reason": None,
+    }
+    trusted = trusted_finding(**values)
+    _same(trusted, Finding(**values))
+    # every field is set (a field added to Finding and not to trusted_finding fails here)
+    assert {f.name for f in dataclasses.fields(Finding)} == {*values, "exemption", "location"}
+    bare = {**values, "resource": None, "container": None, "evidence": [], "reason": "why"}
+    _same(trusted_finding(**bare), Finding(**bare))
+
+
+def test_the_engines_findings_are_the_validated_ones_and_round_trip() -> None:
+    from k8saudit.collect.files import load_snapshot
+    from k8saudit.demo import snapshot_path
+
+    report = run_checks(load_snapshot(snapshot_path()))
+    assert len(report.findings) > 100
+    assert {f.status for f in report.findings} >= {Status.FAIL, Status.NOT_ASSESSABLE}
+    for finding in report.findings:
+        _same(finding, _validated(finding))
+    # the order the plain key gives (labels written once per shared ref)
+    plain = [
+        (-f.severity.rank, f.check, f.resource.label() if f.resource else "", f.container or "")
+        for f in report.findings
+    ]
+    assert plain == sorted(plain) and len(set(plain)) > 100
+    text = report.model_dump_json()
+    assert Report.model_validate_json(text).model_dump_json() == text
