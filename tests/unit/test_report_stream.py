@@ -211,6 +211,7 @@ def test_expired_exemptions_are_the_old_selection() -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_write_gives_the_rendered_bytes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(report_module, "_CHARS_PER_WRITE", 7)  # many writes
+    monkeypatch.setattr(report_module, "_OWN_WRITE", 200)  # the longer pieces written by themselves
     monkeypatch.setattr(report_module, "_FINDINGS_PER_BATCH", 5)
     rep = demo().model_copy(update={"findings": [*demo().findings, *_findings(40)]})
     out = io.BytesIO()
@@ -294,3 +295,61 @@ def test_sarif_bytes_are_the_json_dumps_text() -> None:
 
     doc = {"a": odd, "b": {"x": [], "y": {}, "z": [[], {}]}}
     assert pydantic_core.to_json(doc, indent=2) == json.dumps(doc, indent=2, ensure_ascii=False).encode()
+
+
+# --- the templates compiled ahead: current, used, and the same report --------------------------
+
+
+@pytest.mark.parametrize("name", report_module.TEMPLATES)
+def test_the_compiled_templates_are_current(name: str) -> None:
+    compiled = templates_dir() / report_module.COMPILED / f"{name}.py"
+    assert compiled.read_text(encoding="utf-8") == report_module.compiled_template(name), (
+        f"templates/compiled/{name}.py is stale: run `python -m k8saudit.report`"
+    )
+
+
+@pytest.mark.parametrize("name", report_module.TEMPLATES)
+def test_a_compiled_template_renders_what_its_source_does(name: str) -> None:
+    fmt = name.rpartition(".")[2]
+    source = report_module._environment().get_template(name)
+    compiled = report_module._template(name)
+    assert compiled is not source  # not the environment's compilation of the source
+    assert compiled.root_render_func.__code__.co_filename == source.filename
+    rep = demo().model_copy(update={"findings": [*demo().findings, *_findings(60)]})
+    for report in (demo(), rep):
+        context = report_module._context(report)
+        if fmt == "html":
+            context["assets"] = reportview.assets(templates_dir())
+        cells = reportview.HtmlCells if fmt == "html" else reportview.MarkdownCells
+        assert compiled.render(**context, finding_rows=cells().rows) == source.render(
+            **context, finding_rows=cells().rows
+        )
+
+
+def test_a_compiled_template_is_used_only_while_its_source_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = templates_dir()
+    (tmp_path / report_module.COMPILED).mkdir()
+    (tmp_path / "report.md").write_text("from source {{ 1 + 1 }}\n")
+    monkeypatch.setattr(report_module, "templates_dir", lambda: tmp_path)
+    report_module._template.cache_clear()
+    report_module._environment.cache_clear()
+    try:
+        marker = report_module._environment().compile("from the compiled file\n", "report.md", raw=True)
+        footer = report_module._compiled_footer("report.md", "from source {{ 1 + 1 }}\n")
+        (tmp_path / report_module.COMPILED / "report.md.py").write_text(marker + footer)
+        assert report_module._template("report.md").render() == "from the compiled file\n"
+        report_module._template.cache_clear()
+        (tmp_path / "report.md").write_text("from source {{ 2 + 2 }}\n")  # edited since it was compiled
+        assert report_module._template("report.md").render() == "from source 4\n"
+        report_module._template.cache_clear()
+        (tmp_path / report_module.COMPILED / "report.md.py").unlink()
+        (tmp_path / "report.md").write_text("from source {{ 3 + 3 }}\n")
+        report_module._environment.cache_clear()
+        assert report_module._template("report.md").render() == "from source 6\n"
+    finally:
+        report_module._template.cache_clear()
+        report_module._environment.cache_clear()
+    monkeypatch.undo()
+    assert templates_dir() == real and report_module._template("report.md").filename == str(real / "report.md")
