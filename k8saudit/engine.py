@@ -209,13 +209,17 @@ def _run_one(
     check_reason: str | None = None
     scoped = policy.scope.active
     for res in results:
-        if res.passed is None and res.target is None:
+        verdict = res.passed
+        if verdict is True and not scoped:  # three results in four: only counted
+            passed += 1
+            continue
+        if verdict is None and res.target is None:
             check_reason = res.reason or res.message
             continue
         if scoped and not policy.in_scope_at(res.where()):
             out_of_scope += 1
             continue
-        if res.passed is True:
+        if verdict is True:
             passed += 1
             continue
         finding = _finding(chk, res, policy.severity(chk.id), shared)

@@ -84,6 +84,8 @@ class Result:
     def related(self) -> tuple[tuple[str, dict[str, str]], ...]:
         """Annotations of related objects that may exempt this result too, with each object's label
         (`RoleBinding shop/deployers`): the binding that grants what a subject-level finding reports."""
+        if not self._via:
+            return ()
         return tuple((ref(obj).label(), _annotations(obj)) for obj in self._via)
 
     @property

@@ -260,6 +260,23 @@ def test_annotation_exemptions_are_the_plain_ones() -> None:
     }
 
 
+def test_one_policy_reads_each_targets_annotations_once_and_as_the_plain_ones() -> None:
+    inv = _inventory()
+    ns_annotations = {"shop": {EXEMPT_ANNOTATION: "rbac.x"}}
+    policy = ScanOptions().policy(inv, ns_annotations, [])
+    seen = set()
+    for _ in range(2):  # the second round reads what the first kept
+        for target in [*_targets(inv), None]:
+            for check_id in ("pod.x", "rbac.x", "other"):
+                res = result(target, failed=True, message="m")
+                got = policy._annotation(check_id, res, res.resource)
+                assert got == _plain_annotation(check_id, res, res.resource, ns_annotations)
+                seen.add((got.by, got.reason) if got else None)
+    assert ("annotation on the resource", "owner says") in seen  # web: owner's reason, template's list
+    assert ("annotation on the namespace", "no reason given") in seen and None in seen
+    assert len(policy._notes) == len(_targets(inv)) + 1
+
+
 def test_a_result_keeps_the_evidence_it_was_given_not_what_the_list_becomes() -> None:
     web = next(w for w in _inventory().workloads if w.name == "web")
     evidence: list[tuple[str, Any]] = [("first", 1)]
