@@ -225,7 +225,7 @@ def _md_cell_char(match: re.Match[str]) -> str:
 
 
 #: The characters autoescaping or `finalize` change in an HTML cell.
-_HTML_CELL = re.compile("[&<>\"'\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_HTML_CELL = re.compile("[&<>\"'" + CONTROL.pattern[1:])
 
 
 def _html_control(match: re.Match[str]) -> str:
