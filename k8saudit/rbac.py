@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from k8saudit import objects as o
 from k8saudit.inventory import Inventory
@@ -858,20 +858,13 @@ def access_review(
     idx = rbac_index(inv, aggregation)
     requests = [(p, p.request(), not p.counts_named_grants) for p in permissions]
     per_role: dict[RoleKey, list[tuple[int, EffectiveRule, RuleMatch]]] = {}
+    per_rule: dict[tuple[Any, ...], list[tuple[int, RuleMatch]]] = {}
     rows: dict[tuple[int, SubjectRef], set[Grant]] = defaultdict(set)
     for binding, ns in idx.all_bindings():
         role_key = (binding.roleRef.kind, ns if binding.roleRef.kind == "Role" else "", binding.roleRef.name)
         hits = per_role.get(role_key)
         if hits is None:
-            hits = []
-            rules = idx.rules_for_ref(binding.roleRef, ns) or ()
-            for i, (_, request, need_no_names) in enumerate(requests):
-                for er in rules:
-                    if need_no_names and er.rule.resourceNames:
-                        continue
-                    m = match_rule(er.rule, request, ignore_names=True)
-                    if m is not None:
-                        hits.append((i, er, m))
+            hits = _role_hits(idx.rules_for_ref(binding.roleRef, ns) or (), requests, per_rule)
             per_role[role_key] = hits
         if not hits:
             continue
@@ -886,6 +879,39 @@ def access_review(
     return [
         ReviewRow(permissions[i], ref, tuple(sorted(rows[(i, ref)], key=lambda g: g.sort_key))) for i, ref in ordered
     ]
+
+
+def _role_hits(
+    rules: Sequence[EffectiveRule],
+    requests: Sequence[tuple[RiskyPermission, Request, bool]],
+    per_rule: dict[tuple[Any, ...], list[tuple[int, RuleMatch]]],
+) -> list[tuple[int, EffectiveRule, RuleMatch]]:
+    """(request index, rule, match) for every request a rule of the role grants, by request then rule.
+
+    What a rule grants depends on its entries alone, and roles repeat them (the same Role in every
+    namespace, the same rules in many ClusterRoles): each distinct rule is matched once per scan.
+    """
+    found: list[tuple[int, int, EffectiveRule, RuleMatch]] = []
+    for j, er in enumerate(rules):
+        rule = er.rule
+        key = (
+            tuple(rule.verbs),
+            tuple(rule.apiGroups),
+            tuple(rule.resources),
+            bool(rule.resourceNames),
+            tuple(rule.nonResourceURLs),
+        )
+        matches = per_rule.get(key)
+        if matches is None:
+            matches = per_rule[key] = [
+                (i, m)
+                for i, (_, request, need_no_names) in enumerate(requests)
+                if not (need_no_names and rule.resourceNames)
+                and (m := match_rule(rule, request, ignore_names=True)) is not None
+            ]
+        found.extend((i, j, er, m) for i, m in matches)
+    found.sort(key=lambda hit: (hit[0], hit[1]))
+    return [(i, er, m) for i, _, er, m in found]
 
 
 # --- dangling references -----------------------------------------------------------------------

@@ -153,10 +153,11 @@ def result(
         not failed,
         message,
         container,
-        tuple(evidence),  # a copy: a check may go on to reuse its list for the next result
+        # a copy: a check may go on to reuse its list for the next result (a tuple is kept as is)
+        evidence if type(evidence) is tuple else tuple(evidence),
         None,
         severity,
-        tuple(exempt_via),
+        exempt_via if type(exempt_via) is tuple else tuple(exempt_via),
     )
 
 

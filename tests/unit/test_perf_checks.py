@@ -483,3 +483,44 @@ def test_the_engines_findings_are_the_validated_ones_and_round_trip() -> None:
     assert plain == sorted(plain) and len(set(plain)) > 100
     text = report.model_dump_json()
     assert Report.model_validate_json(text).model_dump_json() == text
+
+
+# --- access review: each distinct rule matched once -----------------------------------------------
+
+
+def test_role_hits_are_the_plain_match_of_every_rule() -> None:
+    from k8saudit import rbac
+    from tests import rbac_cases
+
+    builtin = json.loads((Path(rbac.__file__).parent / "data" / "builtin_clusterroles.json").read_text())["items"]
+    inv = make_inventory([*rbac_cases.documents(), *builtin])
+    idx = rbac.rbac_index(inv)
+    requests = [(p, p.request(), not p.counts_named_grants) for p in rbac.RISKY_PERMISSIONS]
+    roles = [idx.cluster_role_rules(r.name) for r in inv.of("ClusterRole", rbac.o.ClusterRole)]
+    roles += [idx.role_rules(r.namespace or "", r.name) for r in inv.of("Role", rbac.o.Role)]
+    per_rule: dict[Any, Any] = {}
+    total = 0
+    for rules in [r for r in roles if r] * 2:  # the second round reads what the first kept
+        plain = [
+            (i, er, m)
+            for i, (_, request, need_no_names) in enumerate(requests)
+            for er in rules
+            if not (need_no_names and er.rule.resourceNames)
+            and (m := rbac.match_rule(er.rule, request, ignore_names=True)) is not None
+        ]
+        got = rbac._role_hits(rules, requests, per_rule)
+        assert [(i, er, m) for i, er, m in got] == plain
+        assert all(a[1] is b[1] for a, b in zip(got, plain, strict=True))
+        total += len(got)
+    assert total > 100 and len(per_rule) < sum(len(r) for r in roles if r)
+
+
+def test_a_result_keeps_a_tuple_as_given_and_copies_anything_else() -> None:
+    pairs = (("p", 1),)
+    via = (Namespace.model_validate({"metadata": {"name": "shop"}}),)
+    kept = result(None, failed=True, message="m", evidence=pairs, exempt_via=via)
+    assert kept.pairs is pairs and kept._via is via
+    listed = [("p", 1)]
+    copied = result(None, failed=True, message="m", evidence=listed, exempt_via=[])
+    listed.append(("q", 2))
+    assert copied.pairs == (("p", 1),) and type(copied.pairs) is tuple and copied._via == ()
