@@ -17,6 +17,7 @@ from typing import Any
 
 from k8saudit import __version__
 from k8saudit.access import build_access_review
+from k8saudit.checks._pod import forget_views
 from k8saudit.config import AuditConfig
 from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy
 from k8saudit.findings import (
@@ -94,6 +95,7 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         summary, check_findings = _run_one(chk, inv, options, ns_annotations, gaps, policy, shared)
         summaries.append(summary)
         findings.extend(check_findings)
+    forget_views(inv.workloads)  # the container views the checks shared (k8saudit.checks._pod)
     findings.sort(key=_finding_order())
     score = weighted_score(summaries)
     assessed = sum(1 for s in summaries if s.status is not Status.NOT_ASSESSABLE)

@@ -6,6 +6,8 @@ Shared by the pod checks (and, later, the Pod Security Standards evaluation) so 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from k8saudit.inventory import Workload
 from k8saudit.objects import Container, PodSecurityContext, SeccompProfile, SecurityContext, SELinuxOptions
 
@@ -35,8 +37,8 @@ class ContainerView:
         self.index = index
         self.sc: SecurityContext = container.securityContext or _UNSET_SC
         self.pod_sc: PodSecurityContext = workload.spec.securityContext or _UNSET_POD_SC
-        #: `spec.containers[0]` style prefix (relative to the pod template).
-        self.path = f"spec.{kind}s[{index}]"
+        #: `spec.containers[0]` style prefix (relative to the pod template), one string per place.
+        self.path = _PATHS.get((kind, index)) or _PATHS.setdefault((kind, index), f"spec.{kind}s[{index}]")
         name = container.name if kind == "container" else f"{container.name} ({kind})"
         self.label = f"{name} (injected into pods)" if container.name in workload.injected else name
 
@@ -71,6 +73,9 @@ class ContainerView:
         return self.pod_sc.windowsOptions.hostProcess if self.pod_sc.windowsOptions else None
 
 
+#: The path prefixes, made once per container kind and index.
+_PATHS: dict[tuple[str, int], str] = {}
+
 #: Where a workload keeps its views: in the instance's own `__dict__` (a `Workload` is a plain
 #: dataclass), so they live and die with it and are no field (not compared, copied or dumped).
 _VIEWS = "_k8saudit_container_views"
@@ -84,14 +89,24 @@ def containers(workload: Workload) -> tuple[ContainerView, ...]:
     the ones they were made from (the inventory does not change them once built; a test may).
     """
     spec = workload.spec
-    shape = (len(spec.containers), len(spec.initContainers), len(spec.ephemeralContainers), len(workload.injected))
     cached = vars(workload).get(_VIEWS)
-    if cached is not None and cached[0] is spec and cached[1] == shape:
+    if (
+        cached is not None
+        and cached[0] is spec
+        and cached[1] == len(workload.injected)
+        and len(cached[2]) == len(spec.containers) + len(spec.initContainers) + len(spec.ephemeralContainers)
+    ):
         views: tuple[ContainerView, ...] = cached[2]
         return views
     views = _make_views(workload)
-    vars(workload)[_VIEWS] = (spec, shape, views)
+    vars(workload)[_VIEWS] = (spec, len(workload.injected), views)
     return views
+
+
+def forget_views(workloads: Iterable[Workload]) -> None:
+    """Drop the views `containers` kept (the engine does, once every check has run)."""
+    for workload in workloads:
+        vars(workload).pop(_VIEWS, None)
 
 
 def _make_views(workload: Workload) -> tuple[ContainerView, ...]:

@@ -524,3 +524,17 @@ def test_a_result_keeps_a_tuple_as_given_and_copies_anything_else() -> None:
     copied = result(None, failed=True, message="m", evidence=listed, exempt_via=[])
     listed.append(("q", 2))
     assert copied.pairs == (("p", 1),) and type(copied.pairs) is tuple and copied._via == ()
+
+
+def test_the_engine_drops_the_container_views_once_the_checks_ran() -> None:
+    from k8saudit.checks import _pod
+
+    inv = _inventory()
+    views = containers(inv.workloads[0])
+    assert _pod._VIEWS in vars(inv.workloads[0])
+    first = run_checks(inv)
+    assert not any(_pod._VIEWS in vars(w) for w in inv.workloads)
+    assert containers(inv.workloads[0]) is not views  # made again when asked again
+    assert run_checks(inv).model_dump(exclude={"generatedAt"}) == first.model_dump(exclude={"generatedAt"})
+    assert [v.path for v in containers(inv.workloads[0])] == [v.path for v in views]
+    assert all(a.path is b.path for a, b in zip(containers(inv.workloads[0]), views, strict=True))  # shared
