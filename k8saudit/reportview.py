@@ -233,42 +233,30 @@ def _html_control(match: re.Match[str]) -> str:
 
 
 class _Cells:
-    """A findings table's rows. Each text is escaped once; the cells of findings that share
-    their resource (and container and location) or their evidence objects are built once."""
+    """A findings table's rows. Each text is escaped once, each resource's label and each evidence
+    object's cell made once (the engine shares them between findings), and each list of evidence
+    objects joined once."""
+
+    #: What separates the evidence in a cell.
+    EVIDENCE_SEPARATOR = ""
 
     def __init__(self) -> None:
         self._texts: dict[str, str] = {}
         # Keyed by id(): every object whose id is in a key is kept in `_keep`, so no id is
         # reused by another object while these are cached.
-        self._affected: dict[tuple[int, str | None, str | None], str] = {}
-        self._evidence: dict[tuple[int, ...], str] = {}
+        self._labels: dict[int, str] = {}
         self._one_evidence: dict[int, str] = {}
+        self._evidence: dict[tuple[int, ...], str] = {}
         self._keep: list[object] = []
+        # a container's and a location's part of a row (nothing when there is none: the misses
+        # below are never None or "")
+        self._containers: dict[str | None, str] = {None: "", "": ""}
+        self._locations: dict[str | None, str] = {None: "", "": ""}
 
     def escape(self, text: str) -> str:  # pragma: no cover - overridden per format
         raise NotImplementedError
 
-    def affected_cell(self, ref: ResourceRef | None, container: str | None, location: str | None) -> str:
-        raise NotImplementedError  # pragma: no cover - overridden per format
-
-    #: What separates the evidence in a cell.
-    EVIDENCE_SEPARATOR = ""
-
     def evidence(self, e: Evidence) -> str:  # pragma: no cover - overridden per format
-        raise NotImplementedError
-
-    def evidence_cell(self, evidence: list[Evidence]) -> str:
-        cached, keep = self._one_evidence, self._keep
-        parts = []
-        for e in evidence:
-            part = cached.get(id(e))
-            if part is None:
-                keep.append(e)
-                part = cached[id(e)] = self.evidence(e)
-            parts.append(part)
-        return self.EVIDENCE_SEPARATOR.join(parts)
-
-    def row(self, affected: str, message: str, evidence: str) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def text(self, text: str) -> str:
@@ -278,40 +266,38 @@ class _Cells:
         return escaped
 
     def label(self, ref: ResourceRef | None) -> str:
-        return "cluster" if ref is None else self.text(ref.label())
+        label = self._labels.get(id(ref))
+        if label is None:
+            self._keep.append(ref)
+            label = self._labels[id(ref)] = "cluster" if ref is None else self.text(ref.label())
+        return label
+
+    def evidence_cell(self, evidence: list[Evidence]) -> str:
+        ids = tuple(map(id, evidence))
+        cell = self._evidence.get(ids)
+        if cell is None:
+            cached, keep = self._one_evidence, self._keep
+            parts = []
+            for e in evidence:
+                part = cached.get(id(e))
+                if part is None:
+                    keep.append(e)
+                    part = cached[id(e)] = self.evidence(e)
+                parts.append(part)
+            cell = self._evidence[ids] = self.EVIDENCE_SEPARATOR.join(parts)
+        return cell
 
     def rows(self, findings: list[Finding]) -> Iterator[Rows]:
         """The table's rows for `findings`, ROWS_PER_PIECE to a string."""
         for start in range(0, len(findings), ROWS_PER_PIECE):
             yield Rows("".join(self._rows(findings[start : start + ROWS_PER_PIECE])))
 
-    def _rows(self, findings: list[Finding]) -> list[str]:
-        texts, affected_cells, evidence_cells = self._texts, self._affected, self._evidence
-        keep, row = self._keep, self.row
-        out = []
-        for f in findings:
-            key = (id(f.resource), f.container, f.location)
-            affected = affected_cells.get(key)
-            if affected is None:
-                keep.append(f.resource)
-                affected = affected_cells[key] = self.affected_cell(f.resource, f.container, f.location)
-            message = texts.get(f.message)
-            if message is None:
-                message = self.text(f.message)
-            ids = tuple(map(id, f.evidence))
-            evidence = evidence_cells.get(ids)
-            if evidence is None:  # (the evidence objects are kept by evidence_cell)
-                evidence = evidence_cells[ids] = self.evidence_cell(f.evidence)
-            out.append(row(affected, message, evidence))
-        return out
+    def _rows(self, findings: list[Finding]) -> list[str]:  # pragma: no cover - overridden per format
+        raise NotImplementedError
 
 
 class HtmlCells(_Cells):
-    """report.html's findings rows, as autoescape and `finalize` print them:
-
-    `<tr><td>RESOURCE[<br><span class="loc">container CONTAINER</span>][<br><span class="loc">LOCATION</span>]</td>`
-    `<td>MESSAGE</td><td>[<span class="ev"><code>PATH</code> = <code>VALUE</code></span>]...</td></tr>` and a newline.
-    """
+    """report.html's findings rows, as autoescape and `finalize` print them."""
 
     def escape(self, text: str) -> str:
         if _HTML_CELL.search(text) is None:  # most texts: nothing to escape
@@ -319,42 +305,61 @@ class HtmlCells(_Cells):
         escaped = str(escape(text))  # markupsafe: & < > " ' as entities
         return CONTROL.sub(_html_control, escaped)
 
-    def affected_cell(self, ref: ResourceRef | None, container: str | None, location: str | None) -> str:
-        cell = self.label(ref)
-        if container:
-            cell += f'<br><span class="loc">container {self.text(container)}</span>'
-        if location:
-            cell += f'<br><span class="loc">{self.text(location)}</span>'
-        return cell
-
     def evidence(self, e: Evidence) -> str:
         path, value = self.text(e.path), self.text(evidence_value(e.value))
         return f'<span class="ev"><code>{path}</code> = <code>{value}</code></span>'
 
-    def row(self, affected: str, message: str, evidence: str) -> str:
-        return f"<tr><td>{affected}</td><td>{message}</td><td>{evidence}</td></tr>\n"
+    def _rows(self, findings: list[Finding]) -> list[str]:
+        texts, labels, containers, locations = self._texts, self._labels, self._containers, self._locations
+        label, text, evidence_cell = self.label, self.text, self.evidence_cell
+        out = []
+        for f in findings:
+            resource = labels.get(id(f.resource)) or label(f.resource)
+            container = containers.get(f.container)
+            if container is None:
+                container = containers[f.container] = (
+                    f'<br><span class="loc">container {text(f.container or "")}</span>'
+                )
+            location = locations.get(f.location)
+            if location is None:
+                location = locations[f.location] = f'<br><span class="loc">{text(f.location or "")}</span>'
+            message = texts.get(f.message)
+            if message is None:
+                message = text(f.message)
+            evidence = evidence_cell(f.evidence)
+            out.append(f"<tr><td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n")
+        return out
 
 
 class MarkdownCells(_Cells):
-    """report.md's findings rows, as md_escape and `finalize` print them:
-    `| RESOURCE[ (LOCATION)] | CONTAINER | MESSAGE | PATH = VALUE[; PATH = VALUE]... |` and a newline."""
+    """report.md's findings rows, as md_escape and `finalize` print them."""
+
+    EVIDENCE_SEPARATOR = "; "
 
     def escape(self, text: str) -> str:
         return _MD_CELL.sub(_md_cell_char, text)
 
-    def affected_cell(self, ref: ResourceRef | None, container: str | None, location: str | None) -> str:
-        cell = self.label(ref)
-        if location:
-            cell = f"{cell} ({self.text(location)})"
-        return f"{cell} | {self.text(container) if container else ''}"  # two cells: resource | container
-
-    EVIDENCE_SEPARATOR = "; "
-
     def evidence(self, e: Evidence) -> str:
         return f"{self.text(e.path)} = {self.text(evidence_value(e.value))}"
 
-    def row(self, affected: str, message: str, evidence: str) -> str:
-        return f"| {affected} | {message} | {evidence} |\n"
+    def _rows(self, findings: list[Finding]) -> list[str]:
+        texts, labels, containers, locations = self._texts, self._labels, self._containers, self._locations
+        label, text, evidence_cell = self.label, self.text, self.evidence_cell
+        out = []
+        for f in findings:
+            resource = labels.get(id(f.resource)) or label(f.resource)
+            container = containers.get(f.container)
+            if container is None:
+                container = containers[f.container] = text(f.container or "")
+            location = locations.get(f.location)
+            if location is None:
+                location = locations[f.location] = f" ({text(f.location or '')})"
+            message = texts.get(f.message)
+            if message is None:
+                message = text(f.message)
+            evidence = evidence_cell(f.evidence)
+            out.append(f"| {resource}{location} | {container} | {message} | {evidence} |\n")
+        return out
 
 
 def _sort_key(c: CheckSummary, failures: dict[str, list[Finding]]) -> tuple[int, int, str]:
@@ -367,13 +372,18 @@ def context(report: Report) -> dict[str, Any]:
     failures: dict[str, list[Finding]] = {}
     exempt_by_check: dict[str, list[Finding]] = {}
     unjudged: dict[str, list[Finding]] = {}
-    for f in report.findings:
+    exempt: list[Finding] = []
+    expired: list[Finding] = []
+    for f in report.findings:  # one pass: ~60,000 findings at 20,000 pods
         if f.status is Status.FAIL:
             failures.setdefault(f.check, []).append(f)
         elif f.status is Status.EXEMPT:
             exempt_by_check.setdefault(f.check, []).append(f)
+            exempt.append(f)
         elif f.resource is not None:
             unjudged.setdefault(f.check, []).append(f)
+        if f.exemption is not None and f.exemption.expired:
+            expired.append(f)
     failing_checks = sorted((checks[cid] for cid in failures if cid in checks), key=lambda c: _sort_key(c, failures))
     sections = []
     for s in report.sections:
@@ -381,8 +391,6 @@ def context(report: Report) -> dict[str, Any]:
         sections.append(
             SectionView(s, in_section, [c for c in failing_checks if c.section is s.section]),
         )
-    exempt = [f for f in report.findings if f.status is Status.EXEMPT]
-    expired = [f for f in report.findings if f.exemption and f.exemption.expired]
     not_assessable = sorted(
         (c for c in report.checks if c.status is Status.NOT_ASSESSABLE), key=lambda c: (-c.severity.rank, c.id)
     )

@@ -203,6 +203,11 @@ def test_expired_exemptions_are_the_old_selection() -> None:
 
     assert context(rep)["expired"] == plain
     assert plain  # the sample has some
+    mixed = demo().model_copy(update={"findings": [*_findings(100), *demo().findings, *_findings(100, seed=9)]})
+    exempt = [f for f in mixed.findings if f.status is Status.EXEMPT]
+    assert context(mixed)["exempt"] == exempt
+    assert exempt  # the demo has some
+    assert context(mixed)["expired"] == [f for f in mixed.findings if f.exemption and f.exemption.expired]
 
 
 # --- write() is render(), streamed ------------------------------------------------------------
