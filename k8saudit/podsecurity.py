@@ -120,10 +120,12 @@ def assess(meta: ObjectMeta, spec: PodSpec) -> tuple[Level, list[Violation], lis
 def _evaluate_once(meta: ObjectMeta, spec: PodSpec, level: Level, memo: dict[str, Violation | None]) -> list[Violation]:
     found: list[Violation] = []
     for check in _CHECKS_BY_LEVEL[level]:
-        if check.id in memo:
-            violation = memo[check.id]
-        else:
-            violation = memo[check.id] = check.evaluate(meta, spec)
+        check_id = check.id
+        if check_id in memo:
+            violation = memo[check_id]
+        else:  # `check.evaluate(meta, spec)`, inlined: ~20 checks for each of 5,000 pods at L
+            failure = check.run(meta, spec)
+            violation = memo[check_id] = None if failure is None else check.violation(failure)
         if violation is not None:
             found.append(violation)
     return found
@@ -159,8 +161,9 @@ class _Check:
 
     def evaluate(self, meta: ObjectMeta, spec: PodSpec) -> Violation | None:
         failure = self.run(meta, spec)
-        if failure is None:
-            return None
+        return None if failure is None else self.violation(failure)
+
+    def violation(self, failure: _Failure) -> Violation:
         reason, detail, paths = failure
         return Violation(self.id, self.level, reason, detail, tuple(paths))
 

@@ -171,15 +171,15 @@ def system_component(workload: Workload) -> str | None:
     meta, template = workload.meta, workload.template_meta
     if any(ref.kind == "Node" for ref in meta.ownerReferences) or "kubernetes.io/config.mirror" in meta.annotations:
         return "a static pod of the node"
-    labels = {**template.labels, **meta.labels}
+    # The owner's labels over the template's; merged only when both have some (called for every workload).
+    labels = {**template.labels, **meta.labels} if template.labels and meta.labels else meta.labels or template.labels
     if labels.get("tier") == "control-plane" and labels.get("component"):
         return "a control-plane component"
     names = {workload.name, *(labels.get(k) for k in ("k8s-app", "app.kubernetes.io/name", "app"))}
     known = sorted(n for n in names if n in SYSTEM_COMPONENT_NAMES)
     if known:
         return f"the well-known cluster component {known[0]}"
-    marks = {**template.annotations, **meta.annotations, **labels}
-    mark = next((m for m in PLATFORM_MARKS if m in marks), None)
+    mark = next((m for m in PLATFORM_MARKS if m in labels or m in meta.annotations or m in template.annotations), None)
     if mark:
         return f"installed by the platform ({mark})"
     if workload.namespace == "kube-system" and workload.spec.priorityClassName in SYSTEM_PRIORITY_CLASSES:

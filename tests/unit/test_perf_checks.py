@@ -538,3 +538,57 @@ def test_the_engine_drops_the_container_views_once_the_checks_ran() -> None:
     assert run_checks(inv).model_dump(exclude={"generatedAt"}) == first.model_dump(exclude={"generatedAt"})
     assert [v.path for v in containers(inv.workloads[0])] == [v.path for v in views]
     assert all(a.path is b.path for a, b in zip(containers(inv.workloads[0]), views, strict=True))  # shared
+
+
+# --- network: system components without merging every workload's maps ----------------------------
+
+
+def _plain_system_component(workload: Workload) -> str | None:
+    """`network.system_component` as it merged labels and annotations for every workload."""
+    from k8saudit.checks import network
+
+    meta, template = workload.meta, workload.template_meta
+    if any(ref.kind == "Node" for ref in meta.ownerReferences) or "kubernetes.io/config.mirror" in meta.annotations:
+        return "a static pod of the node"
+    labels = {**template.labels, **meta.labels}
+    if labels.get("tier") == "control-plane" and labels.get("component"):
+        return "a control-plane component"
+    names = {workload.name, *(labels.get(k) for k in ("k8s-app", "app.kubernetes.io/name", "app"))}
+    known = sorted(n for n in names if n in network.SYSTEM_COMPONENT_NAMES)
+    if known:
+        return f"the well-known cluster component {known[0]}"
+    marks = {**template.annotations, **meta.annotations, **labels}
+    mark = next((m for m in network.PLATFORM_MARKS if m in marks), None)
+    if mark:
+        return f"installed by the platform ({mark})"
+    if workload.namespace == "kube-system" and workload.spec.priorityClassName in network.SYSTEM_PRIORITY_CLASSES:
+        return f"a cluster add-on (priorityClassName {workload.spec.priorityClassName})"
+    return None
+
+
+def test_system_components_are_the_plain_ones() -> None:
+    from k8saudit.checks import network
+
+    maps: list[dict[str, str]] = [
+        {},
+        {"app": "coredns"},
+        {"app": "web", "k8s-app": "kube-proxy"},
+        {"tier": "control-plane", "component": "etcd"},
+        {"tier": "control-plane"},
+        {"addonmanager.kubernetes.io/mode": "Reconcile"},
+        {"app": "web"},
+    ]
+    seen = set()
+    for owner, template, notes, tnotes in itertools.product(maps, maps, maps[:1] + maps[5:6], maps[:1] + maps[5:6]):
+        for ns, name in (("kube-system", "custom"), ("shop", "metrics-server"), ("shop", "web")):
+            doc = workload(
+                name, ctr("a"), namespace=ns, template_annotations=tnotes, priorityClassName="system-cluster-critical"
+            )
+            doc["metadata"]["labels"] = owner
+            doc["metadata"]["annotations"] = notes
+            doc["spec"]["template"]["metadata"]["labels"] = template
+            (w,) = make_inventory([doc]).workloads
+            got = network.system_component(w)
+            assert got == _plain_system_component(w), (owner, template, notes, tnotes)
+            seen.add(got.split(" ")[1] if got else None)
+    assert seen == {None, "control-plane", "cluster", "well-known", "by"}
