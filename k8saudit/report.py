@@ -9,7 +9,6 @@ HTML escaping does not cover pipes or backticks. What the templates show is comp
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -80,59 +79,9 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-# --- the templates, compiled ahead -------------------------------------------------------------
-# Jinja lexes, parses and generates Python for report.html and report.md in ~0.09 s, once per
-# process: as much as rendering a 1,000-pod report. templates/compiled/<name>.py holds that Python
-# (exactly what `Environment.compile(..., raw=True)` gives, and what `get_template` would compile),
-# ending with a line naming the template's SHA-256 and the Jinja version; it is used only when both
-# match, otherwise the template is compiled from its source as before. `python -m k8saudit.report`
-# writes the files again; test_report_stream fails while one is not what it would write.
-
-#: Where the compiled templates live, beside their sources.
-COMPILED = "compiled"
-TEMPLATES = ("report.html", "report.md")
-
-
-def _compiled_footer(name: str, source: str) -> str:
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-    return (
-        f"\n# {name} (sha256 {digest}) compiled by Jinja {jinja2.__version__}; "
-        "written by `python -m k8saudit.report`: do not edit\n"
-    )
-
-
-def compiled_template(name: str) -> str:
-    """What templates/compiled/<name>.py holds: the Python Jinja compiles `name` to, and the footer."""
-    source = (templates_dir() / name).read_text(encoding="utf-8")
-    return _environment().compile(source, name, raw=True) + _compiled_footer(name, source)
-
-
-@cache
 def _template(name: str) -> jinja2.Template:
-    """The template `name`, from its compiled Python when that is current, else from its source."""
-    env = _environment()
-    path = templates_dir() / name
-    source = path.read_text(encoding="utf-8")
-    try:
-        python = (templates_dir() / COMPILED / f"{name}.py").read_text(encoding="utf-8")
-    except OSError:
-        python = ""
-    if not python.endswith(_compiled_footer(name, source)):
-        return env.get_template(name)
-    code = compile(python, str(path), "exec")  # what get_template compiles, under the same file name
-    return env.template_class.from_code(env, code, env.make_globals(None))
-
-
-def write_compiled_templates() -> list[Path]:
-    """Write templates/compiled/<name>.py for each template (after a template changed)."""
-    folder = templates_dir() / COMPILED
-    folder.mkdir(exist_ok=True)
-    written = []
-    for name in TEMPLATES:
-        target = folder / f"{name}.py"
-        target.write_text(compiled_template(name), encoding="utf-8")
-        written.append(target)
-    return written
+    """The template `name` (Jinja compiles it once per process and keeps it)."""
+    return _environment().get_template(name)
 
 
 def fence(text: str, lang: str = "") -> str:
@@ -295,8 +244,3 @@ def writer(report: Report, fmt: str) -> Callable[[BinaryIO], None]:
         if fmt == "html":
             reportview.assets(templates_dir())
     return partial(write, report, fmt)
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintainer's command
-    for written in write_compiled_templates():
-        print(written)
