@@ -518,7 +518,8 @@ _OUTLINE_TRIAL = 4
 
 
 class _OwnedPods:
-    """Compacts pods whose top controller was listed: only what the Inventory reads of them.
+    """Compacts pods (and ReplicaSets, Jobs) whose top controller was listed: only what the
+    Inventory reads of them.
 
     A pod of a Deployment, StatefulSet, DaemonSet or (Cron)Job is audited as its controller's
     pod template (`Inventory.workloads`); of the pod itself only its metadata, `spec.nodeName`
@@ -528,8 +529,11 @@ class _OwnedPods:
     Owner resolution here is `Inventory.workloads`' own (same keys, same `controller: false`
     rule, same depth), so workloads, pod counts, nodes and injected containers are unchanged.
     Every other pod (bare, static, owner not listed, control-plane component in kube-system,
-    anything unexpected in its shape) is parsed in full as before. A snapshot written from a
-    live scan holds the compacted pods and therefore gives the same findings.
+    anything unexpected in its shape) is parsed in full as before. A ReplicaSet or Job whose
+    owner was listed keeps no template (`compact_controller`). A page whose every item compacts
+    is validated straight from its bytes as outlines (`from_outlines`), any other page through
+    dicts (`compact`). A snapshot written from a live scan holds the compacted objects and
+    therefore gives the same findings.
     """
 
     def __init__(self, controllers: list[K8sObject]) -> None:
