@@ -292,12 +292,33 @@ class _Cells:
         for start in range(0, len(findings), ROWS_PER_PIECE):
             yield Rows("".join(self._rows(findings[start : start + ROWS_PER_PIECE])))
 
-    def _rows(self, findings: list[Finding]) -> list[str]:  # pragma: no cover - overridden per format
-        raise NotImplementedError
+    #: A finding's container and location (file:line) parts of its row, when it has them.
+    CONTAINER = "{}"
+    LOCATION = "{}"
+
+    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+        raise NotImplementedError  # pragma: no cover - overridden per format
+
+    def _rows(self, findings: list[Finding]) -> list[str]:
+        containers, locations = self._containers, self._locations
+        label, text, evidence_cell, row = self.label, self.text, self.evidence_cell, self._row
+        out = []
+        for f in findings:
+            container = containers.get(f.container)
+            if container is None:
+                container = containers[f.container] = self.CONTAINER.format(text(f.container or ""))
+            location = locations.get(f.location)
+            if location is None:
+                location = locations[f.location] = self.LOCATION.format(text(f.location or ""))
+            out.append(row(label(f.resource), container, location, text(f.message), evidence_cell(f.evidence)))
+        return out
 
 
 class HtmlCells(_Cells):
     """report.html's findings rows, as autoescape and `finalize` print them."""
+
+    CONTAINER = '<br><span class="loc">container {}</span>'
+    LOCATION = '<br><span class="loc">{}</span>'
 
     def escape(self, text: str) -> str:
         if _HTML_CELL.search(text) is None:  # most texts: nothing to escape
@@ -309,32 +330,15 @@ class HtmlCells(_Cells):
         path, value = self.text(e.path), self.text(evidence_value(e.value))
         return f'<span class="ev"><code>{path}</code> = <code>{value}</code></span>'
 
-    def _rows(self, findings: list[Finding]) -> list[str]:
-        texts, labels, containers, locations = self._texts, self._labels, self._containers, self._locations
-        label, text, evidence_cell = self.label, self.text, self.evidence_cell
-        out = []
-        for f in findings:
-            resource = labels.get(id(f.resource)) or label(f.resource)
-            container = containers.get(f.container)
-            if container is None:
-                container = containers[f.container] = (
-                    f'<br><span class="loc">container {text(f.container or "")}</span>'
-                )
-            location = locations.get(f.location)
-            if location is None:
-                location = locations[f.location] = f'<br><span class="loc">{text(f.location or "")}</span>'
-            message = texts.get(f.message)
-            if message is None:
-                message = text(f.message)
-            evidence = evidence_cell(f.evidence)
-            out.append(f"<tr><td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n")
-        return out
+    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+        return f"<tr><td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n"
 
 
 class MarkdownCells(_Cells):
     """report.md's findings rows, as md_escape and `finalize` print them."""
 
     EVIDENCE_SEPARATOR = "; "
+    LOCATION = " ({})"
 
     def escape(self, text: str) -> str:
         return _MD_CELL.sub(_md_cell_char, text)
@@ -342,24 +346,8 @@ class MarkdownCells(_Cells):
     def evidence(self, e: Evidence) -> str:
         return f"{self.text(e.path)} = {self.text(evidence_value(e.value))}"
 
-    def _rows(self, findings: list[Finding]) -> list[str]:
-        texts, labels, containers, locations = self._texts, self._labels, self._containers, self._locations
-        label, text, evidence_cell = self.label, self.text, self.evidence_cell
-        out = []
-        for f in findings:
-            resource = labels.get(id(f.resource)) or label(f.resource)
-            container = containers.get(f.container)
-            if container is None:
-                container = containers[f.container] = text(f.container or "")
-            location = locations.get(f.location)
-            if location is None:
-                location = locations[f.location] = f" ({text(f.location or '')})"
-            message = texts.get(f.message)
-            if message is None:
-                message = text(f.message)
-            evidence = evidence_cell(f.evidence)
-            out.append(f"| {resource}{location} | {container} | {message} | {evidence} |\n")
-        return out
+    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+        return f"| {resource}{location} | {container} | {message} | {evidence} |\n"
 
 
 def _sort_key(c: CheckSummary, failures: dict[str, list[Finding]]) -> tuple[int, int, str]:
