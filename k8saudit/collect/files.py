@@ -25,7 +25,7 @@ from k8saudit.errors import InputError
 from k8saudit.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec
 from k8saudit.fileio import DEFAULT_MAX_INPUT_BYTES, read_bounded, write_atomic
 from k8saudit.inventory import Inventory
-from k8saudit.kinds import BY_KIND
+from k8saudit.kinds import BY_KIND, KindInfo
 from k8saudit.objects import K8sObject, Leaf
 from k8saudit.yamlguard import GuardedLoader, alias_problem
 
@@ -136,13 +136,18 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K
         obj = info.model.model_validate(doc)
     except ValidationError as exc:
         raise InputError(f"{origin}: malformed {kind}: {_first_error(exc)}") from None
-    obj.set_kind(kind, obj.apiVersion or info.api_version)
+    yield _placed(obj, info, origin, default_namespace)
+
+
+def _placed(obj: K8sObject, info: KindInfo, origin: str, default_namespace: str | None) -> K8sObject:
+    """A validated object given its kind, apiVersion (the kind's when unset), namespace and origin."""
+    obj.set_kind(info.kind, obj.apiVersion or info.api_version)
     if info.namespaced and not obj.metadata.namespace and default_namespace:
         obj.metadata.namespace = default_namespace
     if not info.namespaced:
         obj.metadata.namespace = None
     obj.origin = origin
-    yield obj
+    return obj
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -210,11 +215,7 @@ def _snapshot_items(doc: Any, origin: str) -> list[K8sObject | ClusterFacts] | N
             continue
         info = BY_KIND[kind]
         for i, obj in zip(positions[kind], validated, strict=True):
-            obj.set_kind(kind, obj.apiVersion or info.api_version)
-            if not info.namespaced:
-                obj.metadata.namespace = None
-            obj.origin = f"{origin} item {i}"
-            parsed[i] = obj
+            parsed[i] = _placed(obj, info, f"{origin} item {i}", None)
     return parsed
 
 
