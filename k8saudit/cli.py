@@ -258,7 +258,7 @@ def scan(
     from k8saudit.terminal import collect_progress, print_summary
 
     started = time.perf_counter()
-    events = log.configure(log_format, stream=sys.stderr if output == "-" else sys.stdout, quiet=quiet)
+    events = log.configure(log_format, stream=sys.stderr if _is_stdout(output) else sys.stdout, quiet=quiet)
     ctx.call_on_close(log.reset)
     source = "demo" if demo else "snapshot" if snapshot else "manifests" if manifests else "live"
     events.event("start", version=__version__, command="scan", source=source)
@@ -287,6 +287,7 @@ def scan(
     chosen = [OutFormat(f) for f in (formats or [OutFormat.html, OutFormat.md, OutFormat.json])]
     if output is not None and len(chosen) != 1:
         raise InputError("--output writes one report: give exactly one --format (for example --format json)")
+    _preflight_outputs(chosen, output_dir, output, timestamped=timestamped)
     live = (
         None
         if (snapshot or manifests)
@@ -295,7 +296,7 @@ def scan(
         )
     )
     phase = time.perf_counter()
-    terminal = sys.stderr if output == "-" else sys.stdout
+    terminal = sys.stderr if _is_stdout(output) else sys.stdout
     if live is not None and not quiet and not events.enabled:
         from k8saudit.collect.live import NEVER_LISTED, LiveOptions
         from k8saudit.kinds import KINDS
@@ -340,6 +341,33 @@ def scan(
     log.done(report, exit_code=exit_code, written=written, ms=_ms(started))
     if exit_code != EXIT_OK:
         raise typer.Exit(exit_code)
+
+
+#: `--output` values that are this process's standard output: the terminal summary then goes to stderr.
+_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+
+def _is_stdout(output: str | None) -> bool:
+    return output in _STDOUT_NAMES
+
+
+def _preflight_outputs(formats: list[OutFormat], output_dir: Path, output: str | None, *, timestamped: bool) -> None:
+    """Refuse an output that cannot be written before reading anything (a socket, a folder as
+    `-o`, a `latest` k8saudit did not make): one line now rather than after a whole scan."""
+    from k8saudit.fileio import preflight
+    from k8saudit.report import EXTENSIONS
+
+    if output == "-":
+        return
+    if output is not None:
+        preflight(Path(output))
+    elif timestamped:
+        from k8saudit.reportdir import check_root
+
+        check_root(output_dir)
+    else:
+        for fmt in formats:
+            preflight(output_dir / f"report.{EXTENSIONS[fmt.value]}")
 
 
 def _ms(since: float) -> int:
@@ -418,7 +446,9 @@ def collect(
     from k8saudit import gcpause
     from k8saudit.collect.files import write_snapshot
     from k8saudit.collect.live import LiveOptions, collect_live
+    from k8saudit.fileio import preflight
 
+    preflight(output)  # an unwritable output is known before the cluster is read
     options = _live_options(
         kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata, retries
     )
@@ -484,6 +514,7 @@ def report(
     chosen = [OutFormat(f) for f in (formats or [OutFormat.html, OutFormat.md])]
     if output is not None and len(chosen) != 1:
         raise InputError("--output writes one report: give exactly one --format (for example --format html)")
+    _preflight_outputs(chosen, output_dir, output, timestamped=False)
     _write_reports(load_report(source), chosen, output_dir, output)
 
 

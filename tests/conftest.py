@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +36,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run the e2e tier against a kind cluster (needs Docker and kind; see tests/e2e/conftest.py)",
     )
+
+
+def dev_null_problem() -> str | None:
+    """What is wrong with /dev/null, or None while it is the null character device (1, 3)."""
+    try:
+        info = os.lstat("/dev/null")
+    except OSError as exc:
+        return f"/dev/null is gone ({exc.strerror})"
+    if stat.S_ISCHR(info.st_mode) and info.st_rdev == os.makedev(1, 3):
+        return None
+    kind = "a regular file" if stat.S_ISREG(info.st_mode) else f"mode {stat.filemode(info.st_mode)}"
+    return (
+        f"/dev/null is no longer the null device but {kind}; something renamed over it. "
+        "Repair as root: rm -f /dev/null && mknod -m 666 /dev/null c 1 3"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dev_null_stays_a_device() -> Iterator[None]:
+    """The suite runs as root in CI: a writer that renames over its target would replace /dev/null
+    (it did, twice). Checked before and after the whole suite, and after every test (below)."""
+    problem = dev_null_problem()
+    if problem:
+        pytest.exit(f"before the suite ran: {problem}", returncode=3)
+    yield
+    problem = dev_null_problem()
+    if problem:
+        pytest.fail(f"after the suite: {problem}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def dev_null_after_each_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Names the test that broke /dev/null (an lstat: microseconds)."""
+    yield
+    problem = dev_null_problem()
+    if problem:
+        pytest.fail(f"{request.node.nodeid} broke /dev/null: {problem}", pytrace=False)
 
 
 @pytest.fixture
