@@ -20,8 +20,8 @@ demo: $(STAMP)
 	@echo "reports: k8saudit-report/report.html report.md report.json"
 
 lint: $(STAMP)
-	$(BIN)/ruff check k8saudit tests
-	$(BIN)/ruff format --check k8saudit tests
+	$(BIN)/ruff check k8saudit tests tools benchmarks
+	$(BIN)/ruff format --check k8saudit tests tools benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -35,8 +35,8 @@ apiserver:
 
 ## test: ruff, mypy and the whole pytest suite (the apiserver tier builds its binaries once)
 test: $(STAMP) apiserver
-	$(BIN)/ruff check k8saudit tests
-	$(BIN)/ruff format --check k8saudit tests
+	$(BIN)/ruff check k8saudit tests tools benchmarks
+	$(BIN)/ruff format --check k8saudit tests tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

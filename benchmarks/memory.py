@@ -22,8 +22,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from benchmarks.generate import generate
-from k8saudit.kinds import BY_KIND
-from k8saudit.objects import Leaf, ObjectList
+from k8saudit.model.kinds import BY_KIND
+from k8saudit.model.objects import Leaf, ObjectList
 
 
 def breakdown(items: list[Any]) -> tuple[Counter[str], Counter[str]]:

@@ -103,8 +103,10 @@ class GCMeter:
 
 def _instrument(meter: Meter) -> list[str]:
     """Wrap what the CLI calls so each stage is timed; returns the stages that could not be hooked."""
-    from k8saudit import api, cli, report, terminal
-    from k8saudit.collect import files, live
+    from k8saudit import api, cli
+    from k8saudit.output import render as report
+    from k8saudit.output import terminal
+    from k8saudit.sources import files, live
 
     missing: list[str] = []
     session = getattr(live, "_Session", None)
@@ -298,8 +300,8 @@ def _floor(config: dict[str, Any]) -> dict[str, Any]:
 
     import urllib3
 
-    from k8saudit.collect.live import NEVER_LISTED
-    from k8saudit.kinds import KINDS
+    from k8saudit.model.kinds import KINDS
+    from k8saudit.sources.live import NEVER_LISTED
 
     try:
         import orjson

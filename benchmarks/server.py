@@ -289,7 +289,7 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def serve(cluster: Cluster, page_size: int, gzip_enabled: bool, tls_dir: Path) -> tuple[_Server, dict[str, Any]]:
     """Start serving `cluster` on 127.0.0.1 (a free port) in a thread; returns the server and its description."""
     try:
-        from k8saudit.kinds import KINDS
+        from k8saudit.model.kinds import KINDS
 
         extra = {k.list_path: (k.kind, k.api_version) for k in KINDS}
     except ImportError:

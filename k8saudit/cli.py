@@ -19,9 +19,10 @@ from typing import Annotated
 
 import typer
 
-from k8saudit import __version__, log
-from k8saudit.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, AuditError, InputError
-from k8saudit.log import LogFormat
+from k8saudit import __version__
+from k8saudit.runtime import log
+from k8saudit.runtime.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, AuditError, InputError
+from k8saudit.runtime.log import LogFormat
 
 EXIT_INTERNAL = 4
 
@@ -137,7 +138,7 @@ def _live_options(
     secret_metadata: bool = False,
     retries: int = 4,
 ) -> object:
-    from k8saudit.collect.live import LiveOptions
+    from k8saudit.sources.live import LiveOptions
 
     return LiveOptions(
         kubeconfig=kubeconfig,
@@ -254,8 +255,8 @@ def scan(
 ) -> None:
     """Audit a cluster (live by default), a snapshot or manifests, and write reports."""
     from k8saudit import api
-    from k8saudit.findings import Severity, Status
-    from k8saudit.terminal import collect_progress, print_summary
+    from k8saudit.model.findings import Severity, Status
+    from k8saudit.output.terminal import collect_progress, print_summary
 
     started = time.perf_counter()
     events = log.configure(log_format, stream=sys.stderr if _is_stdout(output) else sys.stdout, quiet=quiet)
@@ -272,16 +273,16 @@ def scan(
         raise InputError("--fail-on-new compares with a previous report: add --baseline OLD.json")
     previous = None
     if baseline is not None:  # read before collecting, like the config
-        from k8saudit.diff import load_report
+        from k8saudit.output.diff import load_report
 
         previous = load_report(baseline)
     audit_config = None
     if config is not None:  # read before collecting: a bad config must not cost a cluster scan
-        from k8saudit.config import load_config
+        from k8saudit.engine.config import load_config
 
         audit_config = load_config(config)
     if demo:
-        from k8saudit.demo import snapshot_path
+        from k8saudit.sources.demo import snapshot_path
 
         snapshot = snapshot_path()
     chosen = [OutFormat(f) for f in (formats or [OutFormat.html, OutFormat.md, OutFormat.json])]
@@ -298,8 +299,8 @@ def scan(
     phase = time.perf_counter()
     terminal = sys.stderr if _is_stdout(output) else sys.stdout
     if live is not None and not quiet and not events.enabled:
-        from k8saudit.collect.live import NEVER_LISTED, LiveOptions
-        from k8saudit.kinds import KINDS
+        from k8saudit.model.kinds import KINDS
+        from k8saudit.sources.live import NEVER_LISTED, LiveOptions
 
         assert isinstance(live, LiveOptions)
         with collect_progress(terminal, total=sum(1 for k in KINDS if k.kind not in NEVER_LISTED)) as progress:
@@ -321,7 +322,7 @@ def scan(
     del inventory
     log.checked(report, _ms(phase))
     if previous is not None:
-        from k8saudit.diff import compare
+        from k8saudit.output.diff import compare
 
         report.sinceLastScan = compare(previous, report, baseline_file=str(baseline), full=False)
     written = _write_reports(report, chosen, output_dir, output, timestamped=timestamped, keep=keep)
@@ -329,7 +330,7 @@ def scan(
         print_summary(report, terminal, since=report.sinceLastScan)
     exit_code = EXIT_OK
     if fail_on_new and report.sinceLastScan is not None:
-        from k8saudit.diff import new_at_or_above
+        from k8saudit.output.diff import new_at_or_above
 
         floor = None if fail_on is FailOn.none else Severity(fail_on.value)
         if new_at_or_above(report.sinceLastScan, floor):
@@ -354,15 +355,15 @@ def _is_stdout(output: str | None) -> bool:
 def _preflight_outputs(formats: list[OutFormat], output_dir: Path, output: str | None, *, timestamped: bool) -> None:
     """Refuse an output that cannot be written before reading anything (a socket, a folder as
     `-o`, a `latest` k8saudit did not make): one line now rather than after a whole scan."""
-    from k8saudit.fileio import preflight
-    from k8saudit.report import EXTENSIONS
+    from k8saudit.output.render import EXTENSIONS
+    from k8saudit.runtime.files import preflight
 
     if output == "-":
         return
     if output is not None:
         preflight(Path(output))
     elif timestamped:
-        from k8saudit.reportdir import check_root
+        from k8saudit.runtime.reportdir import check_root
 
         check_root(output_dir)
     else:
@@ -390,10 +391,10 @@ def _write_reports(
     a failure still leaves the previous set. Standard output gets the one report rendered first.
     Returns what was written: file paths, a run folder with --timestamped, `-` for stdout.
     """
-    from k8saudit import lifecycle
-    from k8saudit.fileio import write_atomic, write_atomic_set
-    from k8saudit.findings import Report
-    from k8saudit.report import EXTENSIONS, render, writer
+    from k8saudit.model.findings import Report
+    from k8saudit.output.render import EXTENSIONS, render, writer
+    from k8saudit.runtime import lifecycle
+    from k8saudit.runtime.files import write_atomic, write_atomic_set
 
     assert isinstance(report, Report)
     phase = time.perf_counter()
@@ -412,7 +413,7 @@ def _write_reports(
             write_atomic(Path(output), writers[chosen[0]], mode=0o600)
             written = [output]
         elif timestamped:
-            from k8saudit.reportdir import write_run
+            from k8saudit.runtime.reportdir import write_run
 
             files = {f"report.{EXTENSIONS[fmt.value]}": write for fmt, write in writers.items()}
             try:
@@ -443,19 +444,19 @@ def collect(
     workers: WorkersOpt = 4,
 ) -> None:
     """Read a live cluster into a snapshot file (no secret values) for a later `scan --snapshot`."""
-    from k8saudit import gcpause
-    from k8saudit.collect.files import write_snapshot
-    from k8saudit.collect.live import LiveOptions, collect_live
-    from k8saudit.fileio import preflight
+    from k8saudit.runtime import gcpause
+    from k8saudit.runtime.files import preflight
+    from k8saudit.sources.files import write_snapshot
+    from k8saudit.sources.live import LiveOptions, collect_live
 
     preflight(output)  # an unwritable output is known before the cluster is read
     options = _live_options(
         kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata, retries
     )
     assert isinstance(options, LiveOptions)
-    with gcpause.paused(freeze=True):  # the cyclic GC only slows collecting: see k8saudit.gcpause
+    with gcpause.paused(freeze=True):  # the cyclic GC only slows collecting: see k8saudit.runtime.gcpause
         inventory = collect_live(options)
-    from k8saudit import lifecycle
+    from k8saudit.runtime import lifecycle
 
     with lifecycle.critical():
         write_snapshot(inventory, output)
@@ -478,7 +479,7 @@ def diff(
     ] = FailOn.none,
 ) -> None:
     """What changed between two scans: new, resolved and still-failing findings, and the score."""
-    from k8saudit.diff import compare, load_report, new_at_or_above, print_comparison, render_markdown
+    from k8saudit.output.diff import compare, load_report, new_at_or_above, print_comparison, render_markdown
 
     comparison = compare(load_report(old), load_report(new), baseline_file=str(old))
     if fmt is DiffFormat.json:
@@ -488,7 +489,7 @@ def diff(
     else:
         print_comparison(comparison, sys.stdout)
     if fail_on is not FailOn.none:
-        from k8saudit.findings import Severity
+        from k8saudit.model.findings import Severity
 
         if new_at_or_above(comparison, Severity(fail_on.value)):
             raise typer.Exit(EXIT_FINDINGS)
@@ -509,7 +510,7 @@ def report(
     ] = None,
 ) -> None:
     """Re-render a stored JSON report in other formats, without the cluster (e.g. HTML for a review)."""
-    from k8saudit.diff import load_report
+    from k8saudit.output.diff import load_report
 
     chosen = [OutFormat(f) for f in (formats or [OutFormat.html, OutFormat.md])]
     if output is not None and len(chosen) != 1:
@@ -551,8 +552,8 @@ def who_can(
 ) -> None:
     """Which subjects may make a request, and the binding, role and rule that allow each."""
     from k8saudit import api
-    from k8saudit.whocan import parse_query, render_table
-    from k8saudit.whocan import who_can as answer
+    from k8saudit.semantics.whocan import parse_query, render_table
+    from k8saudit.semantics.whocan import who_can as answer
 
     query = parse_query(
         verb, resource, namespace=namespace, all_namespaces=all_namespaces, api_group=api_group, name=name
@@ -560,7 +561,7 @@ def who_can(
     if sum((snapshot is not None, bool(manifests), demo)) > 1:
         raise InputError("give only one of --snapshot, --manifests or --demo")
     if demo:
-        from k8saudit.demo import snapshot_path
+        from k8saudit.sources.demo import snapshot_path
 
         snapshot = snapshot_path()
     live = (
@@ -579,7 +580,7 @@ def list_checks(
     fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
 ) -> None:
     """List the check catalogue."""
-    from k8saudit.registry import all_checks
+    from k8saudit.checks.registry import all_checks
 
     infos = [c.info() for c in all_checks()]
     if fmt is ListFormat.json:
@@ -600,7 +601,7 @@ def list_checks(
 @app.command()
 def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.privileged.")]) -> None:
     """Print one catalogue entry: what it checks, why, and how to fix it."""
-    from k8saudit.registry import all_checks
+    from k8saudit.checks.registry import all_checks
 
     checks = {c.id: c for c in all_checks()}
     chk = checks.get(check_id)
@@ -629,7 +630,7 @@ def config_validate(file: Annotated[Path, typer.Argument(help="The config file t
     """Check a config file without scanning: exit 0 when valid, else one line naming the line, exit 2."""
     import datetime as dt
 
-    from k8saudit.config import load_config
+    from k8saudit.engine.config import load_config
 
     cfg = load_config(file)
     today = dt.datetime.now(dt.UTC).date()
@@ -654,7 +655,7 @@ def one_line(text: str) -> str:
 
 def main() -> None:
     """Console entry point: one line per error, documented exit codes, no tracebacks."""
-    from k8saudit import lifecycle
+    from k8saudit.runtime import lifecycle
 
     lifecycle.install()  # SIGTERM (a Job's pod being stopped): exit 143 without a half-written report
     try:

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from k8saudit.collect.files import _objects
-from k8saudit.facts import ClusterFactsSpec
-from k8saudit.inventory import Inventory
-from k8saudit.objects import K8sObject
+from k8saudit.model.facts import ClusterFactsSpec
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import K8sObject
+from k8saudit.sources.files import _objects
 
 #: Every JSON report rendered while the tests run (in this process, and in the CLI subprocesses
 #: they start, which inherit the environment) is validated against k8saudit/schemas/report.schema.json
-#: by `k8saudit.report.render`; an invalid one fails the test that produced it.
+#: by `k8saudit.output.render.render`; an invalid one fails the test that produced it.
 os.environ["K8SAUDIT_VALIDATE_REPORTS"] = "1"
 
 

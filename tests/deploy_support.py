@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from k8saudit.collect.live import API_PERMISSIONS, NEVER_LISTED, LiveOptions
-from k8saudit.kinds import KINDS
+from k8saudit.model.kinds import KINDS
+from k8saudit.sources.live import API_PERMISSIONS, NEVER_LISTED, LiveOptions
 
 REPO = Path(__file__).resolve().parent.parent
 DEPLOY = REPO / "deploy"

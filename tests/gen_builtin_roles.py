@@ -6,7 +6,7 @@
 The file holds every ClusterRole that kube-apiserver's bootstrap policy creates (label
 ``kubernetes.io/bootstrapping=rbac-defaults``), as the server stores them: aggregated roles
 (``admin``, ``edit``, ``view``) keep their ``aggregationRule`` and ``rules: null``, and the
-``system:aggregate-to-*`` roles they select are included, so ``k8saudit.rbac`` computes the
+``system:aggregate-to-*`` roles they select are included, so ``k8saudit.semantics.rbac`` computes the
 aggregation exactly as kube-controller-manager would. Only name, labels, rules and
 aggregationRule are kept (no uid, timestamps or managed fields), so regenerating against the
 same version gives the same bytes. Needs the `apiserver` tier binaries (tests/apiserver/).
@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Any
 
-from k8saudit.access import BUILTIN_ROLES_PATH
+from k8saudit.semantics.access import BUILTIN_ROLES_PATH
 from tests.realapi.harness import VERSION, running_server
 
 BOOTSTRAP = ("kubernetes.io/bootstrapping", "rbac-defaults")

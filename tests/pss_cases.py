@@ -2,7 +2,7 @@
 
 `cases()` yields about sixty complete `v1/Pod` objects, each valid for a server-side dry-run
 create on a v1.37 kube-apiserver (started with `--allow-privileged=true`), together with the
-level `k8saudit.podsecurity.highest_level` assigns it and the checks that keep it from the
+level `k8saudit.semantics.podsecurity.highest_level` assigns it and the checks that keep it from the
 level above. A real-server tier creates each pod with `dryRun=All` in namespaces labelled
 `pod-security.kubernetes.io/enforce=baseline` and `=restricted` and expects admission to
 agree: accepted exactly at the levels at or below `case.level`.
@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from k8saudit.objects import Pod
-from k8saudit.podsecurity import Level, highest_level
+from k8saudit.model.objects import Pod
+from k8saudit.semantics.podsecurity import Level, highest_level
 
 IMAGE = "registry.k8s.io/pause:3.10"
 SEED = 20261126

@@ -2,7 +2,7 @@
 
 ``documents()`` returns plain Kubernetes dicts, valid to ``kubectl apply`` in that order
 (Namespaces, ServiceAccounts, ClusterRoles, Roles, bindings): the oracle tier loads them into a
-real kube-apiserver and compares its SubjectAccessReview answers with ``k8saudit.rbac``.
+real kube-apiserver and compares its SubjectAccessReview answers with ``k8saudit.semantics.rbac``.
 Cluster-scoped names start with ``k8saudit-`` and aggregation labels use our own prefix, so
 nothing collides with (or aggregates into) the bootstrap ``admin``/``edit``/``view`` roles.
 

@@ -17,14 +17,15 @@ from typing import Any
 
 import pytest
 
-from k8saudit.collect.files import _objects, load_snapshot
-from k8saudit.demo import build_demo, snapshot_path
-from k8saudit.engine import run_checks
-from k8saudit.findings import Finding, Report, Status
-from k8saudit.kinds import KINDS
-from k8saudit.objects import ConfigMap, Deployment, K8sObject
-from k8saudit.registry import all_checks
-from k8saudit.report import render
+from k8saudit.checks.registry import all_checks
+from k8saudit.engine.run import run_checks
+from k8saudit.model.findings import Finding, Report, Status
+from k8saudit.model.kinds import KINDS
+from k8saudit.model.objects import ConfigMap, Deployment, K8sObject
+from k8saudit.output.render import render
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import _objects, load_snapshot
+from tools import build_demo
 
 DEMO = snapshot_path()
 CANARY_MARK = "d3m0c4n4ry"  # every planted secret contains it (case-insensitively)
@@ -71,7 +72,7 @@ def test_committed_demo_matches_its_generator() -> None:
     # Tolerate a changed *dump format* as long as a scan would see the same objects; a model
     # that now reads more fields (or a generator edit) makes the committed file stale.
     assert _parsed(committed) == _parsed(fresh), (
-        "k8saudit/demo/cluster.json is stale: run `python -m k8saudit.demo.build_demo` and commit the result"
+        "k8saudit/data/demo-cluster.json is stale: run `python -m tools.build_demo` and commit the result"
     )
 
 

@@ -8,10 +8,10 @@ from functools import cache
 
 import pytest
 
-from k8saudit.collect.files import load_snapshot
-from k8saudit.demo import snapshot_path
-from k8saudit.engine import run_checks
-from k8saudit.findings import Report, Status
+from k8saudit.engine.run import run_checks
+from k8saudit.model.findings import Report, Status
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import load_snapshot
 
 
 @cache

@@ -17,10 +17,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from k8saudit import errors, reportdir
 from k8saudit.cli import EXIT_INTERNAL, app
-from k8saudit.collect.live import API_PERMISSIONS
-from k8saudit.lifecycle import EXIT_TERMINATED
+from k8saudit.runtime import errors, reportdir
+from k8saudit.runtime.lifecycle import EXIT_TERMINATED
+from k8saudit.sources.live import API_PERMISSIONS
 from tests.deploy_support import (
     BASE,
     CLUSTER_ROLE_FILE,

@@ -55,7 +55,7 @@ def test_wheel_contains_templates_demo_and_entry_point(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         entry_points = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
-        demo = json.loads(zf.read("k8saudit/demo/cluster.json"))
+        demo = json.loads(zf.read("k8saudit/data/demo-cluster.json"))
     for required in (
         "k8saudit/templates/report.html",
         "k8saudit/templates/report.md",
@@ -63,14 +63,17 @@ def test_wheel_contains_templates_demo_and_entry_point(wheel: Path) -> None:
         "k8saudit/templates/report.js",
         "k8saudit/schemas/report.schema.json",  # the JSON report's contract, for consumers
         "k8saudit/schemas/diff.schema.json",
-        "k8saudit/demo/cluster.json",
-        "k8saudit/demo/build_demo.py",
+        "k8saudit/data/demo-cluster.json",
         "k8saudit/cli.py",
     ):
         assert required in names, required
+    # the demo's 2,000-line generator is a developer tool (tools/build_demo.py), not shipped
+    assert not any("build_demo" in n for n in names)
     assert "k8saudit = k8saudit.cli:main" in entry_points
     assert demo["items"][0]["kind"] == "ClusterFacts"
-    assert not any(n.startswith(("tests/", ".venv/", "templates/")) for n in names), "stray files in the wheel"
+    assert not any(n.startswith(("tests/", ".venv/", "templates/", "tools/")) for n in names), (
+        "stray files in the wheel"
+    )
 
 
 def test_installed_wheel_scans_the_demo(wheel: Path, tmp_path: Path) -> None:
@@ -102,8 +105,8 @@ def test_installed_wheel_scans_the_demo(wheel: Path, tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import k8saudit.report, k8saudit.demo; print(k8saudit.report.templates_dir()); "
-            "print(k8saudit.demo.snapshot_path())",
+            "import k8saudit.output.render, k8saudit.sources.demo; print(k8saudit.output.render.templates_dir()); "
+            "print(k8saudit.sources.demo.snapshot_path())",
         ],
         cwd=workdir,
         env=env,
@@ -113,7 +116,7 @@ def test_installed_wheel_scans_the_demo(wheel: Path, tmp_path: Path) -> None:
     )
     templates, snapshot = (Path(line) for line in where.stdout.split())
     assert templates == target / "k8saudit" / "templates"
-    assert snapshot == target / "k8saudit" / "demo" / "cluster.json"
+    assert snapshot == target / "k8saudit" / "data" / "demo-cluster.json"
     script = target / "bin" / "k8saudit"
     scan = subprocess.run(
         [sys.executable, str(script), "scan", "--demo", "--quiet", "--output-dir", "out"],

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from k8saudit import cli, errors
-from k8saudit.findings import (
+from k8saudit import cli
+from k8saudit.model.findings import (
     CheckSummary,
     ClusterInfo,
     Coverage,
@@ -27,7 +27,8 @@ from k8saudit.findings import (
     Severity,
     Status,
 )
-from k8saudit.kinds import KINDS
+from k8saudit.model.kinds import KINDS
+from k8saudit.runtime import errors
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

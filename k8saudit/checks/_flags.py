@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from k8saudit.inventory import ControlPlaneComponent, Inventory
-from k8saudit.registry import Result, not_assessable, result
+from k8saudit.checks.registry import Result, not_assessable, result
+from k8saudit.model.inventory import ControlPlaneComponent, Inventory
 
 APISERVER = "kube-apiserver"
 ETCD = "etcd"

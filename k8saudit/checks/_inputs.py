@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from k8saudit.inventory import Inventory
+from k8saudit.model.inventory import Inventory
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from k8saudit.inventory import Inventory
-from k8saudit.objects import Namespace, ObjectMeta
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import Namespace, ObjectMeta
 
 SKIPPED_NAMESPACES = frozenset({"kube-system", "kube-node-lease"})
 ONLY_WITH_WORKLOADS = frozenset({"kube-public"})

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import Inventory
-from k8saudit.objects import (
+from k8saudit.checks.registry import Result, check, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import (
     MutatingWebhookConfiguration,
     ValidatingAdmissionPolicy,
     ValidatingAdmissionPolicyBinding,
     ValidatingWebhookConfiguration,
     Webhook,
 )
-from k8saudit.registry import Result, check, result
 
 
 @dataclass(frozen=True)

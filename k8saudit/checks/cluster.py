@@ -25,11 +25,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from k8saudit.errors import InputError
-from k8saudit.facts import ClusterFactsSpec
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import Inventory
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.facts import ClusterFactsSpec
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import Inventory
+from k8saudit.runtime.errors import InputError
 
 Minor = tuple[int, int]
 

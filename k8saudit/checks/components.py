@@ -12,9 +12,9 @@ import ipaddress
 from collections.abc import Iterator
 
 from k8saudit.checks._flags import CONTROLLER_MANAGER, SCHEDULER, feature_gate, go_bool, profiling_results, replicas
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import ControlPlaneComponent, Inventory
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import ControlPlaneComponent, Inventory
 
 
 def _loopback(address: str) -> bool:

@@ -13,9 +13,9 @@ import ipaddress
 from collections.abc import Iterator
 
 from k8saudit.checks.cluster import scan_date
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import Inventory
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import Inventory
 
 EXPIRY_WARNING_DAYS = 30
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from k8saudit.checks._flags import APISERVER, ETCD, flag_list, go_bool, replicas
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import ControlPlaneComponent, Inventory
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import ControlPlaneComponent, Inventory
 
 
 def _plain_urls(replica: ControlPlaneComponent, flag: str) -> list[str]:

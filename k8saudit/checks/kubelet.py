@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import Inventory
-from k8saudit.objects import Node, ObjectMeta
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import Node, ObjectMeta
 
 #: What one setting of one node looks like: passed (None: not judged), message, evidence, severity.
 Judgement = tuple[bool | None, str, list[tuple[str, Any]], Severity | None]

@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import Inventory
-from k8saudit.objects import Node
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import Node
 
 #: Kubelets may be this many minors older than the API server (1.28 and later); never newer.
 KUBELET_SKEW = 3

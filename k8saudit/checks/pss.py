@@ -1,7 +1,7 @@
 """Pod Security Standards per workload, and Pod Security admission per namespace
 (NSA/CISA: Kubernetes Pod security; Policy enforcement).
 
-`k8saudit.podsecurity` evaluates one pod template exactly as the PodSecurity admission plugin
+`k8saudit.semantics.podsecurity` evaluates one pod template exactly as the PodSecurity admission plugin
 does (`latest`); this module applies it to every workload and namespace:
 
 - `pss.baseline` and `pss.restricted` judge each workload against each level, so the score
@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8saudit.checks._namespaces import ONLY_WITH_WORKLOADS, SKIPPED_NAMESPACES
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import Inventory, Workload
-from k8saudit.objects import Namespace, ObjectMeta
-from k8saudit.podsecurity import Level, Violation, assess, forbidden_detail
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import Inventory, Workload
+from k8saudit.model.objects import Namespace, ObjectMeta
+from k8saudit.semantics.podsecurity import Level, Violation, assess, forbidden_detail
 
 LABEL_PREFIX = "pod-security.kubernetes.io/"
 MODES = ("enforce", "audit", "warn")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from k8saudit.findings import Section, Severity
-from k8saudit.inventory import Inventory
-from k8saudit.objects import AWS_AUTH, ConfigMap, K8sObject, ObjectMeta
-from k8saudit.registry import Result, check, not_assessable, result
+from k8saudit.checks.registry import Result, check, not_assessable, result
+from k8saudit.model.findings import Section, Severity
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import AWS_AUTH, ConfigMap, K8sObject, ObjectMeta
 
 
 @check(

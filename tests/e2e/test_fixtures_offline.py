@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from k8saudit.collect.files import dumps_snapshot, load_manifests
-from k8saudit.engine import run_checks
-from k8saudit.findings import Status
+from k8saudit.engine.run import run_checks
+from k8saudit.model.findings import Status
+from k8saudit.sources.files import dumps_snapshot, load_manifests
 
 MANIFESTS = Path(__file__).resolve().parent / "manifests"
 POD_CHECKS = ("pod.privileged", "pod.run-as-non-root", "pod.allow-privilege-escalation", "pod.capabilities")

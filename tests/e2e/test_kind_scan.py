@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from k8saudit.registry import all_checks
+from k8saudit.checks.registry import all_checks
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import KindCluster

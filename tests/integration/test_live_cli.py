@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from k8saudit.registry import all_checks
+from k8saudit.checks.registry import all_checks
 from tests.integration.cluster import CANARIES, DEFAULT_PODS, DEFAULT_WORKLOADS, bulk_deployment
 from tests.integration.fakeapi import FakeCluster, FakeKubeAPI, TLSFiles, make_ca_and_server_cert
 from tests.integration.runcli import clean_env, closed_port, invoke, run_cli, scan_json

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from k8saudit.collect.live import LiveOptions, collect_live
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.errors import ClusterError
-from k8saudit.findings import Status
-from k8saudit.inventory import Inventory
-from k8saudit.kinds import BY_KIND, KINDS
-from k8saudit.objects import Job, K8sObject, Node, Pod, ReplicaSet
-from k8saudit.registry import all_checks
+from k8saudit.checks.registry import all_checks
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.findings import Status
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.kinds import BY_KIND, KINDS
+from k8saudit.model.objects import Job, K8sObject, Node, Pod, ReplicaSet
+from k8saudit.runtime.errors import ClusterError
+from k8saudit.sources.live import LiveOptions, collect_live
 from tests.integration.cluster import (
     DEFAULT_PODS,
     DEFAULT_WORKLOADS,

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit.collect.files import dumps_snapshot
-from k8saudit.collect.live import METADATA_ONLY, SAR_PATH, SECRETS_PATH
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.findings import Report, Severity, Status
-from k8saudit.inventory import Inventory
-from k8saudit.report import render
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.findings import Report, Severity, Status
+from k8saudit.model.inventory import Inventory
+from k8saudit.output.render import render
+from k8saudit.sources.files import dumps_snapshot
+from k8saudit.sources.live import METADATA_ONLY, SAR_PATH, SECRETS_PATH
 from tests.integration.fakeapi import FakeCluster, FakeKubeAPI
 from tests.integration.runcli import invoke, scan_json
 from tests.integration.test_live_collector import collect

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from k8saudit.collect.live import NEVER_LISTED, LiveOptions, collect_live
-from k8saudit.kinds import KINDS
+from k8saudit.model.kinds import KINDS
+from k8saudit.sources.live import NEVER_LISTED, LiveOptions, collect_live
 from tests.integration.fakeapi import FakeCluster, FakeKubeAPI
 
 

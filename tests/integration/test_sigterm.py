@@ -24,8 +24,8 @@ import aiohttp.web
 import attrs
 import pytest
 
-from k8saudit import reportdir
-from k8saudit.lifecycle import EXIT_TERMINATED
+from k8saudit.runtime import reportdir
+from k8saudit.runtime.lifecycle import EXIT_TERMINATED
 from tests.integration.cluster import realistic_cluster
 from tests.integration.fakeapi import FakeCluster, FakeKubeAPI, TLSFiles
 from tests.integration.runcli import clean_env
@@ -118,7 +118,7 @@ def test_sigterm_mid_scan_exits_143_and_leaves_the_previous_reports(
 
 WRITE_THEN_SIGTERM = """
 import os, signal, sys
-import k8saudit.reportdir as reportdir
+import k8saudit.runtime.reportdir as reportdir
 from k8saudit.cli import main
 
 original = reportdir._write_new

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from k8saudit import api
-from k8saudit.collect.live import LiveOptions, collect_live
-from k8saudit.objects import Pod
+from k8saudit.model.objects import Pod
+from k8saudit.sources.live import LiveOptions, collect_live
 from tests.integration.cluster import bulk_deployment
 from tests.integration.runcli import invoke
 from tests.realapi.harness import ApiServer

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit.kinds import KINDS
-from k8saudit.registry import all_checks
+from k8saudit.checks.registry import all_checks
+from k8saudit.model.kinds import KINDS
 from tests.integration.runcli import invoke
 from tests.realapi.harness import ApiServer
 from tests.realapi.support import scan_report

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit.objects import ObjectMeta, Pod, PodSpec
-from k8saudit.podsecurity import Level, evaluate, forbidden_detail, highest_level
+from k8saudit.model.objects import ObjectMeta, Pod, PodSpec
+from k8saudit.semantics.podsecurity import Level, evaluate, forbidden_detail, highest_level
 from tests.pss_cases import cases
 from tests.realapi.harness import ApiServer
 
@@ -113,7 +113,7 @@ def _fixture_documents() -> dict[str, list[dict[str, Any]]]:
     sets = {"realistic": realistic_cluster()}
     for path in sorted((REPO / "tests" / "e2e" / "manifests").glob("*.yaml")):
         sets[f"e2e-{path.stem}"] = [d for d in yaml.safe_load_all(path.read_text()) if d]
-    demo = json.loads((REPO / "k8saudit" / "demo" / "cluster.json").read_text())
+    demo = json.loads((REPO / "k8saudit" / "data" / "demo-cluster.json").read_text())
     sets["demo"] = [i for i in demo["items"] if i.get("kind") != "ClusterFacts"]
     return sets
 

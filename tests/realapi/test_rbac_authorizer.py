@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from k8saudit import objects as o
-from k8saudit.collect.live import LiveOptions, collect_live
-from k8saudit.inventory import Inventory
-from k8saudit.rbac import (
+from k8saudit.model import objects as o
+from k8saudit.model.inventory import Inventory
+from k8saudit.semantics.rbac import (
     RISKY_PERMISSIONS,
     Aggregation,
     RiskyPermission,
@@ -43,6 +42,7 @@ from k8saudit.rbac import (
     missing_roles,
     who_can,
 )
+from k8saudit.sources.live import LiveOptions, collect_live
 from tests import rbac_cases
 from tests.realapi.harness import ApiServer
 

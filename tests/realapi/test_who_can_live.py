@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from k8saudit.rbac import SubjectRef, identity_of
+from k8saudit.semantics.rbac import SubjectRef, identity_of
 from tests.integration.runcli import invoke
 from tests.realapi.harness import ApiServer
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from k8saudit.demo import snapshot_path
+from k8saudit.sources.demo import snapshot_path
 from tests.integration.cluster import realistic_cluster
 from tests.security.support import Outcome, assert_one_line_error, run_main
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from k8saudit.checks.registry import all_checks
 from k8saudit.cli import main
-from k8saudit.registry import all_checks
 
 ERROR_PREFIX = "k8saudit: error: "
 

@@ -296,7 +296,7 @@ def test_kubelet_settings_that_cannot_be_read(
 
 
 def _reads(check_id: str) -> set[str]:
-    from k8saudit.registry import all_checks
+    from k8saudit.checks.registry import all_checks
 
     return next(set(c.reads) for c in all_checks() if c.id == check_id)
 

@@ -15,9 +15,9 @@ from typing import BinaryIO
 
 import pytest
 
-from k8saudit import fileio
 from k8saudit.cli import OutFormat
-from k8saudit.errors import InputError
+from k8saudit.runtime import files as fileio
+from k8saudit.runtime.errors import InputError
 from tests.integration.fakeapi import FakeCluster
 from tests.integration.runcli import clean_env
 from tests.security.support import assert_one_line_error, run_main
@@ -153,9 +153,9 @@ def test_a_target_that_is_a_folder_changes_nothing(previous: Path) -> None:
 
 def test_a_rendering_error_writes_nothing(previous: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A writer that fails halfway through its file (reports are streamed) leaves the old set."""
-    import k8saudit.report
+    import k8saudit.output.render
 
-    real = k8saudit.report.write
+    real = k8saudit.output.render.write
 
     def write(report: object, fmt: str, handle: BinaryIO) -> None:
         if fmt == "md":
@@ -163,7 +163,7 @@ def test_a_rendering_error_writes_nothing(previous: Path, monkeypatch: pytest.Mo
             raise RuntimeError("a writer broke on a poisoned object")
         real(report, fmt, handle)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(k8saudit.report, "write", write)
+    monkeypatch.setattr(k8saudit.output.render, "write", write)
     before = snapshot_of(previous)
     outcome = run_main("scan", "--demo", "-q", "-d", previous, *EVERY_FORMAT)
     assert outcome.code == 4 and "Traceback" not in outcome.stderr

@@ -22,7 +22,7 @@ import attrs
 import pytest
 import yaml
 
-from k8saudit.kinds import KINDS
+from k8saudit.model.kinds import KINDS
 from tests.deploy_support import CLUSTER_ROLE_FILE, DEPLOY, scanner
 from tests.integration.cluster import realistic_cluster
 from tests.integration.fakeapi import FakeCluster, FakeKubeAPI, TLSFiles, status_response

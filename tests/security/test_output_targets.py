@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from k8saudit import fileio, reportdir
-from k8saudit.errors import InputError
+from k8saudit.runtime import files as fileio
+from k8saudit.runtime import reportdir
+from k8saudit.runtime.errors import InputError
 from tests.integration.runcli import clean_env, run_cli
 from tests.security.support import Outcome, assert_one_line_error
 
@@ -353,7 +354,8 @@ def test_dev_null_is_a_character_device_now() -> None:
 def test_a_writer_started_as_a_child_cannot_replace_dev_null_either(tmp_path: Path) -> None:
     """The same rule from the Python API, in a child process as root would run it."""
     script = (
-        "from pathlib import Path\nfrom k8saudit import fileio\nfileio.write_atomic(Path('/dev/null'), 'x' * 100000)\n"
+        "from pathlib import Path\nfrom k8saudit.runtime import files\n"
+        "files.write_atomic(Path('/dev/null'), 'x' * 100000)\n"
     )
     before = identity(Path("/dev/null"))
     subprocess.run([sys.executable, "-c", script], check=True, env=clean_env(), timeout=60)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8saudit import redact
-from k8saudit.objects import Container, Deployment, LabelSelector, ObjectMeta, Service
+from k8saudit.model.objects import Container, Deployment, LabelSelector, ObjectMeta, Service
+from k8saudit.runtime import redact
 
 GITHUB = "ghp_" + "A1b2C3d4" * 5
 AWS = "AKIAIOSFODNN7EXAMPLE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from k8saudit.facts import ClusterFactsSpec, KubeletConfig, ServerVersion
+from k8saudit.model.facts import ClusterFactsSpec, KubeletConfig, ServerVersion
 
 
 def static_pod(component: str, *flags: str, node: str = "cp1", field: str = "command") -> dict[str, Any]:

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from k8saudit import access, rbac
-from k8saudit.collect.files import load_snapshot
-from k8saudit.demo import snapshot_path
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.facts import Availability, ClusterFactsSpec
-from k8saudit.findings import AccessPermission, AccessReview, Report
-from k8saudit.objects import PolicyRule
-from k8saudit.report import render
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.facts import Availability, ClusterFactsSpec
+from k8saudit.model.findings import AccessPermission, AccessReview, Report
+from k8saudit.model.objects import PolicyRule
+from k8saudit.output.render import render
+from k8saudit.semantics import access, rbac
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import load_snapshot
 from tests.conftest import make_inventory
 from tests.unit.helpers import binding, cluster_role
 
@@ -231,7 +231,7 @@ def test_demo_review_names_the_planted_mistakes(demo_report: Report) -> None:
 
 def test_review_leaves_out_grants_in_namespaces_outside_the_scan_scope() -> None:
     """`namespaces: exclude` drops a namespace's RoleBinding grants, as it drops its findings."""
-    from k8saudit.config import parse_config
+    from k8saudit.engine.config import parse_config
 
     docs = [
         cluster_role("reader", rule(["list"], [""], ["secrets"])),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8saudit.facts import MANAGED_PLATFORMS, AuthorizerProbe, ClusterFactsSpec, ServerVersion
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import MANAGED_PLATFORMS, AuthorizerProbe, ClusterFactsSpec, ServerVersion
+from k8saudit.model.findings import Severity, Status
 from tests.unit.cluster_builders import live_facts
 from tests.unit.helpers import apiserver, deployment, failing, run, summary
 

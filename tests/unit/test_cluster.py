@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from k8saudit.checks.cluster import RELEASES_ENV, UPSTREAM_EOL, load_release_table, release_table, scan_date
-from k8saudit.errors import InputError
-from k8saudit.facts import ClusterFactsSpec, ServerVersion
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import ClusterFactsSpec, ServerVersion
+from k8saudit.model.findings import Severity, Status
+from k8saudit.runtime.errors import InputError
 from tests.unit.helpers import deployment, failing, run, summary
 
 CHECK = "cluster.version-supported"

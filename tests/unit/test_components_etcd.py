@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8saudit.facts import MANAGED_PLATFORMS, ClusterFactsSpec
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import MANAGED_PLATFORMS, ClusterFactsSpec
+from k8saudit.model.findings import Severity, Status
 from tests.unit.cluster_builders import static_pod
 from tests.unit.helpers import apiserver, by_status, deployment, failing, run, summary
 

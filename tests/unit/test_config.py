@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from k8saudit.config import AuditConfig, load_config, parse_config
-from k8saudit.errors import InputError
-from k8saudit.findings import Severity
-from k8saudit.inventory import AuditSettings
-from k8saudit.registry import all_checks
+from k8saudit.checks.registry import all_checks
+from k8saudit.engine.config import AuditConfig, load_config, parse_config
+from k8saudit.model.findings import Severity
+from k8saudit.model.inventory import AuditSettings
+from k8saudit.runtime.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "k8saudit.yaml"
 KNOWN = ("pod.run-as-non-root", "pod.read-only-root-fs", "pod.privileged", "pod.host-path", "cp.audit-logging")

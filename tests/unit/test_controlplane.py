@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8saudit.facts import MANAGED_PLATFORMS, AnonymousProbe, ClusterFactsSpec
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import MANAGED_PLATFORMS, AnonymousProbe, ClusterFactsSpec
+from k8saudit.model.findings import Severity, Status
 from tests.unit.helpers import apiserver, by_status, deployment, failing, run, summary
 
 HARDENED_FLAGS = (

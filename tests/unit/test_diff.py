@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit import schema
-from k8saudit.diff import compare, load_report, new_at_or_above, render_markdown
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.errors import InputError
-from k8saudit.findings import Severity
-from k8saudit.report import render
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.findings import Severity
+from k8saudit.output import schema
+from k8saudit.output.diff import compare, load_report, new_at_or_above, render_markdown
+from k8saudit.output.render import render
+from k8saudit.runtime.errors import InputError
 from tests.integration.runcli import invoke
 from tests.unit.workload_helpers import ctr, hardened, inventory, workload
 

@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from k8saudit.checks.endpoint import public_addresses
-from k8saudit.collect.live import der_not_after
-from k8saudit.facts import ApiEndpoint
-from k8saudit.findings import Report, Severity, Status
+from k8saudit.model.facts import ApiEndpoint
+from k8saudit.model.findings import Report, Severity, Status
+from k8saudit.sources.live import der_not_after
 from tests.unit.cluster_builders import live_facts
 from tests.unit.helpers import deployment, failing, run, summary
 

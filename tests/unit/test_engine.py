@@ -4,11 +4,11 @@ from collections.abc import Iterable, Iterator
 
 import pytest
 
-from k8saudit.engine import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, ScanOptions, _run_one, run_checks
-from k8saudit.findings import Section, Severity, Status
-from k8saudit.inventory import Inventory
-from k8saudit.registry import Check, Result, all_checks, get_check, not_assessable, result
-from k8saudit.scoring import grade
+from k8saudit.checks.registry import Check, Result, all_checks, get_check, not_assessable, result
+from k8saudit.engine.run import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, ScanOptions, _run_one, run_checks
+from k8saudit.model.findings import Section, Severity, Status
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.scoring import grade
 from tests.conftest import make_inventory
 from tests.unit.helpers import deployment, failing, namespace, run, summary
 

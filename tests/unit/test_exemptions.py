@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from k8saudit.config import AuditConfig, parse_config
-from k8saudit.engine import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, ScanOptions, run_checks
-from k8saudit.exemptions import DEFAULT_EXEMPTIONS
-from k8saudit.facts import ClusterFactsSpec
-from k8saudit.findings import Finding, Report, Section, Severity, Status
-from k8saudit.inventory import AuditSettings, Inventory
-from k8saudit.objects import RoleBinding
-from k8saudit.registry import REGISTRY, Check, Result, all_checks, result
-from k8saudit.report import render
+from k8saudit.checks.registry import REGISTRY, Check, Result, all_checks, result
+from k8saudit.engine.config import AuditConfig, parse_config
+from k8saudit.engine.exemptions import DEFAULT_EXEMPTIONS
+from k8saudit.engine.run import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, ScanOptions, run_checks
+from k8saudit.model.facts import ClusterFactsSpec
+from k8saudit.model.findings import Finding, Report, Section, Severity, Status
+from k8saudit.model.inventory import AuditSettings, Inventory
+from k8saudit.model.objects import RoleBinding
+from k8saudit.output.render import render
 from tests.conftest import make_inventory
 from tests.unit.helpers import apiserver, binding, deployment, namespace
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from k8saudit.findings import Severity, Status
+from k8saudit.model.findings import Severity, Status
 from tests.unit.cluster_builders import daemonset, ingress, node, pod, policy, service, static_pod
 from tests.unit.helpers import by_status, deployment, failing, namespace, run, summary
 

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit.collect.files import load_manifests, load_snapshot, snapshot_document, write_snapshot
-from k8saudit.engine import run_checks
-from k8saudit.errors import InputError
-from k8saudit.facts import AnonymousProbe, ClusterFactsSpec, ServerVersion
-from k8saudit.inventory import Inventory
-from k8saudit.objects import ConfigMap, K8sObject, Pod
+from k8saudit.engine.run import run_checks
+from k8saudit.model.facts import AnonymousProbe, ClusterFactsSpec, ServerVersion
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import ConfigMap, K8sObject, Pod
+from k8saudit.runtime.errors import InputError
+from k8saudit.sources.files import load_manifests, load_snapshot, snapshot_document, write_snapshot
 from tests.unit.helpers import apiserver, binding, deployment, namespace
 
 ENV_CANARY = "canary-env-value-7f3a9"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from k8saudit.facts import Availability, ClusterFactsSpec
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import Availability, ClusterFactsSpec
+from k8saudit.model.findings import Severity, Status
 from tests.unit.workload_helpers import ctr, fails, hardened, run, summary, unjudged, workload
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from k8saudit.inventory import parse_flags
-from k8saudit.objects import Deployment
+from k8saudit.model.inventory import parse_flags
+from k8saudit.model.objects import Deployment
 from tests.conftest import make_inventory
 from tests.unit.helpers import apiserver, deployment, namespace
 
@@ -99,8 +99,8 @@ def test_availability_of_a_kind_the_source_does_not_hold() -> None:
 
 def test_sidecar_injected_into_pods_is_audited_with_the_workload() -> None:
     """istio-proxy exists only in the pods (a webhook adds it), yet it runs: it must be checked."""
-    from k8saudit.engine import ScanOptions, run_checks
-    from k8saudit.findings import Status
+    from k8saudit.engine.run import ScanOptions, run_checks
+    from k8saudit.model.findings import Status
 
     deployment = {
         "apiVersion": "apps/v1",
@@ -137,8 +137,8 @@ def test_sidecar_injected_into_pods_is_audited_with_the_workload() -> None:
 
 
 def test_reasons_name_the_source_as_a_person_would() -> None:
-    from k8saudit.facts import ClusterFactsSpec
-    from k8saudit.inventory import Inventory
+    from k8saudit.model.facts import ClusterFactsSpec
+    from k8saudit.model.inventory import Inventory
 
     phrases = {
         src: Inventory([], ClusterFactsSpec(source=src)).source_phrase() for src in ("live", "snapshot", "manifests")

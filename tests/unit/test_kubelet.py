@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from k8saudit.checks.kubelet import go_duration_seconds
-from k8saudit.facts import ClusterFactsSpec
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import ClusterFactsSpec
+from k8saudit.model.findings import Severity, Status
 from tests.unit.cluster_builders import HARDENED_KUBELET, kubelet_facts, node
 from tests.unit.helpers import by_status, failing, run, summary
 

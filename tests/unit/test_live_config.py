@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from k8saudit.collect.live import LiveOptions, _anonymous_config, _load_config, _Response, _retry_after
-from k8saudit.errors import InputError
+from k8saudit.runtime.errors import InputError
+from k8saudit.sources.live import LiveOptions, _anonymous_config, _load_config, _Response, _retry_after
 
 KUBECONFIG = """
 apiVersion: v1
@@ -36,7 +36,7 @@ def write_kubeconfig(tmp_path: Path) -> Path:
 
 
 def test_importing_the_cli_and_the_live_source_does_not_import_kubernetes() -> None:
-    code = "import sys, k8saudit.cli, k8saudit.api, k8saudit.collect.live; print('kubernetes' in sys.modules)"
+    code = "import sys, k8saudit.cli, k8saudit.api, k8saudit.sources.live; print('kubernetes' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from k8saudit import log
 from k8saudit.cli import app
+from k8saudit.runtime import log
 
 E2E_MANIFESTS = Path(__file__).resolve().parents[1] / "e2e" / "manifests"
 E2E_CANARY = "e2ec4n4ry"  # in every secret value tests/e2e/manifests/insecure.yaml plants
@@ -63,14 +63,14 @@ def test_auto_is_json_unless_a_terminal() -> None:
 def test_package_logging_becomes_events_until_reset() -> None:
     out = io.StringIO()
     log.configure(log.LogFormat.json, stream=out)
-    logging.getLogger("k8saudit.collect.live").warning("listing %s failed: HTTP %d", "pods", 500)
-    logging.getLogger("k8saudit.collect.live").debug("not at info level")
+    logging.getLogger("k8saudit.sources.live").warning("listing %s failed: HTTP %d", "pods", 500)
+    logging.getLogger("k8saudit.sources.live").debug("not at info level")
     (event,) = lines(out.getvalue())
     assert event | {"ts": None} == {
         "ts": None,
         "level": "warning",
         "event": "log",
-        "logger": "k8saudit.collect.live",
+        "logger": "k8saudit.sources.live",
         "message": "listing pods failed: HTTP 500",
     }
     log.reset()

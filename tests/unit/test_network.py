@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from k8saudit.findings import Severity, Status
+from k8saudit.model.findings import Severity, Status
 from tests.unit.helpers import deployment, failing, namespace, run, summary
 
 

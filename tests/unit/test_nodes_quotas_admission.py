@@ -9,8 +9,8 @@ import pytest
 
 from k8saudit.checks.admission import policy_engine
 from k8saudit.checks.nodes import node_inventory
-from k8saudit.facts import ClusterFactsSpec, ServerVersion
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import ClusterFactsSpec, ServerVersion
+from k8saudit.model.findings import Severity, Status
 from tests.conftest import make_inventory
 from tests.unit.cluster_builders import node
 from tests.unit.helpers import deployment, failing, namespace, run, summary

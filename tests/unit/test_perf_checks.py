@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 
-from k8saudit import podsecurity
-from k8saudit.checks import images
-from k8saudit.checks._pod import containers
-from k8saudit.config import parse_config
-from k8saudit.engine import ScanOptions, _Shared, run_checks
-from k8saudit.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
-from k8saudit.findings import (
+from k8saudit.checks import image as images
+from k8saudit.checks.registry import Result, _annotations, _origin, not_assessable, ref, result
+from k8saudit.engine.config import parse_config
+from k8saudit.engine.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
+from k8saudit.engine.run import ScanOptions, _Shared, run_checks
+from k8saudit.model.findings import (
     Evidence,
     Exemption,
     Finding,
@@ -37,9 +36,10 @@ from k8saudit.findings import (
     trusted_finding,
     trusted_ref,
 )
-from k8saudit.inventory import Inventory, Workload
-from k8saudit.objects import K8sObject, Namespace, Pod
-from k8saudit.registry import Result, _annotations, _origin, not_assessable, ref, result
+from k8saudit.model.inventory import Inventory, Workload
+from k8saudit.model.objects import K8sObject, Namespace, Pod
+from k8saudit.semantics import podsecurity
+from k8saudit.semantics.containers import containers
 from tests.conftest import make_inventory
 from tests.pss_cases import cases
 from tests.unit.helpers import apiserver
@@ -159,7 +159,7 @@ def test_pod_container_views_follow_workload_containers() -> None:
 
 def _plain_view(w: Workload, kind: str, container: Any, index: int) -> tuple[Any, ...]:
     """What each view's properties computed on every read before views were made once per workload."""
-    from k8saudit.checks._pod import _UNSET_POD_SC, _UNSET_SC
+    from k8saudit.semantics.containers import _UNSET_POD_SC, _UNSET_SC
 
     name = container.name if kind == "container" else f"{container.name} ({kind})"
     label = f"{name} (injected into pods)" if container.name in w.injected else name
@@ -467,8 +467,8 @@ def test_trusted_constructors_make_what_the_validating_ones_make() -> None:
 
 
 def test_the_engines_findings_are_the_validated_ones_and_round_trip() -> None:
-    from k8saudit.collect.files import load_snapshot
-    from k8saudit.demo import snapshot_path
+    from k8saudit.sources.demo import snapshot_path
+    from k8saudit.sources.files import load_snapshot
 
     report = run_checks(load_snapshot(snapshot_path()))
     assert len(report.findings) > 100
@@ -489,10 +489,12 @@ def test_the_engines_findings_are_the_validated_ones_and_round_trip() -> None:
 
 
 def test_role_hits_are_the_plain_match_of_every_rule() -> None:
-    from k8saudit import rbac
+    from k8saudit.semantics import rbac
     from tests import rbac_cases
 
-    builtin = json.loads((Path(rbac.__file__).parent / "data" / "builtin_clusterroles.json").read_text())["items"]
+    builtin = json.loads((Path(rbac.__file__).parent.parent / "data" / "builtin_clusterroles.json").read_text())[
+        "items"
+    ]
     inv = make_inventory([*rbac_cases.documents(), *builtin])
     idx = rbac.rbac_index(inv)
     requests = [(p, p.request(), not p.counts_named_grants) for p in rbac.RISKY_PERMISSIONS]
@@ -527,7 +529,7 @@ def test_a_result_keeps_a_tuple_as_given_and_copies_anything_else() -> None:
 
 
 def test_the_engine_drops_the_container_views_once_the_checks_ran() -> None:
-    from k8saudit.checks import _pod
+    from k8saudit.semantics import containers as _pod
 
     inv = _inventory()
     views = containers(inv.workloads[0])
@@ -545,7 +547,7 @@ def test_the_engine_drops_the_container_views_once_the_checks_ran() -> None:
 
 def _plain_system_component(workload: Workload) -> str | None:
     """`network.system_component` as it merged labels and annotations for every workload."""
-    from k8saudit.checks import network
+    from k8saudit.checks import net as network
 
     meta, template = workload.meta, workload.template_meta
     if any(ref.kind == "Node" for ref in meta.ownerReferences) or "kubernetes.io/config.mirror" in meta.annotations:
@@ -567,7 +569,7 @@ def _plain_system_component(workload: Workload) -> str | None:
 
 
 def test_system_components_are_the_plain_ones() -> None:
-    from k8saudit.checks import network
+    from k8saudit.checks import net as network
 
     maps: list[dict[str, str]] = [
         {},

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit import api, gcpause, redact
-from k8saudit.collect.files import _documents
-from k8saudit.report import md_escape
+from k8saudit import api
+from k8saudit.output.render import md_escape
+from k8saudit.runtime import gcpause, redact
+from k8saudit.sources.files import _documents
 
 # --- redact: literal pre-checks before the value regexes ------------------------------------
 
@@ -246,7 +247,7 @@ def _owned_pod(name: str, containers: list[str], **spec: Any) -> dict[str, Any]:
 
 
 def _controllers() -> list[Any]:
-    from k8saudit.objects import Deployment, ReplicaSet
+    from k8saudit.model.objects import Deployment, ReplicaSet
 
     labels = {"app": "web"}
     template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}
@@ -278,9 +279,9 @@ _ODD_PODS: dict[str, dict[str, Any]] = {
 
 
 def _parsed(pods: list[dict[str, Any]], *, outlines: bool) -> tuple[list[dict[str, Any]], int]:
-    from k8saudit.collect import live
-    from k8saudit.kinds import BY_KIND
-    from k8saudit.objects import Pod
+    from k8saudit.model.kinds import BY_KIND
+    from k8saudit.model.objects import Pod
+    from k8saudit.sources import live
 
     owned = live._OwnedPods(_controllers())
     if not outlines:
@@ -309,9 +310,9 @@ def test_a_page_with_a_pod_compaction_would_not_compact_is_parsed_in_full(odd: s
 
 
 def test_outlines_stop_being_tried_when_most_pages_need_the_full_parse() -> None:
-    from k8saudit.collect import live
-    from k8saudit.kinds import BY_KIND
-    from k8saudit.objects import Pod
+    from k8saudit.model.kinds import BY_KIND
+    from k8saudit.model.objects import Pod
+    from k8saudit.sources import live
 
     owned = live._OwnedPods(_controllers())
     page = _pod_page([_ODD_PODS["sidecar"]])
@@ -327,7 +328,7 @@ def test_outlines_stop_being_tried_when_most_pages_need_the_full_parse() -> None
 
 
 def test_nested_types_are_slotted_and_their_marks_are_the_documented_keys() -> None:
-    from k8saudit import objects as o
+    from k8saudit.model import objects as o
 
     env = o.EnvVar.model_validate({"name": "TOKEN", "value": "ghp_" + "a" * 36})
     assert not hasattr(env, "__dict__")  # slotted: no per-instance dict, no fields-set
@@ -353,9 +354,9 @@ def _replicaset(name: str, owner: str | None, **spec: Any) -> dict[str, Any]:
 
 
 def _parsed_replicasets(items: list[dict[str, Any]], *, outlines: bool) -> tuple[list[dict[str, Any]], int]:
-    from k8saudit.collect import live
-    from k8saudit.kinds import BY_KIND
-    from k8saudit.objects import ReplicaSet
+    from k8saudit.model.kinds import BY_KIND
+    from k8saudit.model.objects import ReplicaSet
+    from k8saudit.sources import live
 
     owned = live._OwnedPods(_controllers()[:1])  # the Deployment `web` was listed
     if not outlines:
@@ -389,13 +390,13 @@ def test_a_page_with_a_replicaset_kept_whole_is_parsed_in_full(odd: dict[str, An
 
 
 def _plain_redact_annotations(value: dict[Any, Any]) -> dict[Any, Any]:
-    from k8saudit import objects as o
+    from k8saudit.model import objects as o
 
     return {k: o._annotation_value(str(k), v) for k, v in value.items() if k != o.LAST_APPLIED}
 
 
 def test_annotation_maps_redact_as_the_value_by_value_rule() -> None:
-    from k8saudit import objects as o
+    from k8saudit.model import objects as o
 
     rng = random.Random(5)
     keys = ["team", "prometheus.io/port", "example.com/db-password", "token", "note", o.LAST_APPLIED, "x/api-key"]
@@ -414,8 +415,8 @@ def test_annotation_maps_redact_as_the_value_by_value_rule() -> None:
 
 
 def test_a_malformed_item_found_after_the_items_were_released_is_still_named(tmp_path: Path) -> None:
-    from k8saudit.collect.files import load_snapshot
-    from k8saudit.errors import InputError
+    from k8saudit.runtime.errors import InputError
+    from k8saudit.sources.files import load_snapshot
 
     items = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8saudit.facts import ClusterFactsSpec, KubeletConfig
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import ClusterFactsSpec, KubeletConfig
+from k8saudit.model.findings import Severity, Status
 from tests.unit.workload_helpers import ctr, fails, hardened, run, summary, workload
 
 # --- root group --------------------------------------------------------------------------------

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.findings import Severity, Status
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.findings import Severity, Status
 from tests.conftest import make_inventory
 from tests.unit.helpers import failing, run, summary
 

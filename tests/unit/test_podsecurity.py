@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from k8saudit.objects import ObjectMeta, Pod, PodSpec, Volume
-from k8saudit.podsecurity import Level, Violation, checks_for, evaluate, forbidden_detail, highest_level
+from k8saudit.model.objects import ObjectMeta, Pod, PodSpec, Volume
+from k8saudit.semantics.podsecurity import Level, Violation, checks_for, evaluate, forbidden_detail, highest_level
 from tests.pss_cases import cases as oracle_cases
 
 B, R = Level.BASELINE, Level.RESTRICTED

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from k8saudit.checks.pss import pss_readiness
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.findings import Severity, Status
-from k8saudit.podsecurity import Level
-from k8saudit.registry import all_checks
+from k8saudit.checks.registry import all_checks
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.findings import Severity, Status
+from k8saudit.semantics.podsecurity import Level
 from tests.conftest import make_inventory
 from tests.unit.workload_helpers import (
     HARDENED_SC,
@@ -264,7 +264,7 @@ def test_every_workload_check_is_not_assessable_without_workloads(check_id: str)
 
 
 def test_hardened_workload_passes_every_workload_check() -> None:
-    from k8saudit.inventory import AuditSettings
+    from k8saudit.model.inventory import AuditSettings
 
     docs = [
         namespace("shop", psa("restricted")),

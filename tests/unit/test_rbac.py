@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from k8saudit import rbac
-from k8saudit.facts import Availability, ClusterFactsSpec
-from k8saudit.inventory import Inventory
-from k8saudit.objects import PolicyRule
-from k8saudit.rbac import Aggregation, GrantPath, NonResourceRequest, ResourceRequest, SubjectRef
+from k8saudit.model.facts import Availability, ClusterFactsSpec
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.objects import PolicyRule
+from k8saudit.semantics import rbac
+from k8saudit.semantics.rbac import Aggregation, GrantPath, NonResourceRequest, ResourceRequest, SubjectRef
 from tests import rbac_cases as cases
 from tests.conftest import make_inventory
 from tests.rbac_cases import group, rule, sa, url_rule, user

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from k8saudit.facts import Availability, ClusterFactsSpec
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import Availability, ClusterFactsSpec
+from k8saudit.model.findings import Severity, Status
 from tests.unit.helpers import binding, cluster_role, failing, run, summary
 
 CRB, RB = "ClusterRoleBinding", "RoleBinding"

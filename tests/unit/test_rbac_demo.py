@@ -7,11 +7,11 @@ from functools import cache
 
 import pytest
 
-from k8saudit.collect.files import load_snapshot
-from k8saudit.demo import snapshot_path
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.findings import Report, Severity, Status
-from k8saudit.registry import all_checks
+from k8saudit.checks.registry import all_checks
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.findings import Report, Severity, Status
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import load_snapshot
 
 RBAC_CHECKS = tuple(c.id for c in all_checks() if c.id.startswith("rbac."))
 

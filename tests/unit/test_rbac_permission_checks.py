@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from k8saudit.facts import Availability, ClusterFactsSpec
-from k8saudit.findings import Severity, Status
+from k8saudit.model.facts import Availability, ClusterFactsSpec
+from k8saudit.model.findings import Severity, Status
 from tests.unit.helpers import binding, cluster_role, failing, run, summary
 
 CRB, RB = "ClusterRoleBinding", "RoleBinding"

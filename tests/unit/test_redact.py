@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from k8saudit import redact
-from k8saudit.objects import ConfigMap, Container, EnvVar
+from k8saudit.model.objects import ConfigMap, Container, EnvVar
+from k8saudit.runtime import redact
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLXZhbHVl"
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"

@@ -19,14 +19,14 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit import schema
-from k8saudit.collect.files import load_snapshot
-from k8saudit.demo import snapshot_path
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.findings import SCHEMA_VERSION, Report, Severity, Status
-from k8saudit.registry import all_checks
-from k8saudit.report import EXTENSIONS, FORMATS, fence, md_escape, render, templates_dir
-from k8saudit.reportview import anchor, assets
+from k8saudit.checks.registry import all_checks
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.findings import SCHEMA_VERSION, Report, Severity, Status
+from k8saudit.output import schema
+from k8saudit.output.render import EXTENSIONS, FORMATS, fence, md_escape, render, templates_dir
+from k8saudit.output.view import anchor, assets
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import load_snapshot
 from tests.unit.workload_helpers import ctr, hardened, inventory, namespace, psa, workload
 
 HOSTILE = '<img src=x onerror="alert(1)">|`x`*_'
@@ -151,8 +151,8 @@ def test_every_pod_check_carries_a_yaml_fix_snippet() -> None:
 
 
 def test_a_fix_that_is_not_yaml_is_refused() -> None:
-    from k8saudit.findings import Section, Severity
-    from k8saudit.registry import check
+    from k8saudit.checks.registry import check
+    from k8saudit.model.findings import Section, Severity
 
     with pytest.raises(ValueError, match="not valid YAML"):
         check(
@@ -260,7 +260,7 @@ def test_pod_security_readiness_is_in_the_report() -> None:
 
 
 def test_scope_leaves_namespaces_out_of_pod_security_readiness() -> None:
-    from k8saudit.config import parse_config
+    from k8saudit.engine.config import parse_config
 
     cfg = parse_config("apiVersion: k8saudit.io/v1alpha1\nkind: AuditConfig\nnamespaces:\n  exclude: [tight]\n")
     report = run_checks(inventory([namespace("shop"), namespace("tight")]), ScanOptions(config=cfg))
@@ -312,7 +312,7 @@ def test_the_inline_assets_are_the_files_beside_the_templates() -> None:
 
 
 def test_committed_schemas_match_the_models() -> None:
-    """`python -m k8saudit.schema` regenerates them after a model change."""
+    """`python -m k8saudit.output.schema` regenerates them after a model change."""
     assert json.loads(schema.REPORT_SCHEMA.read_text()) == schema.report_schema()
     assert json.loads(schema.DIFF_SCHEMA.read_text()) == schema.diff_schema()
 
@@ -353,7 +353,7 @@ def test_a_report_round_trips_through_json() -> None:
 
 
 def test_manifest_findings_carry_file_and_line(tmp_path: Path) -> None:
-    from k8saudit.collect.files import load_manifests
+    from k8saudit.sources.files import load_manifests
 
     (tmp_path / "app.yaml").write_text(
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
@@ -370,8 +370,8 @@ def test_live_and_snapshot_findings_have_no_file_location() -> None:
 
 
 def test_the_readme_scoring_example() -> None:
-    from k8saudit.findings import CheckSummary, Section
-    from k8saudit.scoring import grade, weighted_score
+    from k8saudit.model.findings import CheckSummary, Section
+    from k8saudit.model.scoring import grade, weighted_score
 
     critical = CheckSummary(
         id="a",
@@ -398,7 +398,7 @@ def test_the_readme_scoring_example() -> None:
 
 def test_the_same_cluster_gets_the_same_score_and_report() -> None:
     """The order the source gave the objects in changes nothing but the report's timestamp."""
-    from k8saudit.inventory import Inventory
+    from k8saudit.model.inventory import Inventory
 
     inv = load_snapshot(snapshot_path())
     shuffled = Inventory(list(reversed(list(inv.all_objects()))), inv.facts)

@@ -16,16 +16,17 @@ from typing import Any, BinaryIO
 import pytest
 from markupsafe import Markup
 
-from k8saudit import report as report_module
-from k8saudit import reportdir, reportview
-from k8saudit.collect.files import load_snapshot
-from k8saudit.demo import snapshot_path
-from k8saudit.engine import run_checks
-from k8saudit.errors import InputError
-from k8saudit.fileio import write_atomic, write_atomic_set
-from k8saudit.findings import Evidence, Exemption, Finding, Report, ResourceRef, Section, Severity, Status
-from k8saudit.report import FORMATS, render, templates_dir, write, writer
-from k8saudit.reportview import HtmlCells, MarkdownCells, Risk, Rows
+from k8saudit.engine.run import run_checks
+from k8saudit.model.findings import Evidence, Exemption, Finding, Report, ResourceRef, Section, Severity, Status
+from k8saudit.output import render as report_module
+from k8saudit.output import view as reportview
+from k8saudit.output.render import FORMATS, render, templates_dir, write, writer
+from k8saudit.output.view import HtmlCells, MarkdownCells, Risk, Rows
+from k8saudit.runtime import reportdir
+from k8saudit.runtime.errors import InputError
+from k8saudit.runtime.files import write_atomic, write_atomic_set
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import load_snapshot
 
 HOSTILE = '<img src=x onerror="alert(1)">|`x`*_\x1b]8;;evil\x07&amp;\r\n#~'
 
@@ -199,7 +200,7 @@ def test_risk_examples_are_each_label_once_in_order() -> None:
 def test_expired_exemptions_are_the_old_selection() -> None:
     rep = demo().model_copy(update={"findings": _findings(200)})
     plain = [f for f in rep.findings if f.exemption and f.exemption.expired]
-    from k8saudit.reportview import context
+    from k8saudit.output.view import context
 
     assert context(rep)["expired"] == plain
     assert plain  # the sample has some
@@ -288,7 +289,7 @@ def test_a_run_folder_is_not_made_when_a_writer_fails(tmp_path: Path) -> None:
 def test_sarif_bytes_are_the_json_dumps_text() -> None:
     import json
 
-    from k8saudit.sarif import sarif_bytes, sarif_document
+    from k8saudit.output.sarif import sarif_bytes, sarif_document
 
     odd: list[Any] = [float("nan"), float("inf"), -0.0, 1e16, 0.1, 2**70, "\u2028\x7f\x1b\x00é😀", True, None]
     hostile = demo().model_copy(update={"findings": _findings(300)})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from k8saudit import reportdir
+from k8saudit.runtime import reportdir
 
 FILES = {"report.json": b"{}", "report.md": b"# r\n"}
 

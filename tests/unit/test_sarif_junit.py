@@ -17,13 +17,13 @@ import jsonschema
 import pytest
 import yaml
 
-from k8saudit.collect.files import load_manifests, load_snapshot
-from k8saudit.demo import snapshot_path
-from k8saudit.engine import run_checks
-from k8saudit.findings import Report, Status
-from k8saudit.junit import render_junit
-from k8saudit.report import render
-from k8saudit.sarif import artifact_location, parse_location, sarif_document
+from k8saudit.engine.run import run_checks
+from k8saudit.model.findings import Report, Status
+from k8saudit.output.junit import render_junit
+from k8saudit.output.render import render
+from k8saudit.output.sarif import artifact_location, parse_location, sarif_document
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import load_manifests, load_snapshot
 from tests.unit.workload_helpers import ctr, hardened, workload
 
 

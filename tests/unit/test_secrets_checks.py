@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from k8saudit.facts import SecretMetadata, TokenSecret
-from k8saudit.findings import Severity, Status
-from k8saudit.objects import ConfigMap
-from k8saudit.report import render
+from k8saudit.model.facts import SecretMetadata, TokenSecret
+from k8saudit.model.findings import Severity, Status
+from k8saudit.model.objects import ConfigMap
+from k8saudit.output.render import render
 from tests.conftest import make_inventory
 from tests.unit.cluster_builders import configmap, live_facts
 from tests.unit.helpers import by_status, deployment, failing, run, summary

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from k8saudit.collect.files import (
+from k8saudit.model.facts import ClusterFactsSpec
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.kinds import BY_KIND
+from k8saudit.model.objects import K8sObject
+from k8saudit.runtime.errors import InputError
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import (
     _Consumed,
     _objects,
     _snapshot_items,
@@ -19,12 +25,6 @@ from k8saudit.collect.files import (
     snapshot_document,
     write_snapshot,
 )
-from k8saudit.demo import snapshot_path
-from k8saudit.errors import InputError
-from k8saudit.facts import ClusterFactsSpec
-from k8saudit.inventory import Inventory
-from k8saudit.kinds import BY_KIND
-from k8saudit.objects import K8sObject
 
 FLOATS = [0.5, 1e15, 1e16, 1e22, 1e-4, 1e-5, 1.2e-5, 1.5e-7, -3e-9, 5e-324, 1e300, -0.0, 123456789.125]
 STRINGS = ["plain", "é ü", "\u2028", "\U0001f600", "\x00\x1f", "\x7f", "v2e-3", "0.00001", "a\ud800b"]

@@ -7,12 +7,12 @@ import io
 import threading
 from functools import cache
 
-from k8saudit.collect.files import load_snapshot
-from k8saudit.demo import snapshot_path
-from k8saudit.diff import compare
-from k8saudit.engine import run_checks
-from k8saudit.findings import Report
-from k8saudit.terminal import collect_progress, print_summary
+from k8saudit.engine.run import run_checks
+from k8saudit.model.findings import Report
+from k8saudit.output.diff import compare
+from k8saudit.output.terminal import collect_progress, print_summary
+from k8saudit.sources.demo import snapshot_path
+from k8saudit.sources.files import load_snapshot
 from tests.integration.runcli import invoke
 from tests.unit.workload_helpers import ctr, inventory, workload
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from k8saudit.cli import main
-from k8saudit.errors import InputError
-from k8saudit.whocan import WhoCanAnswer, parse_query, who_can
+from k8saudit.runtime.errors import InputError
+from k8saudit.semantics.whocan import WhoCanAnswer, parse_query, who_can
 from tests.conftest import make_inventory
 from tests.unit.helpers import binding, cluster_role
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from k8saudit.engine import ScanOptions, run_checks
-from k8saudit.facts import ClusterFactsSpec
-from k8saudit.findings import CheckSummary, Finding, Report, Status
-from k8saudit.inventory import AuditSettings, Inventory
+from k8saudit.engine.run import ScanOptions, run_checks
+from k8saudit.model.facts import ClusterFactsSpec
+from k8saudit.model.findings import CheckSummary, Finding, Report, Status
+from k8saudit.model.inventory import AuditSettings, Inventory
 from tests.conftest import make_inventory
 
 #: A container the restricted Pod Security Standard admits.

@@ -1,0 +1,209 @@
+"""What the RBAC checks share: which RBAC kinds could be seen, and how a binding that grants a
+risky permission becomes a result.
+
+Every RBAC finding is attached to the binding (ClusterRoleBinding or RoleBinding) through which
+the subject holds the permission, because the binding is what a person fixes: take the subject
+out, bind a narrower role, or delete it. A role is often shared by many bindings (and the
+built-in ones must not be edited), and a User or Group has no object to attach anything to.
+So there is one finding per binding per check, naming its subjects, what they can do and where,
+with the path binding -> role -> rule as evidence; an exemption annotation goes on the binding.
+
+Honesty: a check needs at least one binding kind to have been seen, or it is not-assessable.
+A failure stands whatever else could not be read; a pass needs every RBAC kind (bindings and
+roles) to have been read, because the unread kind may hold exactly what the check looks for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from k8saudit.checks._inputs import Visibility, visibility
+from k8saudit.checks.registry import Result, not_assessable, result
+from k8saudit.model import objects as o
+from k8saudit.model.findings import Severity
+from k8saudit.model.inventory import Inventory
+from k8saudit.semantics.access import (
+    BINDING_KINDS,
+    RBAC_KINDS,
+    AccessModel,
+    access_model,
+    is_everyone,
+    labelled_default,
+    permission_label,
+    reaches_cluster,
+)
+from k8saudit.semantics.rbac import Grant, RiskyPermission, SubjectRef, resolve_subject
+
+Binding = o.ClusterRoleBinding | o.RoleBinding
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What an RBAC check may rely on: `None` reason when it can judge at all."""
+
+    reason: str | None  # set when no binding kind could be seen: the check is not-assessable
+    all: Visibility  # over bindings and roles: `complete` allows passes
+
+    @property
+    def complete(self) -> bool:
+        return self.all.complete
+
+
+def seen(inv: Inventory, kinds: tuple[str, ...] = RBAC_KINDS) -> Seen:
+    bindings = visibility(inv, BINDING_KINDS)
+    if not bindings.seen:
+        return Seen(bindings.reason, bindings)
+    return Seen(None, visibility(inv, kinds))
+
+
+def judge(results: list[Result], vis: Seen, nothing: str) -> Iterator[Result]:
+    """Everything seen when it is enough; only the not-assessable reason when it is not.
+
+    `nothing` is the message of the one pass given when no binding gave a result."""
+    if not results:
+        results = [result(None, failed=False, message=nothing)]
+    if vis.complete or any(r.passed is False for r in results):
+        yield from results
+    else:
+        yield not_assessable(vis.all.reason)
+
+
+def scope_of(binding: Binding) -> str:
+    if isinstance(binding, o.RoleBinding):
+        return f"in namespace {binding.namespace}"
+    return "cluster-wide"
+
+
+def ordered_subjects(binding: Binding) -> list[SubjectRef]:
+    """The subjects a binding names, in its own order, each once (unresolvable ones left out)."""
+    ns = (binding.namespace or "") if isinstance(binding, o.RoleBinding) else ""
+    out: list[SubjectRef] = []
+    for subject in binding.subjects:
+        ref = resolve_subject(subject, ns)
+        if ref is not None and ref not in out:
+            out.append(ref)
+    return out
+
+
+def labels(subjects: Iterable[SubjectRef]) -> list[str]:
+    return [str(s) for s in subjects]
+
+
+def role_label(binding: Binding) -> str:
+    return f"{binding.roleRef.kind}/{binding.roleRef.name}"
+
+
+def exempt_via(model: AccessModel, binding: Binding) -> list[o.K8sObject]:
+    """The role a binding grants, when its annotations may exempt the binding's findings too.
+
+    Whoever ships a role can say why it needs a permission (an ingress controller's role reads
+    Secrets) once, for every binding to it. Never a built-in role (labelled rbac-defaults, or
+    taken from the built-in definitions): an annotation there would silence everyone's grants.
+    """
+    role = model.role_of(binding)
+    if role is None or labelled_default(role) or (role.kind == "ClusterRole" and role.name in model.assumed):
+        return []
+    return [role]
+
+
+def grant_failure(
+    model: AccessModel,
+    binding: Binding,
+    message: str,
+    evidence: list[tuple[str, object]],
+    severity: Severity | None,
+) -> Result:
+    """A failure on a binding for what its role grants, which an exemption on that role covers too."""
+    return result(
+        binding,
+        failed=True,
+        message=message,
+        evidence=evidence,
+        severity=severity,
+        exempt_via=exempt_via(model, binding),
+    )
+
+
+def is_full_wildcard(grant: Grant) -> bool:
+    """The grant comes from a `*` verbs, `*` groups, `*` resources rule: cluster-admin's, reported
+    once by rbac.cluster-admin-bindings rather than by every permission check."""
+    return grant.verb == "*" and grant.api_group == "*" and grant.resource == "*"
+
+
+@dataclass(frozen=True)
+class Concern:
+    """A set of risky permission families one check reports (see `rbac.RISKY_PERMISSIONS`)."""
+
+    families: tuple[str, ...]
+    what: str  # `read Secrets`
+    #: Families that alone give a finding this lower severity (port-forward next to exec).
+    lesser: tuple[str, ...] = ()
+    lesser_severity: Severity | None = None
+
+
+def _rule_evidence(
+    model: AccessModel, binding: Binding, items: list[tuple[RiskyPermission, Grant]]
+) -> list[tuple[str, list[str]]]:
+    by_rule: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for permission, grant in items:
+        key = (grant.path.rule_index, grant.path.rule_source or "")
+        label = permission_label(grant, permission)
+        if label not in by_rule[key]:
+            by_rule[key].append(label)
+    return [
+        (model.rule_label(binding, index, source or None), perms) for (index, source), perms in sorted(by_rule.items())
+    ]
+
+
+def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
+    """One result per binding that gives a permission of `concern` where it reaches the cluster:
+    a failure when it gives it to a subject that is not a default (see `k8saudit.semantics.access`).
+
+    Bindings confined to a team's namespace are not judged at all (neither pass nor fail), so a
+    cluster with thousands of them still scores a bad ClusterRoleBinding as what it is."""
+    vis = seen(inv)
+    if vis.reason is not None:
+        yield not_assessable(vis.reason)
+        return
+    model = access_model(inv)
+    per_binding: dict[tuple[str, str, str], list[tuple[RiskyPermission, Grant]]] = defaultdict(list)
+    for permission, grant in model.grants(concern.families):
+        if is_full_wildcard(grant) or not reaches_cluster(grant):
+            continue  # reported by rbac.cluster-admin-bindings / a team's own namespace: not judged
+        path = grant.path
+        per_binding[(path.binding_kind, path.binding_namespace or "", path.binding_name)].append((permission, grant))
+    results: list[Result] = []
+    for key in sorted(per_binding, key=lambda k: (k[0] != "ClusterRoleBinding", k[1], k[2])):
+        items = per_binding[key]
+        binding = model.binding(items[0][1].path)
+        if binding is None:  # pragma: no cover - grants come from known bindings
+            continue
+        bad = [(p, g) for p, g in items if not model.is_default(binding, g.subject)]
+        if not bad:
+            results.append(
+                result(
+                    binding,
+                    failed=False,
+                    message=f"Lets only built-in system identities {concern.what}",
+                    evidence=[("roleRef", role_label(binding))],
+                )
+            )
+            continue
+        subjects = [s for s in ordered_subjects(binding) if any(g.subject == s for _, g in bad)]
+        families = {p.family for p, _ in bad}
+        granted = list(dict.fromkeys(permission_label(g, p) for p, g in bad))
+        severity: Severity | None = None
+        if any(is_everyone(s) for s in subjects):
+            severity = Severity.CRITICAL
+        elif concern.lesser and families <= set(concern.lesser):
+            severity = concern.lesser_severity
+        message = f"Lets {', '.join(labels(subjects))} {concern.what} {scope_of(binding)} ({', '.join(granted)})"
+        evidence: list[tuple[str, object]] = [
+            ("subjects", labels(subjects)),
+            ("roleRef", role_label(binding)),
+            *_rule_evidence(model, binding, bad),
+        ]
+        results.append(grant_failure(model, binding, message, evidence, severity))
+    yield from judge(results, vis, f"No binding lets anyone {concern.what} cluster-wide, in kube-system or as everyone")

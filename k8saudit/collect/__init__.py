@@ -1,1 +1,0 @@
-"""Sources: live API (`live`), snapshot and manifests (`files`). Each yields an Inventory."""

@@ -1,0 +1,98 @@
+"""The JSON Schemas (draft 2020-12) of the JSON report and of `k8saudit diff --format json`.
+
+Both are generated from the pydantic models (`k8saudit.model.findings`) and committed under
+`k8saudit/schemas/`, so a consumer reads the contract without running the tool, and a change of
+the models that forgets the committed schema fails the tests (`python -m k8saudit.output.schema`
+regenerates them). `schemaVersion` is pinned by the schema: a report of another version does
+not validate against this one.
+
+Every JSON report the test suite produces is validated against it: the suite sets
+`K8SAUDIT_VALIDATE_REPORTS=1`, which makes `k8saudit.output.render.render` check each JSON report before
+returning it (needs `jsonschema`, a test dependency).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from k8saudit.model.findings import SCHEMA_VERSION, Comparison, Report
+
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
+REPORT_SCHEMA = SCHEMA_DIR / "report.schema.json"
+DIFF_SCHEMA = SCHEMA_DIR / "diff.schema.json"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def report_schema() -> dict[str, Any]:
+    """The report schema as generated from `Report` (what `report.schema.json` must hold)."""
+    schema = Report.model_json_schema(mode="serialization")
+    schema["properties"]["schemaVersion"] = {
+        "const": SCHEMA_VERSION,
+        "description": "Bumped on any incompatible change of this schema.",
+        "title": "Schemaversion",
+        "type": "string",
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": f"urn:k8saudit:schema:report:{SCHEMA_VERSION}",
+        **{k: v for k, v in schema.items() if k != "title"},
+        "title": "k8saudit report",
+        "description": "A k8saudit scan: score, coverage, per-check summaries, findings (failures, exemptions, "
+        "not-assessable results; passes are counted, not listed), the access review, Pod Security readiness, "
+        "the node inventory, the configuration, and what changed since a baseline scan. See the README's "
+        "JSON report section.",
+    }
+
+
+def diff_schema() -> dict[str, Any]:
+    """The schema of `k8saudit diff --format json` (a `Comparison`)."""
+    schema = Comparison.model_json_schema(mode="serialization")
+    return {
+        "$schema": DRAFT,
+        "$id": f"urn:k8saudit:schema:diff:{SCHEMA_VERSION}",
+        **{k: v for k, v in schema.items() if k != "title"},
+        "title": "k8saudit diff",
+    }
+
+
+def dumps(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=False) + "\n"
+
+
+@cache
+def _validator(path: Path) -> Any:
+    import jsonschema  # type: ignore[import-untyped]  # a test dependency, no stubs needed
+
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def errors(document: Any, schema: Path = REPORT_SCHEMA) -> list[str]:
+    """Every way `document` breaks the committed schema, as `path: message` lines (empty: valid)."""
+    found = sorted(_validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in found]
+
+
+def validate(document: Any, schema: Path = REPORT_SCHEMA) -> None:
+    """Raise ValueError naming the first problems when `document` does not validate."""
+    problems = errors(document, schema)
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise ValueError(f"not a valid {schema.name}: " + "; ".join(problems[:5]) + more)
+
+
+def main() -> None:
+    """Regenerate the committed schemas from the models."""
+    SCHEMA_DIR.mkdir(exist_ok=True)
+    REPORT_SCHEMA.write_text(dumps(report_schema()), encoding="utf-8")
+    DIFF_SCHEMA.write_text(dumps(diff_schema()), encoding="utf-8")
+    print(f"wrote {REPORT_SCHEMA} and {DIFF_SCHEMA}")
+
+
+if __name__ == "__main__":
+    main()

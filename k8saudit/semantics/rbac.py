@@ -1,0 +1,1008 @@
+"""RBAC effective permissions: who can do what, decided the way the Kubernetes authorizer decides.
+
+Pure functions of the Inventory. The semantics follow kube-apiserver v1.37.2, read from source:
+
+- ``plugin/pkg/auth/authorizer/rbac/rbac.go`` (``RuleAllows``): a resource request is allowed by
+  a rule when the verb, the API group, the resource and the resource name all match; a
+  non-resource request when the verb and the URL match.
+- ``pkg/apis/rbac/v1/evaluation_helpers.go``: ``*`` matches any verb, group or resource
+  (subresources included); ``*/scale`` matches the ``scale`` subresource of any resource;
+  ``pods/*`` is NOT a wildcard (it matches only a literal subresource named ``*``); a rule with
+  ``resourceNames`` never matches a request without a name (``list``, ``watch`` without a
+  ``metadata.name`` field selector, ``create`` of a top-level resource, ``deletecollection``);
+  a non-resource URL ending in ``*`` matches by prefix.
+- ``pkg/registry/rbac/validation/rule.go`` (``VisitRulesFor``, ``appliesToUser``): every
+  ClusterRoleBinding applies everywhere; RoleBindings apply only to requests in their own
+  namespace (so never to a cluster-scoped or non-resource request, whose namespace is empty);
+  a RoleBinding may refer to a Role of its namespace or to a ClusterRole, whose rules are then
+  scoped to that namespace; a ClusterRoleBinding can only use a ClusterRole. A ``User`` subject
+  matches by user name, a ``Group`` by membership, a ``ServiceAccount`` the user
+  ``system:serviceaccount:NS:NAME`` where NS is the subject's namespace or, when it has none,
+  the namespace of the RoleBinding (a ServiceAccount subject without namespace in a
+  ClusterRoleBinding matches nobody; the API server rejects it). Unknown kinds match nobody.
+  A reference to a missing role grants nothing (and is reported by ``missing_roles``).
+- ``pkg/kubeapiserver/authorizer/reload.go``: before any configured authorizer, members of
+  ``system:masters`` are allowed everything (``privileged_group`` below).
+- ``pkg/controller/clusterroleaggregation``: see ``Aggregation``.
+
+What a SubjectAccessReview answers is the decision for the user and groups *as given*: no group
+is added. An authenticated identity also carries ``system:authenticated`` (``identity_of`` gives
+the user and groups the authenticators would produce). This module models the RBAC and
+privileged-group authorizers only: the Node authorizer, webhooks and ABAC are out of scope.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+from k8saudit.model import objects as o
+from k8saudit.model.inventory import Inventory
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
+ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
+AUTHENTICATED = "system:authenticated"
+UNAUTHENTICATED = "system:unauthenticated"
+ANONYMOUS = "system:anonymous"
+#: Members are allowed every request before RBAC is consulted (kube-apiserver, always on).
+PRIVILEGED_GROUP = "system:masters"
+
+#: ClusterRoles every cluster ships; a binding to one that is absent from manifests is likely fine.
+WELL_KNOWN_CLUSTER_ROLES = frozenset({"cluster-admin", "admin", "edit", "view"})
+
+SUBJECT_KINDS = ("User", "Group", "ServiceAccount")
+
+
+class Aggregation(StrEnum):
+    """How the rules of a ClusterRole with an ``aggregationRule`` are read.
+
+    ``CONTROLLER`` (default) computes what kube-controller-manager's aggregation controller writes:
+    for each selector in order, the ClusterRoles it selects (other than the role itself) sorted by
+    name, their rules appended without duplicates, aggregated roles resolved transitively (``admin``
+    selects ``edit``, which selects ``view``). The list replaces the role's own rules, because
+    ``rules`` is an atomic list the controller force-applies; when the union is empty the
+    controller applies no rules at all, so the stored rules stay. On a live cluster where the
+    controller has run this equals the stored rules; for manifests it is what the cluster will
+    hold once applied. Selector cycles (A selects B selects A) use the stored rules of the role
+    already being resolved: the controller's result there depends on its work-queue order.
+
+    ``STORED`` uses the rules as stored: what a kube-apiserver started without
+    kube-controller-manager authorizes (the comparison tier runs only apiserver and etcd).
+    """
+
+    CONTROLLER = "controller"
+    STORED = "stored"
+
+
+# --- requests and matching --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRequest:
+    """The resource attributes of a request (or of a SubjectAccessReview); "" means unset."""
+
+    verb: str
+    resource: str
+    api_group: str = ""
+    subresource: str = ""
+    namespace: str = ""
+    name: str = ""
+
+    @property
+    def combined_resource(self) -> str:
+        return f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+
+
+@dataclass(frozen=True, slots=True)
+class NonResourceRequest:
+    """A request for a non-resource URL such as ``/healthz`` or ``/metrics``."""
+
+    verb: str
+    path: str
+    namespace: str = ""  # always empty: non-resource requests are cluster-wide
+
+
+Request = ResourceRequest | NonResourceRequest
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """The entries of one rule that matched a request (``*`` when a wildcard did)."""
+
+    verb: str
+    api_group: str | None
+    resource: str | None
+    non_resource_url: str | None = None
+
+
+def _verb_entry(rule: o.PolicyRule, verb: str) -> str | None:
+    for entry in rule.verbs:
+        if entry in ("*", verb):
+            return entry
+    return None
+
+
+def _group_entry(rule: o.PolicyRule, group: str) -> str | None:
+    for entry in rule.apiGroups:
+        if entry in ("*", group):
+            return entry
+    return None
+
+
+def _resource_entry(rule: o.PolicyRule, combined: str, subresource: str) -> str | None:
+    for entry in rule.resources:
+        if entry in ("*", combined):
+            return entry
+        # "*/scale" matches the scale subresource of any resource; "pods/*" is no wildcard.
+        if subresource and entry == "*/" + subresource:
+            return entry
+    return None
+
+
+def _url_entry(rule: o.PolicyRule, path: str) -> str | None:
+    for entry in rule.nonResourceURLs:
+        if entry in ("*", path):
+            return entry
+        if entry.endswith("*") and path.startswith(entry.rstrip("*")):
+            return entry
+    return None
+
+
+def resource_name_matches(rule: o.PolicyRule, name: str) -> bool:
+    """No resourceNames means every name; otherwise the request must name one of them."""
+    return not rule.resourceNames or name in rule.resourceNames
+
+
+def match_rule(rule: o.PolicyRule, request: Request, *, ignore_names: bool = False) -> RuleMatch | None:
+    """How ``rule`` allows ``request`` (``RuleAllows``), or None when it does not.
+
+    ``ignore_names`` answers "does the rule grant this for some name" instead (the access
+    review's question); callers keep ``resourceNames`` next to the answer.
+    """
+    verb = _verb_entry(rule, request.verb)
+    if verb is None:
+        return None
+    if isinstance(request, NonResourceRequest):
+        url = _url_entry(rule, request.path)
+        return None if url is None else RuleMatch(verb, None, None, url)
+    group = _group_entry(rule, request.api_group)
+    if group is None:
+        return None
+    resource = _resource_entry(rule, request.combined_resource, request.subresource)
+    if resource is None:
+        return None
+    if not ignore_names and not resource_name_matches(rule, request.name):
+        return None
+    return RuleMatch(verb, group, resource)
+
+
+def rule_allows(rule: o.PolicyRule, request: Request) -> bool:
+    return match_rule(rule, request) is not None
+
+
+# --- subjects --------------------------------------------------------------------------------
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(SUBJECT_KINDS)}
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRef:
+    """A subject as the authorizer resolves it; ``namespace`` is set for ServiceAccounts only."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return _KIND_ORDER.get(self.kind, len(_KIND_ORDER)), self.namespace or "", self.name
+
+    @property
+    def username(self) -> str | None:
+        """The user name that matches this subject (None for a group)."""
+        if self.kind == "ServiceAccount":
+            return f"{SERVICE_ACCOUNT_PREFIX}{self.namespace}:{self.name}"
+        return self.name if self.kind == "User" else None
+
+    def __str__(self) -> str:
+        if self.kind == "ServiceAccount":
+            return f"ServiceAccount {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+
+def service_account_username(namespace: str, name: str) -> str:
+    return f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}"
+
+
+def identity_of(subject: SubjectRef) -> tuple[str, list[str]]:
+    """The user and groups an authenticator gives this subject (for a SubjectAccessReview).
+
+    A ServiceAccount token authenticates as ``system:serviceaccount:NS:NAME`` in
+    ``system:serviceaccounts``, ``system:serviceaccounts:NS`` and ``system:authenticated``;
+    any other authenticated user is in ``system:authenticated``; ``system:anonymous`` is in
+    ``system:unauthenticated``. A group has no identity of its own: a member named
+    ``k8saudit:member-of:GROUP`` stands for it.
+    """
+    if subject.kind == "ServiceAccount":
+        ns = subject.namespace or ""
+        return service_account_username(ns, subject.name), [
+            ALL_SERVICE_ACCOUNTS,
+            f"{ALL_SERVICE_ACCOUNTS}:{ns}",
+            AUTHENTICATED,
+        ]
+    if subject.kind == "User":
+        if subject.name == ANONYMOUS:
+            return ANONYMOUS, [UNAUTHENTICATED]
+        return subject.name, [AUTHENTICATED]
+    if subject.name in (AUTHENTICATED, UNAUTHENTICATED):
+        return f"k8saudit:member-of:{subject.name}", [subject.name]
+    return f"k8saudit:member-of:{subject.name}", [subject.name, AUTHENTICATED]
+
+
+def subject_applies(subject: o.Subject, user: str, groups: Collection[str], namespace: str) -> bool:
+    """``appliesToUser``: whether a binding subject matches the user; ``namespace`` is the
+    RoleBinding's namespace ("" for a ClusterRoleBinding)."""
+    if subject.kind == "User":
+        return user == subject.name
+    if subject.kind == "Group":
+        return subject.name in groups
+    if subject.kind == "ServiceAccount":
+        sa_namespace = subject.namespace or namespace
+        return bool(sa_namespace) and user == service_account_username(sa_namespace, subject.name)
+    return False
+
+
+def resolve_subject(subject: o.Subject, binding_namespace: str) -> SubjectRef | None:
+    """The subject a binding entry stands for, or None when it can match nobody."""
+    if subject.kind in ("User", "Group"):
+        return SubjectRef(subject.kind, subject.name)
+    if subject.kind == "ServiceAccount":
+        ns = subject.namespace or binding_namespace
+        return SubjectRef("ServiceAccount", subject.name, ns) if ns else None
+    return None
+
+
+# --- bindings, roles and paths -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class BindingRef:
+    kind: str  # "ClusterRoleBinding" | "RoleBinding"
+    namespace: str | None
+    name: str
+    role_kind: str
+    role_name: str
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name} -> {self.role_kind} {self.role_name}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class GrantPath:
+    """binding → role → rule: ``rules[rule_index]`` of ClusterRole ``rule_source`` when the rule
+    reached an aggregated role from another ClusterRole, else of the bound role itself."""
+
+    binding_kind: str
+    binding_namespace: str | None
+    binding_name: str
+    role_kind: str
+    role_name: str
+    rule_index: int
+    rule_source: str | None = None
+
+    @property
+    def binding(self) -> BindingRef:
+        return BindingRef(self.binding_kind, self.binding_namespace, self.binding_name, self.role_kind, self.role_name)
+
+    def __str__(self) -> str:
+        source = f" (aggregated from ClusterRole {self.rule_source})" if self.rule_source else ""
+        return f"{self.binding} rule {self.rule_index}{source}"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One subject holding one permission through one rule of one binding.
+
+    ``verb``, ``api_group`` and ``resource`` are the rule's entries that matched (``*`` shows
+    a wildcard; ``resource`` includes the subresource, e.g. ``pods/exec`` or ``*/scale``);
+    ``non_resource_url`` is set instead for URL rules. ``namespace`` is the scope: the
+    RoleBinding's namespace, or None for cluster-wide (a ClusterRoleBinding).
+    """
+
+    subject: SubjectRef
+    verb: str
+    api_group: str | None
+    resource: str | None
+    resource_names: tuple[str, ...]
+    namespace: str | None
+    path: GrantPath
+    non_resource_url: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[tuple[int, str, str], GrantPath, str, str, str]:
+        return self.subject.sort_key, self.path, self.verb, self.api_group or "", self.resource or ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAccess:
+    """A subject allowed a request, with every grant that allows it."""
+
+    subject: SubjectRef
+    grants: tuple[Grant, ...]
+
+    @property
+    def bindings(self) -> tuple[BindingRef, ...]:
+        return tuple(sorted({g.path.binding for g in self.grants}))
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveRule:
+    """A rule of a role as authorized, with where it is stored (see ``GrantPath``)."""
+
+    rule: o.PolicyRule
+    index: int
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: str
+    path: GrantPath | None = None
+
+
+Binding = o.RoleBinding | o.ClusterRoleBinding
+RoleKey = tuple[str, str, str]  # (kind, namespace or "", name)
+
+
+def _rule_key(rule: o.PolicyRule) -> tuple[tuple[str, ...], ...]:
+    return (
+        tuple(rule.verbs),
+        tuple(rule.apiGroups),
+        tuple(rule.resources),
+        tuple(rule.resourceNames),
+        tuple(rule.nonResourceURLs),
+    )
+
+
+def _binding_ref(binding: Binding) -> BindingRef:
+    ns = binding.namespace if isinstance(binding, o.RoleBinding) else None
+    return BindingRef(binding.kind, ns or None, binding.name, binding.roleRef.kind, binding.roleRef.name)
+
+
+class RbacIndex:
+    """Roles by (namespace, name), bindings by namespace, aggregated rules resolved once.
+
+    Build it with ``rbac_index(inv)`` (cached per Inventory); every question then costs one
+    pass over the bindings that can apply, never a scan of roles per binding.
+    """
+
+    def __init__(self, inv: Inventory, aggregation: Aggregation = Aggregation.CONTROLLER) -> None:
+        self.aggregation = aggregation
+        # Later objects win, as a later `kubectl apply` of the same name would.
+        self.roles: dict[tuple[str, str], o.Role] = {(r.namespace or "", r.name): r for r in inv.of("Role", o.Role)}
+        self.cluster_roles: dict[str, o.ClusterRole] = {r.name: r for r in inv.of("ClusterRole", o.ClusterRole)}
+        crbs = {b.name: b for b in inv.of("ClusterRoleBinding", o.ClusterRoleBinding)}
+        self.cluster_bindings: list[o.ClusterRoleBinding] = [crbs[n] for n in sorted(crbs)]
+        rbs: dict[tuple[str, str], o.RoleBinding] = {
+            (b.namespace or "", b.name): b for b in inv.of("RoleBinding", o.RoleBinding)
+        }
+        self.bindings_by_namespace: dict[str, list[o.RoleBinding]] = defaultdict(list)
+        for key in sorted(rbs):
+            self.bindings_by_namespace[key[0]].append(rbs[key])
+        self._cluster_rules: dict[str, tuple[EffectiveRule, ...]] = {}
+        self._role_rules: dict[tuple[str, str], tuple[EffectiveRule, ...]] = {}
+        for name in sorted(self.cluster_roles):
+            self._resolve_cluster_role(name, set())
+
+    # --- roles ---------------------------------------------------------------------------
+
+    def _stored(self, role: o.Role | o.ClusterRole) -> tuple[EffectiveRule, ...]:
+        return tuple(EffectiveRule(rule, i) for i, rule in enumerate(role.rules))
+
+    def _resolve_cluster_role(self, name: str, visiting: set[str]) -> tuple[EffectiveRule, ...]:
+        cached = self._cluster_rules.get(name)
+        if cached is not None:
+            return cached
+        role = self.cluster_roles[name]
+        stored = self._stored(role)
+        if self.aggregation is Aggregation.STORED or role.aggregationRule is None:
+            self._cluster_rules[name] = stored
+            return stored
+        visiting.add(name)
+        union: list[EffectiveRule] = []
+        seen: set[tuple[tuple[str, ...], ...]] = set()
+        for selector in role.aggregationRule.clusterRoleSelectors:
+            selected = sorted(
+                other
+                for other, cr in self.cluster_roles.items()
+                if other != name and selector.matches(cr.metadata.labels)
+            )
+            for other in selected:
+                if other in visiting:  # a selector cycle: take what is stored now
+                    rules = self._stored(self.cluster_roles[other])
+                else:
+                    rules = self._resolve_cluster_role(other, visiting)
+                for er in rules:
+                    key = _rule_key(er.rule)
+                    if key not in seen:
+                        seen.add(key)
+                        union.append(EffectiveRule(er.rule, er.index, er.source or other))
+        visiting.discard(name)
+        # An empty union is applied as "no rules field", which leaves the stored rules in place.
+        result = tuple(union) if union else stored
+        self._cluster_rules[name] = result
+        return result
+
+    def cluster_role_rules(self, name: str) -> tuple[EffectiveRule, ...] | None:
+        return self._cluster_rules.get(name)
+
+    def role_rules(self, namespace: str, name: str) -> tuple[EffectiveRule, ...] | None:
+        key = (namespace, name)
+        cached = self._role_rules.get(key)
+        if cached is None:
+            role = self.roles.get(key)
+            if role is None:
+                return None
+            cached = self._role_rules[key] = self._stored(role)
+        return cached
+
+    def rules_for_ref(self, role_ref: o.RoleRef, binding_namespace: str) -> tuple[EffectiveRule, ...] | None:
+        """``GetRoleReferenceRules``: the rules a binding grants, None when its role is missing."""
+        if role_ref.kind == "Role":
+            return self.role_rules(binding_namespace, role_ref.name) if binding_namespace else None
+        if role_ref.kind == "ClusterRole":
+            return self.cluster_role_rules(role_ref.name)
+        return None
+
+    # --- bindings ------------------------------------------------------------------------
+
+    def bindings_for(self, namespace: str) -> Iterator[tuple[Binding, str]]:
+        """(binding, its namespace or "") that apply to a request in ``namespace``, in the
+        authorizer's order: every ClusterRoleBinding, then the namespace's RoleBindings."""
+        for crb in self.cluster_bindings:
+            yield crb, ""
+        if namespace:
+            for rb in self.bindings_by_namespace.get(namespace, ()):
+                yield rb, namespace
+
+    def all_bindings(self) -> Iterator[tuple[Binding, str]]:
+        for crb in self.cluster_bindings:
+            yield crb, ""
+        for ns in sorted(self.bindings_by_namespace):
+            for rb in self.bindings_by_namespace[ns]:
+                yield rb, ns
+
+
+_INDEXES: weakref.WeakKeyDictionary[Inventory, dict[Aggregation, RbacIndex]] = weakref.WeakKeyDictionary()
+
+
+def rbac_index(inv: Inventory, aggregation: Aggregation = Aggregation.CONTROLLER) -> RbacIndex:
+    """The index of an Inventory, built once per aggregation mode and reused."""
+    per_inv = _INDEXES.setdefault(inv, {})
+    idx = per_inv.get(aggregation)
+    if idx is None:
+        idx = per_inv[aggregation] = RbacIndex(inv, aggregation)
+    return idx
+
+
+def _path(binding: Binding, ns: str, er: EffectiveRule) -> GrantPath:
+    return GrantPath(
+        binding.kind, ns or None, binding.name, binding.roleRef.kind, binding.roleRef.name, er.index, er.source
+    )
+
+
+def _grant(subject: SubjectRef, er: EffectiveRule, m: RuleMatch, ns: str, path: GrantPath) -> Grant:
+    return Grant(
+        subject=subject,
+        verb=m.verb,
+        api_group=m.api_group,
+        resource=m.resource,
+        resource_names=tuple(er.rule.resourceNames),
+        namespace=ns or None,
+        path=path,
+        non_resource_url=m.non_resource_url,
+    )
+
+
+# --- the authorizer ---------------------------------------------------------------------------
+
+
+def _request(
+    verb: str, resource: str, api_group: str, subresource: str | None, namespace: str | None, name: str | None
+) -> ResourceRequest:
+    return ResourceRequest(verb, resource, api_group or "", subresource or "", namespace or "", name or "")
+
+
+def authorize(
+    inv: Inventory,
+    user: str,
+    groups: Collection[str],
+    request: Request,
+    *,
+    aggregation: Aggregation = Aggregation.CONTROLLER,
+    privileged_group: bool = True,
+) -> Decision:
+    """The decision for ``user`` with exactly ``groups`` (what a SubjectAccessReview answers).
+
+    ``privileged_group`` models kube-apiserver's built-in ``system:masters`` authorizer, which
+    allows its members everything before RBAC is asked.
+    """
+    if privileged_group and PRIVILEGED_GROUP in groups:
+        return Decision(True, f"allowed: member of {PRIVILEGED_GROUP}")
+    idx = rbac_index(inv, aggregation)
+    group_set = frozenset(groups)
+    for binding, ns in idx.bindings_for(request.namespace):
+        subject = next((s for s in binding.subjects if subject_applies(s, user, group_set, ns)), None)
+        if subject is None:
+            continue
+        rules = idx.rules_for_ref(binding.roleRef, ns)
+        for er in rules or ():
+            if rule_allows(er.rule, request):
+                path = _path(binding, ns, er)
+                return Decision(True, f"RBAC: allowed by {path}", path)
+    return Decision(False, "RBAC: no rule allows it")
+
+
+def can(
+    inv: Inventory,
+    user: str,
+    groups: Collection[str],
+    verb: str,
+    resource: str,
+    *,
+    api_group: str = "",
+    subresource: str | None = None,
+    namespace: str | None = None,
+    name: str | None = None,
+    aggregation: Aggregation = Aggregation.CONTROLLER,
+    privileged_group: bool = True,
+) -> bool:
+    """Whether ``user`` in ``groups`` may ``verb`` the resource (None namespace = cluster-wide).
+
+    ``resource`` is taken literally, as in a SubjectAccessReview: pass ``"pods"`` with
+    ``subresource="exec"``, not ``"pods/exec"``.
+    """
+    request = _request(verb, resource, api_group, subresource, namespace, name)
+    return authorize(inv, user, groups, request, aggregation=aggregation, privileged_group=privileged_group).allowed
+
+
+def can_url(
+    inv: Inventory,
+    user: str,
+    groups: Collection[str],
+    verb: str,
+    path: str,
+    *,
+    aggregation: Aggregation = Aggregation.CONTROLLER,
+    privileged_group: bool = True,
+) -> bool:
+    """Whether ``user`` in ``groups`` may ``verb`` (get, post, …) the non-resource URL ``path``."""
+    request = NonResourceRequest(verb, path)
+    return authorize(inv, user, groups, request, aggregation=aggregation, privileged_group=privileged_group).allowed
+
+
+def rules_for(
+    inv: Inventory,
+    user: str,
+    groups: Collection[str],
+    namespace: str | None = None,
+    *,
+    aggregation: Aggregation = Aggregation.CONTROLLER,
+) -> list[tuple[GrantPath, o.PolicyRule]]:
+    """``RulesFor``: every rule that applies to the user in ``namespace`` (None = cluster-wide)."""
+    idx = rbac_index(inv, aggregation)
+    group_set = frozenset(groups)
+    found: list[tuple[GrantPath, o.PolicyRule]] = []
+    for binding, ns in idx.bindings_for(namespace or ""):
+        if not any(subject_applies(s, user, group_set, ns) for s in binding.subjects):
+            continue
+        for er in idx.rules_for_ref(binding.roleRef, ns) or ():
+            found.append((_path(binding, ns, er), er.rule))
+    return found
+
+
+# --- who can ----------------------------------------------------------------------------------
+
+
+def _who(idx: RbacIndex, request: Request, include_privileged_group: bool) -> list[SubjectAccess]:
+    grants: dict[SubjectRef, set[Grant]] = defaultdict(set)
+    for binding, ns in idx.bindings_for(request.namespace):
+        rules = idx.rules_for_ref(binding.roleRef, ns)
+        if not rules:
+            continue
+        matches = [(er, m) for er in rules if (m := match_rule(er.rule, request)) is not None]
+        if not matches:
+            continue
+        for subject in binding.subjects:
+            ref = resolve_subject(subject, ns)
+            if ref is None:
+                continue
+            for er, m in matches:
+                grants[ref].add(_grant(ref, er, m, ns, _path(binding, ns, er)))
+    result = [SubjectAccess(ref, tuple(sorted(gs, key=lambda g: g.sort_key))) for ref, gs in grants.items()]
+    if include_privileged_group:
+        result.append(SubjectAccess(SubjectRef("Group", PRIVILEGED_GROUP), ()))
+    return sorted(result, key=lambda a: a.subject.sort_key)
+
+
+def who_can(
+    inv: Inventory,
+    verb: str,
+    resource: str,
+    *,
+    api_group: str = "",
+    subresource: str | None = None,
+    namespace: str | None = None,
+    name: str | None = None,
+    aggregation: Aggregation = Aggregation.CONTROLLER,
+    include_privileged_group: bool = False,
+) -> list[SubjectAccess]:
+    """Subjects allowed the request, each with every grant that allows it (kubectl-who-can).
+
+    Subjects are reported as bound: a binding to ``Group system:authenticated`` is that group,
+    not every user. ``namespace=None`` asks cluster-wide (only ClusterRoleBindings apply);
+    ``name=None`` asks without a name, so rules limited by ``resourceNames`` do not count.
+    ``"*"`` as verb, group or resource asks for a rule holding that wildcard.
+    ``include_privileged_group`` adds ``Group system:masters`` (allowed everything, no binding).
+    """
+    request = _request(verb, resource, api_group, subresource, namespace, name)
+    return _who(rbac_index(inv, aggregation), request, include_privileged_group)
+
+
+def who_can_url(
+    inv: Inventory,
+    verb: str,
+    path: str,
+    *,
+    aggregation: Aggregation = Aggregation.CONTROLLER,
+    include_privileged_group: bool = False,
+) -> list[SubjectAccess]:
+    """Subjects allowed ``verb`` on the non-resource URL ``path``."""
+    return _who(rbac_index(inv, aggregation), NonResourceRequest(verb, path), include_privileged_group)
+
+
+def bindings_by_subject(
+    inv: Inventory, *, aggregation: Aggregation = Aggregation.CONTROLLER
+) -> dict[SubjectRef, list[BindingRef]]:
+    """Every subject that some binding names, with those bindings (sorted)."""
+    found: dict[SubjectRef, set[BindingRef]] = defaultdict(set)
+    for binding, ns in rbac_index(inv, aggregation).all_bindings():
+        for subject in binding.subjects:
+            ref = resolve_subject(subject, ns)
+            if ref is not None:
+                found[ref].add(_binding_ref(binding))
+    return {ref: sorted(found[ref]) for ref in sorted(found, key=lambda r: r.sort_key)}
+
+
+# --- the access review -------------------------------------------------------------------------
+
+
+class Scope(StrEnum):
+    #: Only cluster-wide grants (ClusterRoleBindings) give it: the resource is cluster-scoped,
+    #: or the request is made without a namespace.
+    CLUSTER = "cluster"
+    #: Grants in any namespace count too; each grant says where it applies.
+    ANY = "any"
+
+
+#: Verbs whose request never carries a name for a top-level resource, so a rule restricted
+#: by resourceNames can never allow them (list/watch can name one object by field selector).
+_NAMELESS_VERBS = frozenset({"create", "deletecollection", "*"})
+
+
+@dataclass(frozen=True, slots=True)
+class RiskyPermission:
+    """One risky (verb, apiGroup, resource[/subresource], scope) the access review reports."""
+
+    id: str
+    family: str
+    title: str
+    verb: str
+    api_group: str
+    resource: str
+    subresource: str = ""
+    scope: Scope = Scope.ANY
+    references: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        group = f".{self.api_group}" if self.api_group else ""
+        sub = f"/{self.subresource}" if self.subresource else ""
+        return f"{self.verb} {self.resource}{group}{sub}"
+
+    @property
+    def counts_named_grants(self) -> bool:
+        """Whether a grant limited to some resourceNames still grants this (for those names)."""
+        return bool(self.subresource) or self.verb not in _NAMELESS_VERBS
+
+    def request(self) -> ResourceRequest:
+        return ResourceRequest(self.verb, self.resource, self.api_group, self.subresource)
+
+
+def _perm(
+    id: str,
+    title: str,
+    verb: str,
+    group: str,
+    resource: str,
+    sub: str = "",
+    scope: Scope = Scope.ANY,
+    refs: tuple[str, ...] = (),
+) -> RiskyPermission:
+    return RiskyPermission(id, id.split(":")[0], title, verb, group, resource, sub, scope, refs)
+
+
+_CERTS = "certificates.k8s.io"
+_ADMISSION = "admissionregistration.k8s.io"
+_EXEC_REFS = ("kubescape:C-0002",)
+
+#: The catalogue, in report order. Sources: CONTROLS.md section 5; CIS Kubernetes Benchmark
+#: 5.1.1-5.1.13; Kubescape C-0002 (exec), C-0007 (data destruction), C-0015/C-0186 (secrets),
+#: C-0035/C-0185 (cluster-admin), C-0063 (port-forward), C-0065 (impersonation),
+#: C-0187 (wildcards), C-0188 (create pods).
+RISKY_PERMISSIONS: tuple[RiskyPermission, ...] = (
+    _perm("all:*", "every verb on every resource (cluster-admin equivalent when cluster-wide)", "*", "*", "*",
+          refs=("cis:5.1.1", "cis:5.1.3", "kubescape:C-0035", "kubescape:C-0185", "kubescape:C-0187")),
+    _perm("secrets-read:get", "read Secrets", "get", "", "secrets", refs=("cis:5.1.2", "kubescape:C-0015")),
+    _perm("secrets-read:list", "list Secrets (with their values)", "list", "", "secrets",
+          refs=("cis:5.1.2", "kubescape:C-0015")),
+    _perm("secrets-read:watch", "watch Secrets (with their values)", "watch", "", "secrets",
+          refs=("cis:5.1.2", "kubescape:C-0015")),
+    _perm("pods-create:create", "create pods (run any image as any ServiceAccount of the namespace)", "create", "",
+          "pods", refs=("cis:5.1.4", "kubescape:C-0188")),
+    _perm("pods-exec:create", "exec into pods", "create", "", "pods", "exec", refs=_EXEC_REFS),
+    _perm("pods-exec:get", "exec into pods (websocket upgrade)", "get", "", "pods", "exec", refs=_EXEC_REFS),
+    _perm("pods-attach:create", "attach to pods", "create", "", "pods", "attach", refs=_EXEC_REFS),
+    _perm("pods-attach:get", "attach to pods (websocket upgrade)", "get", "", "pods", "attach", refs=_EXEC_REFS),
+    _perm("pods-portforward:create", "port-forward to pods", "create", "", "pods", "portforward",
+          refs=("kubescape:C-0063",)),
+    _perm("pods-portforward:get", "port-forward to pods (websocket upgrade)", "get", "", "pods", "portforward",
+          refs=("kubescape:C-0063",)),
+    _perm("pods-ephemeralcontainers:patch", "add ephemeral (debug) containers to pods", "patch", "", "pods",
+          "ephemeralcontainers"),
+    _perm("pods-ephemeralcontainers:update", "add ephemeral (debug) containers to pods", "update", "", "pods",
+          "ephemeralcontainers"),
+    _perm("bind:roles", "bind Roles they do not hold", "bind", RBAC_GROUP, "roles", refs=("cis:5.1.8",)),
+    _perm("bind:clusterroles", "bind ClusterRoles they do not hold", "bind", RBAC_GROUP, "clusterroles",
+          refs=("cis:5.1.8",)),
+    _perm("escalate:roles", "grant more than they hold in Roles", "escalate", RBAC_GROUP, "roles",
+          refs=("cis:5.1.8",)),
+    _perm("escalate:clusterroles", "grant more than they hold in ClusterRoles", "escalate", RBAC_GROUP,
+          "clusterroles", scope=Scope.CLUSTER, refs=("cis:5.1.8",)),
+    _perm("impersonate:users", "impersonate users", "impersonate", "", "users", scope=Scope.CLUSTER,
+          refs=("cis:5.1.8", "kubescape:C-0065")),
+    _perm("impersonate:groups", "impersonate groups", "impersonate", "", "groups", scope=Scope.CLUSTER,
+          refs=("cis:5.1.8", "kubescape:C-0065")),
+    _perm("impersonate:serviceaccounts", "impersonate ServiceAccounts", "impersonate", "", "serviceaccounts",
+          refs=("cis:5.1.8", "kubescape:C-0065")),
+    _perm("rolebindings-create:create", "create RoleBindings", "create", RBAC_GROUP, "rolebindings"),
+    _perm("clusterrolebindings-create:create", "create ClusterRoleBindings", "create", RBAC_GROUP,
+          "clusterrolebindings", scope=Scope.CLUSTER),
+    _perm("serviceaccounts-token:create", "mint ServiceAccount tokens", "create", "", "serviceaccounts", "token",
+          refs=("cis:5.1.13",)),
+    _perm("nodes-proxy:get", "reach the kubelet API (exec in any pod of a node)", "get", "", "nodes", "proxy",
+          scope=Scope.CLUSTER, refs=("cis:5.1.10",)),
+    _perm("nodes-proxy:create", "reach the kubelet API (exec in any pod of a node)", "create", "", "nodes", "proxy",
+          scope=Scope.CLUSTER, refs=("cis:5.1.10",)),
+    _perm("csr-approve:update", "approve CertificateSigningRequests", "update", _CERTS, "certificatesigningrequests",
+          "approval", scope=Scope.CLUSTER, refs=("cis:5.1.11",)),
+    _perm("csr-approve:signers", "approve certificates for a signer", "approve", _CERTS, "signers",
+          scope=Scope.CLUSTER, refs=("cis:5.1.11",)),
+    _perm("persistentvolumes-create:create", "create PersistentVolumes (hostPath to any node path)", "create", "",
+          "persistentvolumes", scope=Scope.CLUSTER, refs=("cis:5.1.9",)),
+    _perm("webhooks:create-mutating", "create mutating admission webhooks", "create", _ADMISSION,
+          "mutatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0039")),
+    _perm("webhooks:update-mutating", "change mutating admission webhooks", "update", _ADMISSION,
+          "mutatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0039")),
+    _perm("webhooks:patch-mutating", "change mutating admission webhooks", "patch", _ADMISSION,
+          "mutatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0039")),
+    _perm("webhooks:create-validating", "create validating admission webhooks", "create", _ADMISSION,
+          "validatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0036")),
+    _perm("webhooks:update-validating", "change validating admission webhooks", "update", _ADMISSION,
+          "validatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0036")),
+    _perm("webhooks:patch-validating", "change validating admission webhooks", "patch", _ADMISSION,
+          "validatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0036")),
+    _perm("delete-all:delete", "delete any resource", "delete", "*", "*", refs=("kubescape:C-0007",)),
+    _perm("delete-all:deletecollection", "delete every object of any resource", "deletecollection", "*", "*",
+          refs=("kubescape:C-0007",)),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """A subject holding a risky permission, with every grant that gives it."""
+
+    permission: RiskyPermission
+    subject: SubjectRef
+    grants: tuple[Grant, ...]
+
+    @property
+    def cluster_wide(self) -> bool:
+        return any(g.namespace is None for g in self.grants)
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        return tuple(sorted({g.namespace for g in self.grants if g.namespace}))
+
+    @property
+    def only_named(self) -> bool:
+        """Every grant is limited by resourceNames (e.g. impersonate one user only)."""
+        return all(g.resource_names for g in self.grants)
+
+    @property
+    def bindings(self) -> tuple[BindingRef, ...]:
+        return tuple(sorted({g.path.binding for g in self.grants}))
+
+
+def access_review(
+    inv: Inventory,
+    *,
+    aggregation: Aggregation = Aggregation.CONTROLLER,
+    permissions: Sequence[RiskyPermission] = RISKY_PERMISSIONS,
+) -> list[ReviewRow]:
+    """For each risky permission, which subjects hold it and through which bindings.
+
+    Ordered by catalogue position, then subject (User, Group, ServiceAccount; namespace; name);
+    grants by binding path. A grant limited by ``resourceNames`` counts where the verb can carry
+    a name (it is kept in ``Grant.resource_names``; see ``ReviewRow.only_named``).
+    Each distinct role is matched against the catalogue once, so the cost is linear in
+    bindings and role rules.
+    """
+    idx = rbac_index(inv, aggregation)
+    requests = [(p, p.request(), not p.counts_named_grants) for p in permissions]
+    per_role: dict[RoleKey, list[tuple[int, EffectiveRule, RuleMatch]]] = {}
+    per_rule: dict[tuple[Any, ...], list[tuple[int, RuleMatch]]] = {}
+    rows: dict[tuple[int, SubjectRef], set[Grant]] = defaultdict(set)
+    for binding, ns in idx.all_bindings():
+        role_key = (binding.roleRef.kind, ns if binding.roleRef.kind == "Role" else "", binding.roleRef.name)
+        hits = per_role.get(role_key)
+        if hits is None:
+            hits = _role_hits(idx.rules_for_ref(binding.roleRef, ns) or (), requests, per_rule)
+            per_role[role_key] = hits
+        if not hits:
+            continue
+        subjects = [ref for s in binding.subjects if (ref := resolve_subject(s, ns)) is not None]
+        for i, er, m in hits:
+            if ns and requests[i][0].scope is Scope.CLUSTER:
+                continue  # a RoleBinding never applies to a request without a namespace
+            path = _path(binding, ns, er)
+            for ref in subjects:
+                rows[(i, ref)].add(_grant(ref, er, m, ns, path))
+    ordered = sorted(rows, key=lambda k: (k[0], k[1].sort_key))
+    return [
+        ReviewRow(permissions[i], ref, tuple(sorted(rows[(i, ref)], key=lambda g: g.sort_key))) for i, ref in ordered
+    ]
+
+
+def _role_hits(
+    rules: Sequence[EffectiveRule],
+    requests: Sequence[tuple[RiskyPermission, Request, bool]],
+    per_rule: dict[tuple[Any, ...], list[tuple[int, RuleMatch]]],
+) -> list[tuple[int, EffectiveRule, RuleMatch]]:
+    """(request index, rule, match) for every request a rule of the role grants, by request then rule.
+
+    What a rule grants depends on its entries alone, and roles repeat them (the same Role in every
+    namespace, the same rules in many ClusterRoles): each distinct rule is matched once per scan.
+    """
+    found: list[tuple[int, int, EffectiveRule, RuleMatch]] = []
+    for j, er in enumerate(rules):
+        rule = er.rule
+        key = (
+            tuple(rule.verbs),
+            tuple(rule.apiGroups),
+            tuple(rule.resources),
+            bool(rule.resourceNames),
+            tuple(rule.nonResourceURLs),
+        )
+        matches = per_rule.get(key)
+        if matches is None:
+            matches = per_rule[key] = [
+                (i, m)
+                for i, (_, request, need_no_names) in enumerate(requests)
+                if not (need_no_names and rule.resourceNames)
+                and (m := match_rule(rule, request, ignore_names=True)) is not None
+            ]
+        found.extend((i, j, er, m) for i, m in matches)
+    found.sort(key=lambda hit: (hit[0], hit[1]))
+    return [(i, er, m) for i, _, er, m in found]
+
+
+# --- dangling references -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DanglingRoleRef:
+    """A binding whose roleRef names no existing role: it grants nothing today, and grants
+    whatever a role created later under that name holds."""
+
+    binding: BindingRef
+    reason: Literal["not-found", "unsupported-kind"]
+    #: cluster-admin/admin/edit/view or a system: role: every cluster ships it, so in manifests
+    #: its absence usually means "defined by the cluster", not "missing".
+    well_known: bool
+
+
+def _bindings(inv: Inventory) -> Iterator[tuple[Binding, str]]:
+    for crb in sorted(inv.of("ClusterRoleBinding", o.ClusterRoleBinding), key=lambda b: b.name):
+        yield crb, ""
+    for rb in sorted(inv.of("RoleBinding", o.RoleBinding), key=lambda b: (b.namespace or "", b.name)):
+        yield rb, rb.namespace or ""
+
+
+def missing_roles(inv: Inventory) -> list[DanglingRoleRef]:
+    """Bindings whose roleRef points to a Role or ClusterRole that is not in the inventory.
+
+    Only meaningful when Roles and ClusterRoles could be read (the ``rbac`` input).
+    """
+    roles = {(r.namespace or "", r.name) for r in inv.of("Role", o.Role)}
+    cluster_roles = {r.name for r in inv.of("ClusterRole", o.ClusterRole)}
+    found: list[DanglingRoleRef] = []
+    for binding, ns in _bindings(inv):
+        ref = binding.roleRef
+        if ref.kind == "ClusterRole":
+            if ref.name not in cluster_roles:
+                well_known = ref.name in WELL_KNOWN_CLUSTER_ROLES or ref.name.startswith("system:")
+                found.append(DanglingRoleRef(_binding_ref(binding), "not-found", well_known))
+        elif ref.kind == "Role" and ns:
+            if (ns, ref.name) not in roles:
+                found.append(DanglingRoleRef(_binding_ref(binding), "not-found", False))
+        else:  # a ClusterRoleBinding to a Role, or an unknown kind
+            found.append(DanglingRoleRef(_binding_ref(binding), "unsupported-kind", False))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class DanglingSubject:
+    """A ServiceAccount subject that matches no existing ServiceAccount.
+
+    ``not-found``: no such ServiceAccount (anyone who creates it later gets the binding);
+    ``no-namespace``: a ClusterRoleBinding entry without namespace, which matches nobody.
+    """
+
+    binding: BindingRef
+    name: str
+    namespace: str | None
+    reason: Literal["not-found", "no-namespace"]
+
+
+def missing_service_accounts(inv: Inventory) -> list[DanglingSubject] | None:
+    """Bindings naming a ServiceAccount that does not exist; None when ServiceAccounts were not read.
+
+    A live scan (or its snapshot) records a complete ServiceAccount listing, so every namespace
+    is judged. Manifests and plain kubectl dumps may hold only some namespaces, so only
+    namespaces with at least one ServiceAccount in the inventory are judged there.
+    ``default`` exists in every namespace the inventory knows (the controller creates it).
+    """
+    if not inv.kind_availability("ServiceAccount").ok:
+        return None
+    existing = {(sa.namespace or "", sa.name) for sa in inv.of("ServiceAccount", o.ServiceAccount)}
+    complete = "ServiceAccount" in inv.facts.kinds
+    judged = None if complete else {ns for ns, _ in existing}
+    namespaces = set(inv.namespaces)
+    found: list[DanglingSubject] = []
+    for binding, ns in _bindings(inv):
+        for subject in binding.subjects:
+            if subject.kind != "ServiceAccount":
+                continue
+            sa_ns = subject.namespace or ns
+            if not sa_ns:
+                found.append(DanglingSubject(_binding_ref(binding), subject.name, None, "no-namespace"))
+                continue
+            if judged is not None and sa_ns not in judged:
+                continue
+            if (sa_ns, subject.name) in existing or (subject.name == "default" and sa_ns in namespaces):
+                continue
+            found.append(DanglingSubject(_binding_ref(binding), subject.name, sa_ns, "not-found"))
+    return found
+
+
+def subjects_of(grants: Iterable[Grant]) -> list[SubjectRef]:
+    """The distinct subjects of some grants, in report order."""
+    return sorted({g.subject for g in grants}, key=lambda s: s.sort_key)

@@ -1,0 +1,273 @@
+"""`k8saudit who-can VERB RESOURCE[/SUBRESOURCE]`: which subjects may make a request, and the
+binding -> role -> rule that allows each (what kubectl-who-can answers), over the same access
+model as the RBAC checks and the report's access review (`k8saudit.semantics.access`).
+
+Decided here:
+- Without `-n`, the question is cluster-wide (a request without a namespace, as for nodes or
+  for `list pods --all-namespaces`): only ClusterRoleBindings can allow it. With `-n NS`,
+  ClusterRoleBindings and the RoleBindings of NS. With `-A`, every namespace: each grant says
+  where it applies.
+- `RESOURCE.GROUP` (`deployments.apps`) names the API group, as kubectl does; without a group,
+  the group of a well-known resource is used (`deployments` -> `apps`), else the core group.
+  `--api-group` overrides both.
+- A RESOURCE starting with `/` is a non-resource URL (`who-can get /metrics`).
+- Subjects are reported as bound (a binding to `Group system:authenticated` is that group), with
+  the built-in defaults marked; members of `system:masters` are allowed everything without a
+  binding, which the answer says once.
+- Without `--name`, rules limited by `resourceNames` do not count (the request names nothing),
+  as in the API server.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pydantic import Field
+
+from k8saudit.model.findings import AccessGrant, AccessSubject, Model
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.kinds import KINDS
+from k8saudit.runtime.errors import InputError
+from k8saudit.semantics import rbac
+from k8saudit.semantics.access import access_grant, access_model, is_everyone, review_status
+
+#: API groups of resources people ask about, beyond the kinds k8saudit reads (`kinds.py`).
+WELL_KNOWN_GROUPS: dict[str, str] = {
+    **{info.resource: info.group for info in KINDS},
+    "secrets": "",
+    "persistentvolumes": "",
+    "persistentvolumeclaims": "",
+    "endpoints": "",
+    "events": "",
+    "replicationcontrollers": "",
+    "users": "",
+    "groups": "",
+    "certificatesigningrequests": "certificates.k8s.io",
+    "signers": "certificates.k8s.io",
+    "mutatingwebhookconfigurations": "admissionregistration.k8s.io",
+    "validatingwebhookconfigurations": "admissionregistration.k8s.io",
+    "validatingadmissionpolicies": "admissionregistration.k8s.io",
+    "validatingadmissionpolicybindings": "admissionregistration.k8s.io",
+    "customresourcedefinitions": "apiextensions.k8s.io",
+    "apiservices": "apiregistration.k8s.io",
+    "horizontalpodautoscalers": "autoscaling",
+    "poddisruptionbudgets": "policy",
+    "storageclasses": "storage.k8s.io",
+    "csidrivers": "storage.k8s.io",
+    "volumeattachments": "storage.k8s.io",
+    "leases": "coordination.k8s.io",
+    "endpointslices": "discovery.k8s.io",
+    "ingressclasses": "networking.k8s.io",
+    "priorityclasses": "scheduling.k8s.io",
+    "runtimeclasses": "node.k8s.io",
+    "tokenreviews": "authentication.k8s.io",
+    "subjectaccessreviews": "authorization.k8s.io",
+    "selfsubjectaccessreviews": "authorization.k8s.io",
+    "controllerrevisions": "apps",
+}
+
+
+#: Cluster-scoped resources: a request for one carries no namespace, so RoleBindings never allow it.
+CLUSTER_SCOPED = frozenset(
+    {
+        *(info.resource for info in KINDS if not info.namespaced),
+        "persistentvolumes",
+        "users",
+        "groups",
+        "certificatesigningrequests",
+        "signers",
+        "mutatingwebhookconfigurations",
+        "validatingwebhookconfigurations",
+        "validatingadmissionpolicies",
+        "validatingadmissionpolicybindings",
+        "customresourcedefinitions",
+        "apiservices",
+        "storageclasses",
+        "csidrivers",
+        "volumeattachments",
+        "ingressclasses",
+        "priorityclasses",
+        "runtimeclasses",
+        "tokenreviews",
+        "subjectaccessreviews",
+        "selfsubjectaccessreviews",
+    }
+)
+
+
+class WhoCanQuery(Model):
+    verb: str
+    resource: str = ""  # plural resource, no group, no subresource
+    subresource: str = ""
+    apiGroup: str = ""
+    namespace: str | None = None  # None: cluster-wide
+    allNamespaces: bool = False
+    name: str | None = None
+    url: str | None = None  # a non-resource URL instead of a resource
+
+    def describe(self) -> str:
+        if self.url:
+            return f"{self.verb} {self.url}"
+        sub = f"/{self.subresource}" if self.subresource else ""
+        group = f".{self.apiGroup}" if self.apiGroup else ""
+        name = f" named {self.name}" if self.name else ""
+        where = (
+            " in any namespace"
+            if self.allNamespaces
+            else f" in namespace {self.namespace}"
+            if self.namespace
+            else " cluster-wide"
+        )
+        return f"{self.verb} {self.resource}{group}{sub}{name}{where}"
+
+
+class WhoCanSubject(Model):
+    subject: AccessSubject
+    builtIn: bool = False  # every grant is a Kubernetes or kubeadm default
+    everyone: bool = False
+    grants: list[AccessGrant] = Field(default_factory=list)
+
+
+class WhoCanAnswer(Model):
+    query: WhoCanQuery
+    status: str  # `complete`, `partial` (some RBAC kind could not be read) or `not-assessable`
+    reason: str | None = None
+    subjects: list[WhoCanSubject] = Field(default_factory=list)
+    #: Allowed everything by the API server before RBAC is asked; holds no binding.
+    privilegedGroup: str = rbac.PRIVILEGED_GROUP
+
+
+def parse_query(
+    verb: str,
+    resource: str,
+    *,
+    namespace: str | None = None,
+    all_namespaces: bool = False,
+    api_group: str | None = None,
+    name: str | None = None,
+) -> WhoCanQuery:
+    """The question from the command line, or an InputError naming what is wrong."""
+    verb = verb.strip().lower()
+    if not verb or " " in verb:
+        raise InputError(f"who-can: {verb!r} is not a verb (get, list, create, delete, impersonate, *, ...)")
+    if namespace is not None and all_namespaces:
+        raise InputError("who-can: give -n NAMESPACE or -A, not both")
+    resource = resource.strip()
+    if resource.startswith("/"):
+        if namespace is not None or all_namespaces or api_group is not None or name is not None:
+            raise InputError("who-can: a non-resource URL takes no -n, -A, --api-group or --name")
+        return WhoCanQuery(verb=verb, url=resource)
+    res, _, sub = resource.partition("/")
+    if "/" in sub or not res:
+        raise InputError(f"who-can: {resource!r} is not RESOURCE[/SUBRESOURCE] (e.g. pods/exec, deployments.apps)")
+    res, dot, group = res.partition(".")
+    if api_group is not None:
+        group = api_group.strip()
+    elif not dot:
+        group = WELL_KNOWN_GROUPS.get(res.lower(), "")
+    return WhoCanQuery(
+        verb=verb,
+        resource=res.lower(),
+        subresource=sub.lower(),
+        apiGroup=group,
+        namespace=namespace or None,
+        allNamespaces=all_namespaces,
+        name=name or None,
+    )
+
+
+def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
+    """Every subject allowed the request, with each grant that allows it."""
+    status, reason = review_status(inv)
+    if status == "not-assessable":
+        return WhoCanAnswer(query=query, status=status, reason=reason)
+    model = access_model(inv)
+    found: dict[rbac.SubjectRef, set[rbac.Grant]] = defaultdict(set)
+    if query.url is not None:
+        accesses = rbac.who_can_url(model.inventory, query.verb, query.url)
+    else:
+        namespaces: list[str | None] = [query.namespace]
+        if query.resource in CLUSTER_SCOPED:
+            namespaces = [None]  # a request for it never carries a namespace
+        elif query.allNamespaces:
+            namespaces = [None, *sorted(model.index.bindings_by_namespace)]
+        accesses = []
+        for ns in namespaces:
+            accesses.extend(
+                rbac.who_can(
+                    model.inventory,
+                    query.verb,
+                    query.resource,
+                    api_group=query.apiGroup,
+                    subresource=query.subresource or None,
+                    namespace=ns,
+                    name=query.name,
+                )
+            )
+    for access in accesses:
+        found[access.subject].update(access.grants)
+    subjects: list[WhoCanSubject] = []
+    for subject in sorted(found, key=lambda s: s.sort_key):
+        grants: list[AccessGrant] = []
+        for grant in sorted(found[subject], key=lambda g: g.sort_key):
+            binding = model.binding(grant.path)
+            if binding is None:  # pragma: no cover - grants come from known bindings
+                continue
+            entry = access_grant(model, binding, grant, subject, [_matched(grant)])
+            if entry not in grants:
+                grants.append(entry)
+        subjects.append(
+            WhoCanSubject(
+                subject=AccessSubject(kind=subject.kind, namespace=subject.namespace, name=subject.name),
+                builtIn=all(g.builtIn for g in grants),
+                everyone=is_everyone(subject),
+                grants=grants,
+            )
+        )
+    return WhoCanAnswer(query=query, status=status, reason=reason, subjects=subjects)
+
+
+def _matched(grant: rbac.Grant) -> str:
+    """The rule entries that matched: `create pods/exec`, `* * in every group`, `get /metrics`."""
+    if grant.non_resource_url is not None:
+        url = "every URL" if grant.non_resource_url == "*" else grant.non_resource_url
+        return f"{grant.verb} {url}"
+    group = grant.api_group or ""
+    where = " in every group" if group == "*" else f" in group {group}" if group else ""
+    return f"{grant.verb} {grant.resource}{where}"
+
+
+def render_table(answer: WhoCanAnswer) -> str:
+    """The answer as a plain-text table (one row per grant), with a heading and notes."""
+    lines = [f"Who can {answer.query.describe()}:"]
+    if answer.status == "not-assessable":
+        lines.append(f"  not assessable: {answer.reason}")
+        return "\n".join(lines) + "\n"
+    header = ("SUBJECT", "WHERE", "BINDING", "ROLE", "RULE", "DEFAULT")
+    rows: list[tuple[str, ...]] = []
+    for s in answer.subjects:
+        subject = s.subject
+        label = (
+            f"ServiceAccount {subject.namespace}/{subject.name}"
+            if subject.kind == "ServiceAccount"
+            else f"{subject.kind} {subject.name}"
+        )
+        for g in s.grants:
+            rule = f"rules[{g.rule}]" + (f" of {g.aggregatedFrom}" if g.aggregatedFrom else "")
+            rule += f" {g.permissions[0]}" if g.permissions else ""
+            if g.resourceNames:
+                rule += f" only {','.join(g.resourceNames)}"
+            role = f"{g.role.kind} {g.role.name}" + (" (built-in definition)" if g.assumedRole else "")
+            rows.append(
+                (label, g.namespace or "cluster-wide", g.binding.label(), role, rule, "yes" if g.builtIn else "")
+            )
+    if not rows:
+        lines.append("  no subject holds a binding that allows it")
+    else:
+        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+        for row in (header, *rows):
+            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    lines.append(f"Members of Group {answer.privilegedGroup} are allowed everything, without a binding.")
+    if answer.status == "partial":
+        lines.append(f"Incomplete: {answer.reason}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1264 @@
+"""Live source: read a cluster through the Kubernetes API.
+
+Every list is fetched as raw JSON pages (`limit`/`continue`, 500 objects a page by default)
+and parsed straight into the slim models, with the garbage collector paused while parsing
+(NOTES.md: the client's typed models are ~10x slower and ~7x bigger). Controllers are listed
+before pods, so a pod a listed controller owns is kept compact: its metadata, node and only the
+containers its controller's template lacks (`_OwnedPods`); a ReplicaSet or Job a listed
+controller owns drops its template (`_drop_owned_templates`). Neither is ever read: the owner's
+template is the workload audited. Per list:
+
+- 410 Gone (an expired continue token) restarts that list from scratch, a bounded number of times;
+- 429 (honouring Retry-After, capped), 5xx and dropped connections are retried with backoff;
+- 403 records the kind as `forbidden` and 404 as `not-served`, and the scan goes on;
+- 401 anywhere on the API is fatal (`ClusterError`, exit 3), as is a server that cannot be
+  reached or whose TLS certificate does not verify on the first request.
+
+Besides objects, it records the cluster facts: server version, platform, the anonymous-access
+probe (one unauthenticated request each to `/version` and `/api`, CA still verified), kubelet
+settings when asked for, and every kind's availability. Secrets are never listed, except with
+`secret_metadata` (`--secret-metadata`): then token Secrets are listed as metadata only
+(`PartialObjectMetadataList`), and only namespace, name, service account and two dated labels
+are kept.
+
+Two more facts work on any cluster, managed ones included:
+- the authorizer probe: one SubjectAccessReview (POST, stores nothing: the one non-read verb
+  the auditor uses) asking whether a made-up user may list Secrets cluster-wide;
+- the API endpoint: the kubeconfig server's host resolved (are its addresses public?) and one
+  TLS handshake with it (certificate expiry, and whether it chains to the kubeconfig's CA).
+
+The `kubernetes` client is imported inside functions only: `k8saudit --help` must stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import http.client
+import json
+import logging
+import os
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from pydantic import Field, ValidationError
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic_core import from_json
+
+from k8saudit import __version__
+from k8saudit.model.facts import (
+    AnonymousProbe,
+    ApiEndpoint,
+    AuthorizerProbe,
+    Availability,
+    ClusterFactsSpec,
+    KubeletConfig,
+    SecretMetadata,
+    ServerVersion,
+    TokenSecret,
+    detect_platform,
+)
+from k8saudit.model.inventory import CONTROL_PLANE_COMPONENTS, Inventory, Owners, template_of
+from k8saudit.model.kinds import KINDS, WORKLOAD_KINDS, KindInfo
+from k8saudit.model.objects import (
+    LEAF_CONFIG,
+    Container,
+    K8sObject,
+    LabelSelector,
+    Leaf,
+    ListMeta,
+    Namespace,
+    Node,
+    ObjectList,
+    ObjectMeta,
+    Pod,
+    PodSpec,
+    PodStatus,
+    PodTemplateSpec,
+    Slim,
+    WorkloadSpec,
+)
+from k8saudit.runtime.errors import ClusterError, InputError
+
+log = logging.getLogger(__name__)
+
+#: Kinds the collector refuses to list even if someone adds them to the kinds table.
+NEVER_LISTED = frozenset({"Secret"})
+#: Statuses worth another attempt (the API server or a proxy in front of it is overloaded).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: kubeletconfig fields that can carry credentials (HTTP headers for a static pod URL).
+KUBELET_SECRET_FIELDS = ("staticPodURLHeader",)
+#: The requests the collector makes besides get/list on the kinds table, as RBAC authorises them:
+#: (apiGroup, resource, verb) -> the LiveOptions field that turns the request on, or None when
+#: every scan makes it. deploy/'s ClusterRole (and each overlay's) must grant exactly KINDS' get and
+#: list plus these (tests/test_deploy.py); a scan's real requests are checked against this table
+#: (tests/integration/test_deploy_rbac.py). Add a row when the collector makes a new kind of request.
+API_PERMISSIONS: dict[tuple[str, str, str], str | None] = {
+    ("authorization.k8s.io", "subjectaccessreviews", "create"): None,  # the authorizer probe; stores nothing
+    ("", "nodes/proxy", "get"): "kubelet_config",  # GET nodes/{node}/proxy/configz
+    ("", "secrets", "list"): "secret_metadata",  # metadata only (PartialObjectMetadataList)
+}
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    kubeconfig: Path | None = None
+    context: str | None = None
+    in_cluster: bool | None = None  # None: in-cluster when inside a pod with no kubeconfig
+    kubelet_config: bool = False
+    #: List Secrets as metadata only, to find legacy service-account token Secrets (needs list secrets).
+    secret_metadata: bool = False
+    page_size: int = 500
+    timeout: float = 30.0
+    retries: int = 4  # further attempts of one request after 429, 5xx or a dropped connection
+    backoff: float = 0.5  # seconds before the first retry; doubles each time (with jitter)
+    max_delay: float = 10.0  # cap on any one wait, Retry-After included
+    restarts: int = 3  # times one list starts again after 410 Gone
+    workers: int = 4  # lists read concurrently
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    #: Test seam: called after each page of a list is read, with the resource (`pods`), the page's
+    #: index in this pass (0 again after a 410 restart) and its continue token ("" on the last
+    #: page). The real-API-server tests use it to compact etcd mid-list; it must not raise.
+    on_page: Callable[[str, int, str], None] | None = field(default=None, repr=False, compare=False)
+    #: Progress for a display (`k8saudit.output.terminal`): called with the resource (`pods`), the objects
+    #: read so far, and None while listing or the list's final status (`ok`, `forbidden`, ...) once
+    #: done. Called from the listing threads; it must not raise.
+    on_progress: Callable[[str, int, str | None], None] | None = field(default=None, repr=False, compare=False)
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    config: Any  # kubernetes.client.Configuration
+    context: str
+    server: str
+    in_cluster: bool
+
+    def hint(self) -> str:
+        if self.in_cluster:
+            return "check the pod's service account token and the auditor's ClusterRoleBinding"
+        return (
+            f"check the token, client certificate or exec plugin of that context "
+            f"(try `kubectl --context {self.context} get --raw /version`)"
+        )
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _kubeconfig_source(options: LiveOptions) -> tuple[str | None, str]:
+    """(path or $KUBECONFIG list to load, how it was chosen); None when there is none."""
+    if options.kubeconfig is not None:
+        path = options.kubeconfig.expanduser()
+        if not path.is_file():
+            raise InputError(f"kubeconfig {options.kubeconfig} not found: pass an existing file to --kubeconfig")
+        return str(path), f"--kubeconfig {options.kubeconfig}"
+    env = os.environ.get("KUBECONFIG", "")
+    if env.strip():
+        paths = [p for p in env.split(os.pathsep) if p]
+        if not any(Path(p).expanduser().is_file() for p in paths):
+            raise InputError(f"$KUBECONFIG names no existing file ({env}): fix it or pass --kubeconfig PATH")
+        return env, "$KUBECONFIG"
+    default = Path("~/.kube/config").expanduser()
+    if default.is_file():
+        return str(default), "~/.kube/config"
+    return None, ""
+
+
+def _load_config(options: LiveOptions) -> _Target:
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    cfg = client.Configuration()
+    in_cluster = options.in_cluster
+    source, label = (None, "") if in_cluster else _kubeconfig_source(options)
+    if in_cluster is None:
+        in_cluster = source is None and bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+    if in_cluster:
+        try:
+            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+        except ConfigException as exc:
+            raise InputError(
+                f"--in-cluster: not inside a pod with a service account ({_one_line(exc)}); "
+                "run in the cluster or give --kubeconfig"
+            ) from None
+        context = "in-cluster"
+    else:
+        if source is None:
+            raise InputError(
+                "no kubeconfig found (no --kubeconfig, $KUBECONFIG unset, no ~/.kube/config): "
+                "pass --kubeconfig PATH, or run inside a pod with --in-cluster"
+            )
+        try:
+            contexts, current = config.list_kube_config_contexts(config_file=source)  # type: ignore[no-untyped-call]
+        except Exception as exc:  # the loader raises ConfigException, yaml, Type/Key errors alike
+            raise InputError(f"{label} is not a usable kubeconfig: {_one_line(exc)}") from None
+        names = [str(c.get("name")) for c in contexts or [] if isinstance(c, dict)]
+        if options.context is not None and options.context not in names:
+            raise InputError(
+                f"no context {options.context!r} in {label}; "
+                f"available: {', '.join(names) or 'none'} (pass one to --context)"
+            )
+        if options.context is None and not current:
+            raise InputError(f"{label} has no current-context: pass --context NAME (available: {', '.join(names)})")
+        context = options.context or str(current.get("name"))
+        try:
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=source, context=context, client_configuration=cfg, persist_config=False
+            )
+        except Exception as exc:
+            raise InputError(f"context {context!r} in {label} is not usable: {_one_line(exc)}") from None
+    cfg.retries = 0  # retries are ours: urllib3's would hide 429 and multiply timeouts
+    server = str(cfg.host or "")
+    if not server:
+        raise InputError(f"context {context!r} names no API server address")
+    return _Target(cfg, context, server, in_cluster)
+
+
+def _anonymous_config(cfg: Any) -> Any:
+    """The same server and CA, without any credential (token, client cert, exec plugin)."""
+    from kubernetes import client
+
+    anon = client.Configuration()
+    for name in ("host", "ssl_ca_cert", "verify_ssl", "tls_server_name", "assert_hostname", "proxy", "no_proxy"):
+        setattr(anon, name, getattr(cfg, name, None))
+    anon.retries = 0
+    return anon
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Response:
+    status: int
+    reason: str
+    data: bytes
+    headers: dict[str, str]
+
+    def message(self) -> str:
+        """The `message` of a Kubernetes Status body, or the HTTP reason."""
+        try:
+            body = json.loads(self.data)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+            return _one_line(body["message"])[:300]
+        return self.reason or f"HTTP {self.status}"
+
+
+class _Unreachable(Exception):
+    def __init__(self, detail: str, *, tls: bool = False, transient: bool = False) -> None:
+        super().__init__(detail)
+        self.detail, self.tls, self.transient = detail, tls, transient
+
+
+def _connection_problem(exc: BaseException) -> _Unreachable:
+    """Describe a urllib3 / client exception in a few words, and whether a retry may help."""
+    import urllib3.exceptions as u3
+
+    cause: BaseException = exc
+    if isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
+        cause = exc.reason
+    text = _one_line(cause)
+    if isinstance(cause, u3.SSLError) or "SSL" in text or "CERTIFICATE" in text:
+        text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", text.split("SSLError(", 1)[-1]).strip("()'\" ")
+        return _Unreachable(f"TLS verification failed: {text}", tls=True)
+    if isinstance(cause, u3.NameResolutionError):
+        return _Unreachable("cannot resolve the host name")
+    if isinstance(cause, u3.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
+        match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+        return _Unreachable((match.group(1) if match else "connection failed").lower().strip(), transient=True)
+    if isinstance(cause, u3.ConnectTimeoutError):
+        return _Unreachable("connection timed out", transient=True)
+    if isinstance(cause, u3.ReadTimeoutError | TimeoutError):
+        return _Unreachable("the server did not answer in time", transient=True)
+    if isinstance(cause, u3.ProtocolError | ConnectionError):
+        inner = cause.args[-1] if isinstance(cause, u3.ProtocolError) and cause.args else cause
+        if isinstance(inner, ConnectionResetError):
+            return _Unreachable("the connection was reset", transient=True)
+        if isinstance(inner, http.client.RemoteDisconnected | http.client.IncompleteRead):
+            return _Unreachable("the server closed the connection before answering in full", transient=True)
+        return _Unreachable(f"the connection broke ({type(inner).__name__})", transient=True)
+    return _Unreachable(text or type(cause).__name__, transient=True)
+
+
+class _Session:
+    """One ApiClient for the scan: raw GETs with bounded retries."""
+
+    def __init__(self, target: _Target, options: LiveOptions, *, anonymous: bool = False) -> None:
+        from kubernetes.client import ApiClient
+
+        self.target, self.options, self.anonymous = target, options, anonymous
+        config = _anonymous_config(target.config) if anonymous else target.config
+        self.api: Any = ApiClient(config)
+        self.api.user_agent = f"k8saudit/{__version__}"
+
+    def close(self) -> None:
+        self.api.close()
+
+    def get(
+        self,
+        path: str,
+        query: list[tuple[str, Any]] | None = None,
+        *,
+        retries: int | None = None,
+        connect_retries: int | None = None,
+        accept: str = "application/json",
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+    ) -> _Response:
+        """GET `path` (or another idempotent request: a SubjectAccessReview POST stores nothing);
+        retries 429/5xx and dropped connections. Raises _Unreachable."""
+        from kubernetes.client.exceptions import ApiException
+
+        budget = self.options.retries if retries is None else retries
+        connect_budget = budget if connect_retries is None else connect_retries
+        attempt = 0
+        while True:
+            try:
+                response = self._get_once(path, query, accept=accept, method=method, body=body)
+            except Exception as exc:  # urllib3 errors (refused, reset, timed out); TLS as ApiException(0)
+                if isinstance(exc, ApiException) and exc.status != 0:
+                    raise
+                problem = _connection_problem(exc)
+                if not problem.transient or attempt >= min(budget, connect_budget):
+                    raise problem from None
+                delay = self._backoff(attempt)
+            else:
+                if response.status not in RETRY_STATUSES or attempt >= budget:
+                    return response
+                hinted = _retry_after(response) if response.status == 429 else None
+                delay = self._backoff(attempt) if hinted is None else hinted
+            delay = max(0.0, min(delay, self.options.max_delay))
+            log.debug("GET %s: retrying in %.2fs (attempt %d)", path, delay, attempt + 1)
+            self.options.sleep(delay)
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        base: float = self.options.backoff * (2**attempt)
+        return base * (0.75 + random.random() / 2)  # ±25% jitter
+
+    def _get_once(
+        self,
+        path: str,
+        query: list[tuple[str, Any]] | None,
+        *,
+        accept: str = "application/json",
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+    ) -> _Response:
+        headers_in = {"Accept": accept, "Accept-Encoding": "gzip"}
+        if body is not None:
+            headers_in["Content-Type"] = "application/json"
+        verb, url, headers, payload, post = self.api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query or None,
+            header_params=headers_in,
+            body=body,
+            auth_settings=[] if self.anonymous else ["BearerToken"],
+        )
+        raw: Any = self.api.call_api(
+            verb, url, header_params=headers, body=payload, post_params=post, _request_timeout=self.options.timeout
+        )
+        try:
+            data = raw.read()
+        finally:
+            raw.response.release_conn()
+        return _Response(int(raw.status), str(raw.reason or ""), bytes(data or b""), dict(raw.headers or {}))
+
+
+def _retry_after(response: _Response) -> float | None:
+    value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare from an API server, use our own backoff
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while parsing (shared by worker threads; restored by the last one)."""
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+_LIST_MODELS: dict[str, Any] = {}
+
+
+def _parse_page(model: Any, data: bytes, owned: _OwnedPods | None, item_model: type[K8sObject]) -> Any:
+    """One list page into slim models; owned objects compacted when `owned` is given (`_OwnedPods`)."""
+    if owned is not None and owned.outlines_pay():
+        page = owned.from_outlines(model, data, item_model)
+        if page is not None:
+            return page
+    if owned is not None:
+        try:
+            raw = from_json(data)
+        except ValueError:
+            raw = None  # invalid JSON: the model reports it as before
+        if isinstance(raw, dict) and isinstance(raw.get("items"), list):
+            compact = owned.compact if item_model is Pod else partial(owned.compact_controller, model=item_model)
+            raw["items"] = [obj if (obj := compact(item)) is not None else item for item in raw["items"]]
+            return model.model_validate(raw)
+    return model.model_validate_json(data)
+
+
+def _list_model(info: KindInfo) -> Any:
+    model = _LIST_MODELS.get(info.kind)
+    if model is None:
+        model = _LIST_MODELS[info.kind] = ObjectList[info.model]  # type: ignore[name-defined]
+    return model
+
+
+_CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
+_TOP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+#: Kinds whose pages are compacted, and the kinds listed (and waited for) before them.
+_WAITS_FOR: dict[str, tuple[str, ...]] = {"ReplicaSet": _TOP_KINDS, "Job": _TOP_KINDS, "Pod": WORKLOAD_KINDS[1:]}
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _NamedOutline(Leaf):
+    name: str | None = None
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _PodSpecOutline(Leaf):
+    nodeName: str | None = None
+    containers: list[_NamedOutline] = Field(default_factory=list)
+    initContainers: list[_NamedOutline] = Field(default_factory=list)
+    ephemeralContainers: list[_NamedOutline] = Field(default_factory=list)
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _PodOutline(Leaf):
+    """What a compact pod keeps (metadata, node, status) plus its containers' names."""
+
+    metadata: ObjectMeta | None = None  # None: not sent (the full parse decides what that means)
+    spec: _PodSpecOutline | None = None
+    status: PodStatus = Field(default_factory=PodStatus)
+
+
+class _PodOutlines(Slim):
+    """A page of pods as outlines (`ObjectList`'s shape)."""
+
+    kind: str | None = None
+    metadata: ListMeta = Field(default_factory=ListMeta)
+    items: list[_PodOutline] = Field(default_factory=list)
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _Present(Leaf):
+    """A JSON object whose content is not read: only that it was there."""
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _WorkloadSpecOutline(Leaf):
+    """`WorkloadSpec` without its pod template (only whether one was sent)."""
+
+    replicas: int | None = None
+    selector: LabelSelector | None = None
+    template: _Present | None = None
+
+
+@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
+class _ControllerOutline(Leaf):
+    """A ReplicaSet or Job as `compact_controller` keeps it."""
+
+    apiVersion: str = ""
+    metadata: ObjectMeta | None = None
+    spec: _WorkloadSpecOutline | None = None
+
+
+class _ControllerOutlines(Slim):
+    """A page of ReplicaSets or Jobs as outlines."""
+
+    kind: str | None = None
+    metadata: ListMeta = Field(default_factory=ListMeta)
+    items: list[_ControllerOutline] = Field(default_factory=list)
+
+
+#: Pages of pods always tried as outlines before their misses can turn the outline path off.
+_OUTLINE_TRIAL = 4
+
+
+class _OwnedPods:
+    """Compacts pods (and ReplicaSets, Jobs) whose top controller was listed: only what the
+    Inventory reads of them.
+
+    A pod of a Deployment, StatefulSet, DaemonSet or (Cron)Job is audited as its controller's
+    pod template (`Inventory.workloads`); of the pod itself only its metadata, `spec.nodeName`
+    and the containers the template does not declare (injected sidecars, debug containers) are
+    ever read. Building the rest (about 50 models a pod) was most of a large scan's parse time
+    and memory, so such a pod keeps its metadata, node, status and only those containers.
+    Owner resolution here is `Inventory.workloads`' own (same keys, same `controller: false`
+    rule, same depth), so workloads, pod counts, nodes and injected containers are unchanged.
+    Every other pod (bare, static, owner not listed, control-plane component in kube-system,
+    anything unexpected in its shape) is parsed in full as before. A ReplicaSet or Job whose
+    owner was listed keeps no template (`compact_controller`). A page whose every item compacts
+    is validated straight from its bytes as outlines (`from_outlines`), any other page through
+    dicts (`compact`). A snapshot written from a live scan holds the compacted objects and
+    therefore gives the same findings.
+    """
+
+    def __init__(self, controllers: list[K8sObject]) -> None:
+        self.owners = Owners(controllers)
+        #: template_names by the id of the pod's parent (a listed controller, kept alive by `owners`)
+        self._by_parent: dict[int, tuple[frozenset[str], ...] | None] = {}
+        self._outline_pages = 0
+        self._outline_misses = 0
+
+    def outlines_pay(self) -> bool:
+        """Whether to try a page as outlines first: yes until most pages have needed the full parse
+        (a mesh injecting a sidecar into every pod), when the outline is only an extra cost."""
+        return self._outline_pages < _OUTLINE_TRIAL or self._outline_misses * 2 <= self._outline_pages
+
+    def from_outlines(self, model: Any, data: bytes, item_model: type[K8sObject]) -> Any:
+        """A page whose every item is compact, straight from the bytes; None: parse it in full.
+
+        Parsing only what a compact pod (or ReplicaSet, Job) keeps skips building and freeing the
+        dicts of whole objects, the bulk of a large cluster's bytes. A page with any item that
+        `compact` (`compact_controller`) would not compact (bare, static, injected containers,
+        owner not listed, an odd shape) returns None and goes through the full path, so the
+        result is always the same as theirs.
+        """
+        self._outline_pages += 1
+        if item_model is Pod:
+            found = self._outline_page(_PodOutlines, data, self._outline_pod)
+        else:
+            found = self._outline_page(_ControllerOutlines, data, partial(self._outline_controller, model=item_model))
+        if found is None:
+            self._outline_misses += 1
+            return None
+        outlines, items = found
+        return model(kind=outlines.kind, metadata=outlines.metadata, items=items)
+
+    @staticmethod
+    def _outline_page(
+        page_model: type[_PodOutlines | _ControllerOutlines], data: bytes, compact: Callable[[Any], K8sObject | None]
+    ) -> tuple[Any, list[K8sObject]] | None:
+        try:
+            outlines = page_model.model_validate_json(data)
+        except ValidationError:
+            return None
+        if "items" not in outlines.model_fields_set:
+            return None
+        items: list[K8sObject] = []
+        for outline in outlines.items:
+            obj = compact(outline)
+            if obj is None:
+                return None
+            items.append(obj)
+        return outlines, items
+
+    def _outline_controller(self, outline: _ControllerOutline, model: type[K8sObject]) -> K8sObject | None:
+        """`compact_controller`'s answer for a ReplicaSet or Job whose owner was listed; None otherwise."""
+        meta, spec = outline.metadata, outline.spec
+        if meta is None or spec is None or spec.template is None:
+            return None
+        obj = model.model_validate(
+            {
+                "apiVersion": outline.apiVersion,
+                "metadata": meta,
+                "spec": {"replicas": spec.replicas, "selector": spec.selector},
+            }
+        )
+        return obj if self.owners.parent(obj) is not None else None
+
+    def _outline_pod(self, outline: _PodOutline) -> Pod | None:
+        """`compact`'s answer for a pod whose containers are all its template's; None otherwise."""
+        meta, spec = outline.metadata, outline.spec
+        if meta is None or spec is None:
+            return None
+        if meta.namespace == "kube-system" and meta.labels.get("component") in CONTROL_PLANE_COMPONENTS:
+            return None
+        pod = Pod(metadata=meta, spec=PodSpec(nodeName=spec.nodeName), status=outline.status)
+        names = self.template_names(pod)
+        if names is None:
+            return None
+        for containers, known in zip(
+            (spec.containers, spec.initContainers, spec.ephemeralContainers), names, strict=True
+        ):
+            for container in containers:
+                if container.name is None or container.name not in known:
+                    return None
+        return pod
+
+    def template_names(self, pod: K8sObject) -> tuple[frozenset[str], ...] | None:
+        """Container names (per field) of the pod's top controller's template; None: not owned."""
+        if not pod.metadata.ownerReferences:
+            return None
+        parent = self.owners.parent(pod)
+        if parent is None:
+            return None
+        # The answer depends only on the chain above the parent: the same for all its pods.
+        if id(parent) in self._by_parent:
+            return self._by_parent[id(parent)]
+        top = self.owners.top(pod)
+        names = None
+        if self.owners.parent(top) is None:
+            spec = template_of(top)[1]
+            names = tuple(frozenset(c.name for c in getattr(spec, f)) for f in _CONTAINER_FIELDS)
+        self._by_parent[id(parent)] = names
+        return names
+
+    def compact_controller(self, item: Any, model: type[K8sObject]) -> K8sObject | None:
+        """A ReplicaSet or Job whose owner was listed, without its template; None: parse in full."""
+        if not isinstance(item, dict):
+            return None
+        spec = item.get("spec")
+        if not isinstance(spec, dict) or "template" not in spec:
+            return None
+        try:
+            obj = model.model_validate({**item, "spec": {k: v for k, v in spec.items() if k != "template"}})
+        except ValidationError:
+            return None
+        return obj if self.owners.parent(obj) is not None else None
+
+    def compact(self, item: Any) -> Pod | None:
+        """The compact pod, or None: parse this item in full."""
+        if not isinstance(item, dict):
+            return None
+        meta, spec, status = item.get("metadata"), item.get("spec"), item.get("status")
+        if not isinstance(meta, dict) or not isinstance(spec, dict):
+            return None
+        slim: dict[str, Any] = {"metadata": meta, "spec": {"nodeName": spec.get("nodeName")}}
+        if status is not None:
+            slim["status"] = status
+        try:
+            pod = Pod.model_validate(slim)
+        except ValidationError:
+            return None
+        if pod.namespace == "kube-system" and pod.metadata.labels.get("component") in CONTROL_PLANE_COMPONENTS:
+            return None  # Inventory.control_plane reads its flags
+        names = self.template_names(pod)
+        if names is None:
+            return None
+        for field_name, known in zip(_CONTAINER_FIELDS, names, strict=True):
+            raw = spec.get(field_name)
+            if raw is None:
+                continue
+            if not isinstance(raw, list):
+                return None
+            extra = []
+            for container in raw:
+                if not isinstance(container, dict) or not isinstance(container.get("name"), str):
+                    return None
+                if container["name"] not in known:
+                    extra.append(container)
+            if extra:
+                try:
+                    setattr(pod.spec, field_name, [Container.model_validate(c) for c in extra])
+                except ValidationError:
+                    return None
+        return pod
+
+
+def _drop_owned_templates(objects: list[K8sObject]) -> None:
+    """Forget the pod template of a controller another listed controller owns.
+
+    A ReplicaSet of a listed Deployment (current and old ones alike) or a Job of a listed
+    CronJob is never a workload: `Inventory.workloads` audits its owner's template and reads of
+    it only its metadata, to walk up to that owner. Its own template (a full pod spec, about
+    40 KB of models) is dropped; one whose owner was not listed keeps it, as it is reported
+    as the workload itself.
+    """
+    owners = Owners(obj for obj in objects if obj.kind in WORKLOAD_KINDS[1:])
+    for obj in owners.controllers.values():
+        spec = getattr(obj, "spec", None)
+        if isinstance(spec, WorkloadSpec) and owners.parent(obj) is not None:
+            spec.template = PodTemplateSpec()
+
+
+class _Restart(Exception):
+    """410 Gone: the continue token expired; list again from the start."""
+
+
+@dataclass
+class _Listed:
+    kind: str
+    items: list[K8sObject]
+    availability: Availability
+
+
+class _Collector:
+    def __init__(self, target: _Target, options: LiveOptions) -> None:
+        self.target, self.options = target, options
+        self.session = _Session(target, options)
+        #: Set by list_all: kind → the controllers listed before it (waited for), or None.
+        self._owners: Callable[[str], _OwnedPods | None] | None = None
+
+    def unauthorized(self, what: str, response: _Response) -> ClusterError:
+        return ClusterError(
+            f"the cluster rejected our credentials for context {self.target.context} "
+            f"({what}: 401 {response.message()}); {self.target.hint()}"
+        )
+
+    def unreachable(self, problem: _Unreachable) -> ClusterError:
+        if problem.tls:
+            return ClusterError(
+                f"cannot talk to the Kubernetes API server at {self.target.server} "
+                f"(context {self.target.context}): {problem.detail}; check the certificate-authority "
+                "of that cluster in the kubeconfig"
+            )
+        return ClusterError(
+            f"cannot reach the Kubernetes API server at {self.target.server} "
+            f"(context {self.target.context}): {problem.detail}; check that the cluster is running "
+            "and the server address in the kubeconfig"
+        )
+
+    # --- version ----------------------------------------------------------------------------
+
+    def version(self) -> ServerVersion | None:
+        """The first request: fails fast (exit 3) when the server is unreachable or refuses us."""
+        try:
+            # A refused or unresolvable first connection is a wrong address, not a blip: no retries.
+            response = self.session.get("/version", connect_retries=0)
+        except _Unreachable as problem:
+            raise self.unreachable(problem) from None
+        if response.status == 401:
+            raise self.unauthorized("GET /version", response)
+        if response.status != 200:
+            log.warning("GET /version answered %s: %s", response.status, response.message())
+            return None
+        try:
+            return ServerVersion.model_validate_json(response.data)
+        except ValidationError:
+            return None
+
+    # --- one kind ---------------------------------------------------------------------------
+
+    def list_kind(self, info: KindInfo) -> _Listed:
+        started = time.perf_counter()
+        for attempt in range(self.options.restarts + 1):
+            try:
+                listed = self._list_once(info)
+            except _Restart:
+                log.info("%s: continue token expired (410), listing again (%d)", info.resource, attempt + 1)
+                continue
+            log.debug("listed %s: %d objects in %.2fs", info.resource, len(listed.items), time.perf_counter() - started)
+            if self.options.on_progress is not None:
+                self.options.on_progress(info.resource, len(listed.items), listed.availability.status)
+            return listed
+        reason = (
+            f"listing {info.resource} kept failing with 410 Gone (continue token expired) "
+            f"{self.options.restarts + 1} times; retry, or raise --page-size"
+        )
+        return _Listed(info.kind, [], Availability(status="error", reason=reason))
+
+    def _list_once(self, info: KindInfo) -> _Listed:
+        items: list[K8sObject] = []
+        token: str | None = None
+        seen_tokens: set[str] = set()
+        pages = 0
+        model = _list_model(info)
+        while True:
+            query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
+            if token:
+                query.append(("continue", token))
+            try:
+                response = self.session.get(info.list_path, query)
+            except _Unreachable as problem:
+                if not problem.transient:
+                    raise self.unreachable(problem) from None
+                return self._failed(info, f"reading {info.resource} failed: {problem.detail}")
+            if response.status != 200:
+                return self._refused(info, response, continued=token is not None)
+            owned = self._owners(info.kind) if self._owners is not None else None
+            try:
+                with _gc_paused():
+                    page = _parse_page(model, response.data, owned, info.model)
+            except ValidationError as exc:
+                return self._failed(info, f"the {info.resource} list could not be read: {_first_error(exc)}")
+            # A 200 that is not a list (`{}` from a proxy, a Status) would read as "no objects": a pass.
+            if page.kind and not page.kind.endswith("List"):
+                return self._failed(info, f"the {info.resource} answer is a {page.kind}, not a list")
+            if "items" not in page.model_fields_set:
+                return self._failed(info, f"the {info.resource} answer has no items: not a list")
+            for obj in page.items:
+                obj.set_kind(info.kind, info.api_version)
+                if not info.namespaced:
+                    obj.metadata.namespace = None
+            items.extend(page.items)
+            token = page.metadata.continue_
+            if self.options.on_page is not None:
+                self.options.on_page(info.resource, pages, token or "")
+            if self.options.on_progress is not None and token:
+                self.options.on_progress(info.resource, len(items), None)
+            pages += 1
+            if not token:
+                return _Listed(info.kind, items, Availability(status="ok", count=len(items)))
+            if token in seen_tokens:
+                return self._failed(info, f"the server repeated a continue token while listing {info.resource}")
+            seen_tokens.add(token)
+
+    def _refused(self, info: KindInfo, response: _Response, *, continued: bool) -> _Listed:
+        status, message = response.status, response.message()
+        if status == 401:
+            raise self.unauthorized(f"list {info.resource}", response)
+        if status == 410 and continued:
+            raise _Restart()
+        if status == 403:
+            reason = (
+                f"forbidden: the API server refused to list {info.resource} "
+                f"({info.api_version}) to this identity (403: {message}); grant list on it to the auditor"
+            )
+            return _Listed(info.kind, [], Availability(status="forbidden", reason=reason))
+        if status == 404:
+            reason = f"the cluster does not serve {info.api_version} {info.resource} (404)"
+            return _Listed(info.kind, [], Availability(status="not-served", reason=reason))
+        return self._failed(info, f"listing {info.resource} failed: HTTP {status} {message}")
+
+    @staticmethod
+    def _failed(info: KindInfo, reason: str) -> _Listed:
+        log.warning("%s", reason)
+        return _Listed(info.kind, [], Availability(status="error", reason=reason))
+
+    # --- all kinds --------------------------------------------------------------------------
+
+    def list_all(self) -> list[_Listed]:
+        """Every kind. Top controllers first, then ReplicaSets and Jobs, then pods, then the rest.
+
+        A ReplicaSet or Job waits for the top controllers and a pod for every controller before
+        its pages are parsed, so what they own is known and they can be compacted (`_OwnedPods`);
+        `_drop_owned_templates` then covers owners listed later (a ReplicaSet of a ReplicaSet).
+        """
+        kinds = [k for k in KINDS if k.kind not in NEVER_LISTED]
+        stage = {kind: 0 for kind in _TOP_KINDS} | {"ReplicaSet": 1, "Job": 1, "Pod": 2}
+        order = sorted(kinds, key=lambda k: stage.get(k.kind, 3))
+        workers = max(1, min(self.options.workers, len(kinds)))
+        cached: dict[str, _OwnedPods | None] = {}
+        if workers == 1:
+            done: dict[str, _Listed] = {}
+
+            def owners_sequential(kind: str) -> _OwnedPods | None:
+                if kind not in cached:
+                    waits = _WAITS_FOR.get(kind)
+                    cached[kind] = (
+                        None if waits is None else _OwnedPods([o for k in waits if k in done for o in done[k].items])
+                    )
+                return cached[kind]
+
+            self._owners = owners_sequential
+            for k in order:
+                done[k.kind] = self.list_kind(k)
+            return [done[k.kind] for k in kinds]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as pool:
+            futures: dict[str, Future[_Listed]] = {}
+
+            def owners_concurrent(kind: str) -> _OwnedPods | None:
+                # What a kind waits for was submitted before it, so it is running or done: no deadlock.
+                if kind not in cached:
+                    waits = _WAITS_FOR.get(kind)
+                    owners = None
+                    if waits is not None:
+                        try:
+                            listed = [futures[k].result() for k in waits if k in futures]
+                            owners = _OwnedPods([obj for entry in listed for obj in entry.items])
+                        except BaseException:
+                            owners = None  # the failure is raised by list_all itself
+                    cached[kind] = owners
+                return cached[kind]
+
+            self._owners = owners_concurrent
+            for k in order:
+                futures[k.kind] = pool.submit(self.list_kind, k)
+            try:
+                return [futures[k.kind].result() for k in kinds]
+            except BaseException:
+                for f in futures.values():
+                    f.cancel()
+                raise
+
+    # --- kubelet ----------------------------------------------------------------------------
+
+    def kubelet(self, nodes: list[str]) -> dict[str, KubeletConfig]:
+        def one(node: str) -> tuple[str, KubeletConfig]:
+            path = f"/api/v1/nodes/{quote(node, safe='')}/proxy/configz"
+            try:
+                response = self.session.get(path, retries=min(1, self.options.retries))
+            except _Unreachable as problem:
+                return node, KubeletConfig(reason=f"GET nodes/{node}/proxy/configz failed: {problem.detail}")
+            if response.status != 200:
+                # Not fatal, even 401: through the proxy it is the kubelet refusing the API server.
+                hint = " (needs get nodes/proxy)" if response.status == 403 else ""
+                reason = f"GET nodes/{node}/proxy/configz: {response.status} {response.message()}{hint}"
+                return node, KubeletConfig(reason=reason)
+            try:
+                body = json.loads(response.data)
+            except ValueError:
+                body = None
+            config = body.get("kubeletconfig") if isinstance(body, dict) else None
+            if not isinstance(config, dict):
+                return node, KubeletConfig(reason=f"nodes/{node}/proxy/configz returned no kubeletconfig")
+            return node, KubeletConfig(config={k: v for k, v in config.items() if k not in KUBELET_SECRET_FIELDS})
+
+        workers = max(1, min(self.options.workers, len(nodes) or 1))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-kubelet") as pool:
+            return dict(pool.map(one, nodes))
+
+    # --- the authorizer probe -----------------------------------------------------------------
+
+    def authorizer_probe(self) -> AuthorizerProbe:
+        """Ask whether a made-up user (no groups) may list Secrets in every namespace."""
+        user = f"nobody-{uuid.uuid4().hex[:12]}@k8saudit.invalid"
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {"user": user, "resourceAttributes": {"verb": "list", "version": "v1", "resource": "secrets"}},
+        }
+        probe = AuthorizerProbe(user=user)
+        try:
+            response = self.session.get(SAR_PATH, method="POST", body=review, retries=min(1, self.options.retries))
+        except _Unreachable as problem:
+            probe.error = f"POST subjectaccessreviews failed: {problem.detail}"
+            return probe
+        probe.httpStatus = response.status
+        if response.status == 401:
+            raise self.unauthorized("create subjectaccessreviews", response)
+        if response.status not in (200, 201):
+            hint = "needs create subjectaccessreviews" if response.status == 403 else response.message()
+            probe.error = f"{response.status}: {hint}"
+            return probe
+        try:
+            status = json.loads(response.data).get("status") or {}
+        except (ValueError, AttributeError):
+            status = None
+        if not isinstance(status, dict):
+            probe.error = "the SubjectAccessReview answer has no status"
+            return probe
+        allowed, denied = status.get("allowed"), status.get("denied", False)
+        if not isinstance(allowed, bool) or not isinstance(denied, bool):
+            # `allowed` is always sent (a bool, false included): anything else is not an answer.
+            probe.error = "the SubjectAccessReview answer's status.allowed is not true or false"
+            return probe
+        probe.allowed, probe.denied = allowed, denied
+        probe.reason = _one_line(_text(status.get("reason")))[:300] or None
+        probe.evaluationError = _one_line(_text(status.get("evaluationError")))[:300] or None
+        return probe
+
+    # --- Secret metadata (opt-in) -----------------------------------------------------------------
+
+    def secret_metadata(self) -> SecretMetadata:
+        """Legacy service-account token Secrets, listed as metadata only: their data never arrives.
+
+        The server is asked for `PartialObjectMetadataList`; an answer of any other kind (which
+        would carry Secret data) is refused and discarded unread.
+        """
+        tokens: list[TokenSecret] = []
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            query: list[tuple[str, Any]] = [
+                ("fieldSelector", f"type={LEGACY_TOKEN_TYPE}"),
+                ("limit", self.options.page_size),
+            ]
+            if token:
+                query.append(("continue", token))
+            try:
+                response = self.session.get(SECRETS_PATH, query, accept=METADATA_ONLY)
+            except _Unreachable as problem:
+                return SecretMetadata(status="error", reason=f"listing Secret metadata failed: {problem.detail}")
+            if response.status == 401:
+                raise self.unauthorized("list secrets (metadata)", response)
+            if response.status == 403:
+                return SecretMetadata(
+                    status="forbidden",
+                    reason=f"forbidden: --secret-metadata needs list secrets (403: {response.message()})",
+                )
+            if response.status != 200:
+                return SecretMetadata(
+                    status="error",
+                    reason=f"listing Secret metadata failed: HTTP {response.status} {response.message()}",
+                )
+            page = _metadata_page(response.data)
+            del response  # a refused body is dropped here, unread beyond its kind
+            if page is None:
+                return SecretMetadata(
+                    status="error",
+                    reason="the API server did not answer with metadata only (PartialObjectMetadataList); "
+                    "Secret data was refused",
+                )
+            if isinstance(page, str):
+                return SecretMetadata(status="error", reason=f"the Secret metadata list could not be read: {page}")
+            items, token = page
+            tokens.extend(items)
+            if not token:
+                return SecretMetadata(status="ok", tokenSecrets=tokens)
+            if token in seen:
+                return SecretMetadata(status="error", reason="the server repeated a continue token listing Secrets")
+            seen.add(token)
+
+
+SAR_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
+SECRETS_PATH = "/api/v1/secrets"
+LEGACY_TOKEN_TYPE = "kubernetes.io/service-account-token"
+SA_NAME_ANNOTATION = "kubernetes.io/service-account.name"
+LAST_USED_LABEL = "kubernetes.io/legacy-token-last-used"
+INVALID_SINCE_LABEL = "kubernetes.io/legacy-token-invalid-since"
+#: Ask for metadata only: the API server then never sends a Secret's data.
+METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
+
+def _text(value: Any) -> str:
+    """A string field of an answer: a string, or empty (a number or a map is not a reason)."""
+    return value if isinstance(value, str) else ""
+
+
+def _metadata_page(data: bytes) -> tuple[list[TokenSecret], str | None] | str | None:
+    """Token Secrets of one PartialObjectMetadataList page; None when the body is anything else
+    (which may carry Secret data: refused), and what is wrong when it has the kind but not the shape."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("kind") != "PartialObjectMetadataList":
+        return None
+    items, list_meta = body.get("items") or [], body.get("metadata") or {}
+    if not isinstance(items, list) or not isinstance(list_meta, dict):
+        return "items is not a list" if not isinstance(items, list) else "metadata is not an object"
+    continue_token = list_meta.get("continue") or None
+    if continue_token is not None and not isinstance(continue_token, str):
+        return "metadata.continue is not a string"
+    tokens: list[TokenSecret] = []
+    for i, item in enumerate(items):
+        meta = item.get("metadata") if isinstance(item, dict) else None
+        if not isinstance(meta, dict):
+            continue
+        annotations = meta.get("annotations") or {}
+        labels = meta.get("labels") or {}
+        account = annotations.get(SA_NAME_ANNOTATION) if isinstance(annotations, dict) else None
+        if not account:  # the type field selector did the filtering; this guards a server that ignored it
+            continue
+        try:
+            tokens.append(
+                TokenSecret(
+                    namespace=meta.get("namespace") or "",
+                    name=meta.get("name") or "",
+                    serviceAccount=account,
+                    created=meta.get("creationTimestamp"),
+                    lastUsed=labels.get(LAST_USED_LABEL) if isinstance(labels, dict) else None,
+                    invalidSince=labels.get(INVALID_SINCE_LABEL) if isinstance(labels, dict) else None,
+                )
+            )
+        except ValidationError as exc:
+            return f"items[{i}]: {_first_error(exc)}"
+    return tokens, continue_token
+
+
+# --- the API endpoint ----------------------------------------------------------------------------
+
+
+def endpoint_facts(target: _Target, timeout: float) -> ApiEndpoint:
+    """Resolve the server's host and read its serving certificate with one TLS handshake.
+
+    The certificate is verified against the CA the kubeconfig trusts (or, when the kubeconfig
+    disables verification, the system trust store, to say whether it would pass). Nothing is
+    sent over the connection. Errors are recorded, never fatal.
+    """
+    import socket
+    import ssl
+
+    cfg = target.config
+    parsed = urlsplit(target.server)
+    host = parsed.hostname or ""
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    facts = ApiEndpoint(server=target.server, host=host, port=port, inCluster=target.in_cluster)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        facts.addresses = sorted({str(info[4][0]) for info in infos})
+    except (OSError, UnicodeError) as exc:
+        facts.resolveError = _one_line(exc)
+    if parsed.scheme != "https":
+        facts.tlsError = "the server URL is not https"
+        return facts
+    if getattr(cfg, "proxy", None):
+        facts.tlsError = "the kubeconfig reaches the server through a proxy; its certificate was not read directly"
+        return facts
+    facts.tlsVerifyDisabled = not bool(getattr(cfg, "verify_ssl", True))
+    server_name = getattr(cfg, "tls_server_name", None) or host
+    ca = getattr(cfg, "ssl_ca_cert", None)
+
+    def handshake(context: ssl.SSLContext) -> bytes:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=server_name) as tls,
+        ):
+            return tls.getpeercert(binary_form=True) or b""
+
+    verifying = ssl.create_default_context(cafile=ca) if ca and not facts.tlsVerifyDisabled else None
+    if verifying is None:
+        verifying = ssl.create_default_context()
+        facts.verifiedAgainst = (
+            "the system trust store (the kubeconfig skips verification)"
+            if (facts.tlsVerifyDisabled)
+            else "the system trust store"
+        )
+    else:
+        facts.verifiedAgainst = "the kubeconfig's certificate-authority"
+    der = b""
+    try:
+        der = handshake(verifying)
+        facts.verified = True
+    except ssl.SSLCertVerificationError as exc:
+        facts.verified = False
+        facts.verifyError = _one_line(exc.verify_message or exc)
+    except (OSError, ssl.SSLError) as exc:
+        facts.tlsError = _one_line(exc)
+        return facts
+    if not der:
+        unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE
+        try:
+            der = handshake(unverified)
+        except (OSError, ssl.SSLError) as exc:
+            facts.tlsError = _one_line(exc)
+            return facts
+    not_after = der_not_after(der)
+    facts.certNotAfter = not_after.isoformat() if not_after else None
+    if not_after is None:
+        facts.tlsError = "the server certificate's validity could not be read"
+    return facts
+
+
+def der_not_after(der: bytes) -> dt.datetime | None:
+    """`notAfter` of a DER X.509 certificate (a minimal DER walk: no crypto library needed)."""
+
+    def header(at: int) -> tuple[int, int, int]:
+        """(tag, content start, content length) of the element at `at`."""
+        tag, first = der[at], der[at + 1]
+        if first < 0x80:
+            return tag, at + 2, first
+        count = first & 0x7F
+        return tag, at + 2 + count, int.from_bytes(der[at + 2 : at + 2 + count], "big")
+
+    try:
+        _, cert_start, _ = header(0)  # Certificate SEQUENCE
+        _, tbs_start, _ = header(cert_start)  # tbsCertificate SEQUENCE
+        at = tbs_start
+        tag, start, length = header(at)
+        if tag == 0xA0:  # [0] version
+            at = start + length
+        for _ in range(3):  # serialNumber, signature, issuer
+            _, start, length = header(at)
+            at = start + length
+        tag, start, _ = header(at)  # validity SEQUENCE
+        if tag != 0x30:
+            return None
+        _, nb_start, nb_length = header(start)  # notBefore
+        tag, na_start, na_length = header(nb_start + nb_length)  # notAfter
+        text = der[na_start : na_start + na_length].decode("ascii")
+        if tag == 0x17:  # UTCTime YYMMDDHHMMSSZ
+            parsed = dt.datetime.strptime(text, "%y%m%d%H%M%SZ")
+        elif tag == 0x18:  # GeneralizedTime YYYYMMDDHHMMSSZ
+            parsed = dt.datetime.strptime(text, "%Y%m%d%H%M%SZ")
+        else:
+            return None
+        return parsed.replace(tzinfo=dt.UTC)
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
+
+
+def anonymous_probe(target: _Target, options: LiveOptions) -> AnonymousProbe:
+    """Unauthenticated GET /version and /api (CA still verified); errors are recorded, never fatal."""
+    session = _Session(target, options, anonymous=True)
+    probe = AnonymousProbe()
+    try:
+        for path, attr in (("/version", "versionStatus"), ("/api", "apiStatus")):
+            try:
+                setattr(probe, attr, session.get(path, retries=0).status)
+            except _Unreachable as problem:
+                probe.error = f"GET {path} without credentials: {problem.detail}"
+    finally:
+        session.close()
+    return probe
+
+
+def collect_live(options: LiveOptions) -> Inventory:
+    """Read the cluster: every kind in the kinds table, plus the cluster facts."""
+    target = _load_config(options)
+    collector = _Collector(target, options)
+    started = time.perf_counter()
+    try:
+        version = collector.version()
+        listed = collector.list_all()
+        objects = [obj for entry in listed for obj in entry.items]
+        _drop_owned_templates(objects)
+        kinds = {entry.kind: entry.availability for entry in listed}
+        nodes = [obj for obj in objects if isinstance(obj, Node)]
+        kubelet: dict[str, KubeletConfig] = {}
+        if options.kubelet_config:
+            kubelet = collector.kubelet([n.name for n in nodes])
+        probe = anonymous_probe(target, options)
+        authorizer = collector.authorizer_probe()
+        secret_metadata = collector.secret_metadata() if options.secret_metadata else None
+    finally:
+        collector.session.close()
+    endpoint = endpoint_facts(target, options.timeout)
+    git_version = version.gitVersion if version else ""
+    platform = detect_platform(
+        git_version,
+        [n.metadata.labels for n in nodes],
+        [n.spec.providerID for n in nodes if n.spec.providerID],
+    )
+    facts = ClusterFactsSpec(
+        source="live",
+        context=target.context,
+        server=target.server,
+        collectedAt=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        tool=f"k8saudit {__version__}",
+        version=version,
+        platform=platform,
+        kinds=kinds,
+        anonymousProbe=probe,
+        kubelet=kubelet,
+        kubeletCollected=options.kubelet_config,
+        namespaces=sorted(obj.name for obj in objects if isinstance(obj, Namespace)),
+        authorizerProbe=authorizer,
+        secretMetadata=secret_metadata,
+        apiEndpoint=endpoint,
+    )
+    log.info("collected %d objects in %.2fs", len(objects), time.perf_counter() - started)
+    return Inventory(objects, facts)

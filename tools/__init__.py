@@ -1,0 +1,1 @@
+"""Developer tools: not shipped in the wheel (`pyproject.toml` packages only `k8saudit`)."""
