@@ -7,6 +7,7 @@ starts with `_` holds no checks: `all_checks()` does not import it for that purp
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 from k8saudit.checks.registry import Result, not_assessable, result
@@ -76,3 +77,50 @@ def profiling_results(replica: ControlPlaneComponent, config_field: str | None =
         + ("--profiling=true" if value is not None else "--profiling is not set and defaults to true"),
         evidence=[("--profiling", value)],
     )
+
+
+# --- what the controller-manager and the scheduler share ------------------------------------
+
+
+def loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return address == "localhost"
+
+
+def bind_address_result(replica: ControlPlaneComponent) -> Result:
+    """--bind-address: the secure port serves on every interface unless it is a loopback address."""
+    value = replica.flag("bind-address") or None
+    port = replica.flag("secure-port")
+    evidence = [("--bind-address", value), ("--secure-port", port)]
+    if port == "0":
+        return result(
+            replica.pod, failed=False, message="The secure port is disabled (--secure-port=0)", evidence=evidence
+        )
+    if value is not None and loopback(value):
+        return result(
+            replica.pod, failed=False, message=f"Serves only on loopback (--bind-address={value})", evidence=evidence
+        )
+    where = f"--bind-address={value}" if value else "--bind-address is not set and defaults to 0.0.0.0"
+    return result(
+        replica.pod,
+        failed=True,
+        message=f"{replica.component} serves its HTTPS port on every interface of the node ({where})",
+        evidence=evidence,
+    )
+
+
+BIND_RATIONALE = """
+{name} serves health, metrics and (with profiling) debug endpoints on its secure port. With
+--bind-address unset it listens on 0.0.0.0, reachable from every network the control-plane
+node is on, and `/healthz` answers anonymous requests; bound to 127.0.0.1 only processes on
+the node reach it. kubeadm sets 127.0.0.1. (kube-bench passes an unset flag, from the days
+of the insecure port; the binary's default today is every interface, so an unset flag fails
+here.)
+"""
+PROFILING_RATIONALE = """
+With --profiling (on by default) {name} serves Go's pprof handlers, which reveal internals
+and cost CPU to whoever the delegated authorizer lets read /debug/pprof. Nothing in
+production needs them by default.
+"""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, result
 from k8saudit.model.findings import Section, Severity
 from k8saudit.model.inventory import Inventory
@@ -99,7 +100,8 @@ one.
     "Kyverno or Gatekeeper; start with audit/warn actions, then deny.",
     references={},
 )
-def policy_engine(inv: Inventory) -> Iterator[Result]:
+def policy_engine(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     found = engines_from_webhooks(inv)
     policies = {p.name for p in inv.of("ValidatingAdmissionPolicy", ValidatingAdmissionPolicy)}
     bindings = [

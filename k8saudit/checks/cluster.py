@@ -25,10 +25,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.facts import ClusterFactsSpec
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
 from k8saudit.runtime.errors import InputError
 
 Minor = tuple[int, int]
@@ -145,7 +145,8 @@ support (paid on EKS, Premium tier on AKS) it fails at medium severity, past bot
     "lag the API server by up to three minors); plan the next upgrade before the new minor's end of life.",
     references={"kubescape": ["C-0273"]},
 )
-def version_supported(inv: Inventory) -> Iterator[Result]:
+def version_supported(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     version = inv.facts.version
     minor = version.minor_version() if version else None
     if version is None or minor is None:  # reads=("version",) makes this unreachable

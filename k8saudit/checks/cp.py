@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from k8saudit.checks._flags import APISERVER, flag_list, go_bool, profiling_results, replicas
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
 from k8saudit.model.inventory import ControlPlaneComponent, Inventory
@@ -128,7 +129,8 @@ see cp.authorization-mode.
     "cluster, restrict the endpoint (private endpoint, authorized networks) and remove anonymous bindings.",
     references={"cis": ["1.2.1"], "kubescape": ["C-0113", "C-0262"]},
 )
-def anonymous_auth(inv: Inventory) -> Iterator[Result]:
+def anonymous_auth(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     flags = list(_flag_results(inv))
     probe = _probe_result(inv)
     if not flags and probe is None:
@@ -158,7 +160,8 @@ its own pods, so one stolen node credential does not read every Secret.
     "with Node and RBAC authorizers and no AlwaysAllow).",
     references={"cis": ["1.2.6", "1.2.7", "1.2.8"], "kubescape": ["C-0088", "C-0118", "C-0119", "C-0120"]},
 )
-def authorization_mode(inv: Inventory) -> Iterator[Result]:
+def authorization_mode(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         pod = replica.pod
         value = replica.flag("authorization-mode")
@@ -227,7 +230,8 @@ at low severity. Ship the log off the node.
         "kubescape": ["C-0067", "C-0130", "C-0131", "C-0132", "C-0133"],
     },
 )
-def audit_logging(inv: Inventory) -> Iterator[Result]:
+def audit_logging(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         pod = replica.pod
         path = replica.flag("audit-log-path") or None
@@ -276,7 +280,8 @@ provider must be a real one (kms v2, aescbc, aesgcm, secretbox), not `identity`.
     "(`kubectl get secrets -A -o json | kubectl replace -f -`) so they are stored encrypted.",
     references={"cis": ["1.2.27", "1.2.28"], "kubescape": ["C-0066", "C-0141"]},
 )
-def secrets_encryption(inv: Inventory) -> Iterator[Result]:
+def secrets_encryption(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         value = replica.flag("encryption-provider-config") or None
         yield result(
@@ -310,7 +315,8 @@ sets it; it is usually a leftover from a bootstrap or a hand-made break-glass ac
     "an OIDC provider or short-lived service-account tokens; then delete the file.",
     references={"cis": ["1.2.2"], "kubescape": ["C-0114"]},
 )
-def token_auth_file(inv: Inventory) -> Iterator[Result]:
+def token_auth_file(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         value = replica.flag("token-auth-file") or None
         yield result(
@@ -382,7 +388,8 @@ Judged from --enable-admission-plugins (and the older --admission-control) and
     "AlwaysAdmit from it, and remove PodSecurity from --disable-admission-plugins on every kube-apiserver.",
     references={"cis": ["1.2.10", "1.2.14"], "kubescape": ["C-0122", "C-0127"]},
 )
-def admission_plugins(inv: Inventory) -> Iterator[Result]:
+def admission_plugins(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         enabled = enabled_admission_plugins(replica)
         disabled = flag_list(replica.flag("disable-admission-plugins"))
@@ -421,7 +428,8 @@ default. Profile on demand, on a test cluster, instead.
     remediation="Set --profiling=false on every kube-apiserver.",
     references={"cis": ["1.2.15"], "kubescape": ["C-0129"]},
 )
-def apiserver_profiling(inv: Inventory) -> Iterator[Result]:
+def apiserver_profiling(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         yield from profiling_results(replica)
 
@@ -448,7 +456,8 @@ certificate at high.
     "cluster CA.",
     references={"cis": ["1.2.4", "1.2.5"], "kubescape": ["C-0116", "C-0117"]},
 )
-def kubelet_tls(inv: Inventory) -> Iterator[Result]:
+def kubelet_tls(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         cert = replica.flag("kubelet-client-certificate") or None
         key = replica.flag("kubelet-client-key") or None
@@ -522,7 +531,8 @@ not apply (TLS 1.3 suites are fixed).
     "CIS list (ECDHE with AES-GCM or ChaCha20-Poly1305) on every kube-apiserver.",
     references={"cis": ["1.2.29"], "kubescape": ["C-0277"]},
 )
-def tls_config(inv: Inventory) -> Iterator[Result]:
+def tls_config(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     server = inv.facts.version.minor_version() if inv.facts.version else None
     for replica in replicas(inv, APISERVER):
         min_version = replica.flag("tls-min-version") or None
@@ -585,7 +595,8 @@ deleted, until it expires; for legacy Secret-based tokens, that is forever.
     remediation="Remove --service-account-lookup=false (or set it to true) on every kube-apiserver.",
     references={"cis": ["1.2.21"], "kubescape": ["C-0135"]},
 )
-def service_account_lookup(inv: Inventory) -> Iterator[Result]:
+def service_account_lookup(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         value = replica.flag("service-account-lookup")
         enabled = go_bool(value)
@@ -620,7 +631,8 @@ one breaks or prolongs the other, and a leaked serving key can mint tokens.
     "and --service-account-signing-key-file (private) on every kube-apiserver.",
     references={"cis": ["1.2.22"], "kubescape": ["C-0136"]},
 )
-def service_account_key_file(inv: Inventory) -> Iterator[Result]:
+def service_account_key_file(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         value = replica.flag("service-account-key-file") or None
         yield result(
@@ -652,7 +664,8 @@ certificate (--etcd-certfile, --etcd-keyfile); etcd can then refuse any client w
     "--etcd-keyfile to a client certificate the etcd CA signed, on every kube-apiserver.",
     references={"cis": ["1.2.23", "1.2.26"], "kubescape": ["C-0137", "C-0140"]},
 )
-def etcd_tls(inv: Inventory) -> Iterator[Result]:
+def etcd_tls(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, APISERVER):
         servers = flag_list(replica.flag("etcd-servers"))
         cert = replica.flag("etcd-certfile") or None
@@ -705,7 +718,8 @@ this check is not-assessable.
     "supported configuration.",
     references={"cis": ["1.2.6"], "kubescape": ["C-0118"]},
 )
-def authorizer_probe(inv: Inventory) -> Iterator[Result]:
+def authorizer_probe(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     probe = inv.facts.authorizerProbe
     if probe is None or probe.allowed is None:  # reads=("authorizer-probe",) makes this unreachable
         yield not_assessable("the authorizer probe was not made")

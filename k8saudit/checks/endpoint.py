@@ -13,9 +13,9 @@ import ipaddress
 from collections.abc import Iterator
 
 from k8saudit.checks.cluster import scan_date
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -58,7 +58,8 @@ this scan cannot see, so the finding names what to review. An in-cluster scan se
     "internal load balancer), or restrict it to known source ranges (authorized networks).",
     references={"kubescape": ["C-0256"]},
 )
-def api_endpoint_exposure(inv: Inventory) -> Iterator[Result]:
+def api_endpoint_exposure(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     endpoint = inv.facts.apiEndpoint
     if endpoint is None:  # reads=("api-endpoint",) makes this unreachable
         yield not_assessable("the API endpoint was not examined")
@@ -104,7 +105,8 @@ renewal is planned, not an outage.
     "apiserver`, or the provider's rotation).",
     references={},
 )
-def api_certificate(inv: Inventory) -> Iterator[Result]:
+def api_certificate(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     endpoint = inv.facts.apiEndpoint
     if endpoint is None:  # reads=("api-endpoint",) makes this unreachable
         yield not_assessable("the API endpoint was not examined")

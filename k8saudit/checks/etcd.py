@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from k8saudit.checks._flags import APISERVER, ETCD, flag_list, go_bool, replicas
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import ControlPlaneComponent, Inventory
+from k8saudit.model.inventory import ControlPlaneComponent
 
 
 def _plain_urls(replica: ControlPlaneComponent, flag: str) -> list[str]:
@@ -74,7 +75,8 @@ are the opposite: plain http and no client authentication.
     "CA used only for etcd, remove --auto-tls, and use https:// in --listen-client-urls.",
     references={"cis": ["2.1", "2.2", "2.3"], "kubescape": ["C-0153", "C-0154", "C-0155"]},
 )
-def client_tls(inv: Inventory) -> Iterator[Result]:
+def client_tls(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, ETCD):
         problems, evidence = _tls_problems(replica, "")
         yield result(
@@ -104,7 +106,8 @@ peer port, so the same settings apply.
     "--peer-trusted-ca-file, remove --peer-auto-tls, and use https:// in --listen-peer-urls.",
     references={"cis": ["2.4", "2.5", "2.6"], "kubescape": ["C-0156", "C-0157", "C-0158"]},
 )
-def peer_tls(inv: Inventory) -> Iterator[Result]:
+def peer_tls(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, ETCD):
         problems, evidence = _tls_problems(replica, "peer-")
         yield result(
@@ -135,7 +138,8 @@ different paths could still hold the same CA, which only the files can show (kub
     "certificates from it, and point etcd's --trusted-ca-file at it.",
     references={"cis": ["2.7"], "kubescape": ["C-0159"]},
 )
-def dedicated_ca(inv: Inventory) -> Iterator[Result]:
+def dedicated_ca(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     client_cas = {
         ca: server.pod.name for server in replicas(inv, APISERVER) if (ca := server.flag("client-ca-file") or None)
     }

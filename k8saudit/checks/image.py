@@ -1,110 +1,33 @@
 """Container images (NSA/CISA: Kubernetes Pod security, immutable and trusted images).
 
-Image references are read as the container runtime reads them (the Docker reference rules of
-`distribution/reference`): `nginx` is `docker.io/library/nginx`, `bitnami/kubectl` is
-`docker.io/bitnami/kubectl`, and the first path component is a registry only when it has a
-`.` or a `:` (port), is `localhost`, or has an upper-case letter (`localhost:5000/app`,
-`ghcr.io/acme/app`). `index.docker.io` is `docker.io`. A tag follows the last `:` after the
-last `/`; a digest follows `@`, and when both are given the runtime pulls by digest.
+Each check reads a container's image as the container runtime does (`k8saudit.semantics.images`:
+Docker's reference rules; a digest pins the image whatever its tag) and each distinct reference
+is parsed once per scan (`ScanContext.image`).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
-from k8saudit.semantics.containers import ContainerView, containers
+from k8saudit.semantics.containers import ContainerView
+from k8saudit.semantics.images import ImageRef, allowed_by, effective_pull_policy
 
-DEFAULT_DOMAIN = "docker.io"
-LEGACY_DEFAULT_DOMAIN = "index.docker.io"
-OFFICIAL_REPO_PREFIX = "library/"
 NO_ALLOW_LIST = "no allow-list configured (images.allowedRegistries in --config)"
 
 
-@dataclass(frozen=True)
-class ImageRef:
-    """A parsed image reference. `domain` is the registry, `path` the repository within it."""
-
-    domain: str
-    path: str
-    tag: str | None
-    digest: str | None
-
-    @property
-    def repository(self) -> str:
-        """`docker.io/library/nginx`: the fully qualified name without tag or digest."""
-        return f"{self.domain}/{self.path}"
-
-    @property
-    def mutable(self) -> bool:
-        """Not pinned by digest: what the reference names can change."""
-        return self.digest is None
-
-    @property
-    def latest(self) -> bool:
-        """Untagged or `:latest`, and not pinned by digest."""
-        return self.digest is None and self.tag in (None, "latest")
-
-
-def parse_image(image: str) -> ImageRef:
-    """Split an image reference into registry, repository, tag and digest (Docker's rules)."""
-    name, _, digest = image.strip().partition("@")
-    tag: str | None = None
-    colon, slash = name.rfind(":"), name.rfind("/")
-    if colon > slash:
-        name, tag = name[:colon], name[colon + 1 :]
-    first, sep, rest = name.partition("/")
-    if not sep or (not any(c in first for c in ".:") and first != "localhost" and first.lower() == first):
-        domain, remainder = DEFAULT_DOMAIN, name
-    else:
-        domain, remainder = first, rest
-    if domain == LEGACY_DEFAULT_DOMAIN:
-        domain = DEFAULT_DOMAIN
-    if domain == DEFAULT_DOMAIN and "/" not in remainder:
-        remainder = OFFICIAL_REPO_PREFIX + remainder
-    return ImageRef(domain, remainder, tag or None, digest or None)
-
-
-def normalize_allowed(entry: str) -> str:
-    """An allow-list entry as a repository prefix: `index.docker.io/` → `docker.io`, domain lower-cased."""
-    entry = entry.strip().removeprefix("https://").removeprefix("http://").strip("/")
-    domain, sep, rest = entry.partition("/")
-    domain = domain.lower()
-    if domain == LEGACY_DEFAULT_DOMAIN:
-        domain = DEFAULT_DOMAIN
-    return f"{domain}{sep}{rest}"
-
-
-def allowed_by(ref: ImageRef, allowed: tuple[str, ...]) -> str | None:
-    """The allow-list entry that covers the image (on whole path components), or None."""
-    repository = f"{ref.domain.lower()}/{ref.path}"
-    for entry in allowed:
-        prefix = normalize_allowed(entry)
-        if prefix and (repository == prefix or repository.startswith(prefix + "/")):
-            return entry
-    return None
-
-
-#: Each distinct image reference of an inventory, parsed once for the four image checks.
-_PARSED: weakref.WeakKeyDictionary[Inventory, dict[str, ImageRef]] = weakref.WeakKeyDictionary()
-
-
-def _images(inv: Inventory) -> Iterator[tuple[ContainerView, ImageRef | None]]:
-    parsed = _PARSED.setdefault(inv, {})
-    for workload in inv.workloads:
-        for view in containers(workload):
+def _images(ctx: ScanContext) -> Iterator[tuple[ContainerView, ImageRef | None]]:
+    """Every container with its image parsed (each distinct reference once per scan), or None
+    when it names no image."""
+    for workload in ctx.inventory.workloads:
+        for view in ctx.containers(workload):
             image = view.container.image
             if not image or not image.strip():
                 yield view, None
                 continue
-            ref = parsed.get(image)
-            if ref is None:
-                ref = parsed[image] = parse_image(image)
-            yield view, ref
+            yield view, ctx.image(image)
 
 
 def _no_image(view: ContainerView) -> Result:
@@ -129,8 +52,8 @@ Pinned by digest, the tag no longer matters and the image passes.
 image: registry.example.com/app:2.14.1
 """,
 )
-def latest_tag(inv: Inventory) -> Iterator[Result]:
-    for view, ref in _images(inv):
+def latest_tag(ctx: ScanContext) -> Iterator[Result]:
+    for view, ref in _images(ctx):
         if ref is None:
             yield _no_image(view)
             continue
@@ -167,8 +90,8 @@ pinning (often automated by Renovate or the CI pipeline) closes the gap.
 image: registry.example.com/app:2.14.1@sha256:<digest>
 """,
 )
-def digest(inv: Inventory) -> Iterator[Result]:
-    for view, ref in _images(inv):
+def digest(ctx: ScanContext) -> Iterator[Result]:
+    for view, ref in _images(ctx):
         if ref is None:
             yield _no_image(view)
             continue
@@ -202,12 +125,13 @@ ValidatingAdmissionPolicy) is what prevents it.
     "review) and update the reference.",
     references={"cis": [], "kubescape": ["C-0078", "C-0001"], "polaris": []},
 )
-def allowed_registry(inv: Inventory) -> Iterator[Result]:
+def allowed_registry(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     allowed = inv.settings.allowed_registries
     if not allowed:
         yield not_assessable(NO_ALLOW_LIST)
         return
-    for view, ref in _images(inv):
+    for view, ref in _images(ctx):
         if ref is None:
             yield _no_image(view)
             continue
@@ -222,16 +146,6 @@ def allowed_registry(inv: Inventory) -> Iterator[Result]:
             else f"Container {view.label} image is from an allowed registry ({entry})",
             evidence=[(f"{view.path}.image", view.container.image), ("registry", ref.repository)],
         )
-
-
-def effective_pull_policy(policy: str | None, ref: ImageRef) -> tuple[str, bool]:
-    """The pull policy the API server gives the container, and whether it was defaulted.
-
-    Unset: `Always` for an untagged or `:latest` reference without digest, else `IfNotPresent`.
-    """
-    if policy:
-        return policy, False
-    return ("Always" if ref.latest else "IfNotPresent"), True
 
 
 @check(
@@ -256,8 +170,8 @@ image and at info severity for a versioned tag, where only drift and credential 
 imagePullPolicy: Always  # or pin the image by digest
 """,
 )
-def pull_policy(inv: Inventory) -> Iterator[Result]:
-    for view, ref in _images(inv):
+def pull_policy(ctx: ScanContext) -> Iterator[Result]:
+    for view, ref in _images(ctx):
         if ref is None:
             yield _no_image(view)
             continue

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
 from k8saudit.model.inventory import Inventory
@@ -66,7 +67,9 @@ run without a configuration file), anyone who reaches the node can exec into its
     "--anonymous-auth=false) and restart it.",
     references={"cis": ["4.2.1"], "kubescape": ["C-0069", "C-0172"]},
 )
-def anonymous_auth(inv: Inventory) -> Iterator[Result]:
+def anonymous_auth(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         enabled = _get(config, "authentication.anonymous.enabled") is True
         evidence = [("authentication.anonymous.enabled", enabled)]
@@ -93,7 +96,9 @@ everyone) run commands in every pod of the node.
     "with `authentication.webhook.enabled: true`.",
     references={"cis": ["4.2.2"], "kubescape": ["C-0173"]},
 )
-def authorization_mode(inv: Inventory) -> Iterator[Result]:
+def authorization_mode(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         mode = _get(config, "authorization.mode")
         evidence = [("authorization.mode", mode)]
@@ -121,7 +126,9 @@ it. configz omits the field when it is 0 (disabled).
     remediation="Set `readOnlyPort: 0` in every kubelet's configuration (or --read-only-port=0).",
     references={"cis": ["4.2.4"], "kubescape": ["C-0175"]},
 )
-def read_only_port(inv: Inventory) -> Iterator[Result]:
+def read_only_port(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         port = config.get("readOnlyPort") or 0
         evidence = [("readOnlyPort", port)]
@@ -147,7 +154,9 @@ authentication is off: only webhook token authentication (or anonymous access) r
     "--client-ca-file).",
     references={"cis": ["4.2.3"], "kubescape": ["C-0070", "C-0174"]},
 )
-def client_ca(inv: Inventory) -> Iterator[Result]:
+def client_ca(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         ca = _get(config, "authentication.x509.clientCAFile") or None
         evidence = [("authentication.x509.clientCAFile", ca)]
@@ -177,7 +186,9 @@ severity (kubeadm's default).
     "and approve kubelet serving CSRs (kubelet-csr-approver or by hand).",
     references={"cis": ["4.2.10", "4.2.11"], "kubescape": ["C-0182", "C-0183"]},
 )
-def certificate_rotation(inv: Inventory) -> Iterator[Result]:
+def certificate_rotation(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         client = config.get("rotateCertificates") is True
         server = config.get("serverTLSBootstrap") is True
@@ -215,7 +226,9 @@ not ask for another, a safety net under the per-workload seccomp checks.
     "workloads that need extra system calls with a Localhost profile.",
     references={},
 )
-def seccomp_default(inv: Inventory) -> Iterator[Result]:
+def seccomp_default(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         enabled = config.get("seccompDefault") is True
         evidence = [("seccompDefault", enabled)]
@@ -256,7 +269,9 @@ stays open for good, and idle connections pile up on the node.
     "configuration.",
     references={"cis": ["4.2.5"], "kubescape": ["C-0176"]},
 )
-def streaming_idle_timeout(inv: Inventory) -> Iterator[Result]:
+def streaming_idle_timeout(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         value = config.get("streamingConnectionIdleTimeout")
         evidence = [("streamingConnectionIdleTimeout", value)]
@@ -287,7 +302,9 @@ process: a fork bomb in one workload is a denial of service for the whole node.
     "configuration (or --pod-max-pids).",
     references={"cis": ["4.2.13"], "kubescape": ["C-0284"]},
 )
-def pod_pids_limit(inv: Inventory) -> Iterator[Result]:
+def pod_pids_limit(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
+
     def judge(config: dict[str, Any]) -> Judgement:
         limit = config.get("podPidsLimit")
         evidence = [("podPidsLimit", limit)]

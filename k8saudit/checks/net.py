@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from k8saudit.checks._namespaces import NONE_TO_JUDGE, SKIPPED_NAMESPACES, judged_namespaces
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
 from k8saudit.model.inventory import Inventory, Workload
 from k8saudit.model.objects import Ingress, NetworkPolicy, Node, Service, Taint, Toleration
+from k8saudit.semantics.namespaces import NONE_TO_JUDGE, SKIPPED_NAMESPACES, judged_namespaces
 
 
 def denies(policy: NetworkPolicy, direction: str) -> bool:
@@ -66,7 +67,8 @@ spec:
   policyTypes: [Ingress, Egress]
 """,
 )
-def default_deny(inv: Inventory) -> Iterator[Result]:
+def default_deny(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     namespaces = judged_namespaces(inv)
     if not namespaces:
         yield not_assessable(NONE_TO_JUDGE)
@@ -215,7 +217,8 @@ or configuration.
     "Security level and quotas.",
     references={"cis": ["5.7.1", "5.7.4"], "kubescape": ["C-0061", "C-0212"]},
 )
-def system_namespaces(inv: Inventory) -> Iterator[Result]:
+def system_namespaces(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     judged = 0
     for workload in inv.workloads:
         if workload.namespace not in SYSTEM_NAMESPACES:
@@ -287,7 +290,8 @@ Managed platforms run the control plane elsewhere: there this check passes.
     "workloads, or pin node agents to worker nodes with a nodeSelector; keep control-plane nodes tainted.",
     references={},
 )
-def control_plane_isolation(inv: Inventory) -> Iterator[Result]:
+def control_plane_isolation(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     cp_nodes = control_plane_nodes(inv)
     if not cp_nodes:
         yield result(
@@ -356,7 +360,8 @@ govern (the pod checks report hostNetwork).
     "workload's pods, then allow the traffic it needs.",
     references={"cis": ["5.3.2"], "kubescape": ["C-0260"], "polaris": ["missingNetworkPolicy"]},
 )
-def workloads_without_policy(inv: Inventory) -> Iterator[Result]:
+def workloads_without_policy(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     by_namespace: dict[str | None, list[NetworkPolicy]] = {}
     for policy in inv.of("NetworkPolicy", NetworkPolicy):
         by_namespace.setdefault(policy.namespace, []).append(policy)
@@ -427,7 +432,8 @@ by source ranges, or internal, passes; its node ports are not reported again.
     "inside the cluster.",
     references={"kubescape": ["C-0256"]},
 )
-def service_exposure(inv: Inventory) -> Iterator[Result]:
+def service_exposure(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     exposed = 0
     for service in inv.of("Service", Service):
         spec = service.spec
@@ -505,7 +511,8 @@ own setting.
     "them), and make the controller redirect HTTP to HTTPS.",
     references={"polaris": ["tlsSettingsMissing"]},
 )
-def ingress_tls(inv: Inventory) -> Iterator[Result]:
+def ingress_tls(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for ingress in inv.of("Ingress", Ingress):
         spec = ingress.spec
         tls_hosts = {h for entry in spec.tls for h in entry.hosts}
@@ -580,7 +587,8 @@ namespace and try a connection).
     "network policy agent of the AWS VPC CNI (enableNetworkPolicy in the add-on configuration).",
     references={"cis": ["5.3.1"], "kubescape": ["C-0205"]},
 )
-def cni_enforces_policies(inv: Inventory) -> Iterator[Result]:
+def cni_enforces_policies(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     agents = [w for w in inv.workloads if w.kind == "DaemonSet"]
     enforcing: list[str] = []
     lacking: list[tuple[Workload, str]] = []

@@ -1,18 +1,17 @@
-"""Nodes (NSA/CISA: Upgrading and application security practices): kubelet versions and skew,
-and the per-node inventory the report shows (container runtime, OS image, kernel).
+"""Nodes (NSA/CISA: Upgrading and application security practices): kubelet versions and skew.
 
-The inventory is report data, not a check: `node_inventory(inv)` returns one row per node.
+The per-node inventory the report shows (container runtime, OS image, kernel) is report data,
+not a check: `k8saudit.semantics.nodes`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import Node
 
 #: Kubelets may be this many minors older than the API server (1.28 and later); never newer.
@@ -24,46 +23,6 @@ KUBELET_SKEW_BEFORE_1_28 = 2
 def _minor(version: str | None) -> tuple[int, int] | None:
     match = re.match(r"v?(\d+)\.(\d+)", version or "")
     return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def node_roles(node: Node) -> list[str]:
-    """`node-role.kubernetes.io/<role>` labels, as `kubectl get nodes` shows them."""
-    prefix = "node-role.kubernetes.io/"
-    return sorted(k[len(prefix) :] for k in node.metadata.labels if k.startswith(prefix) and k != prefix)
-
-
-@dataclass(frozen=True)
-class NodeRow:
-    """One node of the report's node inventory."""
-
-    name: str
-    roles: list[str]
-    kubeletVersion: str | None
-    containerRuntime: str | None
-    osImage: str | None
-    kernelVersion: str | None
-    operatingSystem: str | None
-    architecture: str | None
-
-
-def node_inventory(inv: Inventory) -> list[NodeRow]:
-    """Every node with its kubelet, container runtime, OS image and kernel (sorted by name)."""
-    rows = []
-    for node in sorted(inv.of("Node", Node), key=lambda n: n.name):
-        info = node.status.nodeInfo
-        rows.append(
-            NodeRow(
-                name=node.name,
-                roles=node_roles(node),
-                kubeletVersion=info.kubeletVersion,
-                containerRuntime=info.containerRuntimeVersion,
-                osImage=info.osImage,
-                kernelVersion=info.kernelVersion,
-                operatingSystem=info.operatingSystem,
-                architecture=info.architecture,
-            )
-        )
-    return rows
 
 
 @check(
@@ -84,7 +43,8 @@ rely on APIs the server does not serve (high severity). Judged per node from
     "upgrade kubelets ahead of the control plane.",
     references={},
 )
-def kubelet_version_skew(inv: Inventory) -> Iterator[Result]:
+def kubelet_version_skew(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     server = inv.facts.version.minor_version() if inv.facts.version else None
     if server is None:  # reads=("version",) makes this unreachable
         yield not_assessable("the server version is unknown")

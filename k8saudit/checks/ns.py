@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from k8saudit.checks._namespaces import NONE_TO_JUDGE, judged_namespaces
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import K8sObject, LimitRange, ResourceQuota
+from k8saudit.semantics.namespaces import NONE_TO_JUDGE, judged_namespaces
 
 
 def _per_namespace(inv: Inventory, kind: str, model: type[K8sObject], what: str, why: str) -> Iterator[Result]:
@@ -54,7 +55,8 @@ the API server refuse pods that declare no requests.
     "limits.memory, pods, services.loadbalancers, persistentvolumeclaims).",
     references={},
 )
-def resource_quota(inv: Inventory) -> Iterator[Result]:
+def resource_quota(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     yield from _per_namespace(
         inv, "ResourceQuota", ResourceQuota, "ResourceQuota", "nothing caps what its workloads may consume"
     )
@@ -76,7 +78,8 @@ node's memory and CPU, and a namespace with a ResourceQuota refuses such pods ou
     "to each namespace.",
     references={},
 )
-def limit_range(inv: Inventory) -> Iterator[Result]:
+def limit_range(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     yield from _per_namespace(
         inv, "LimitRange", LimitRange, "LimitRange", "containers without limits get none by default"
     )

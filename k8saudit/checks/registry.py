@@ -1,6 +1,7 @@
 """The check registry: each check declares its metadata next to its logic.
 
-A check is a pure function of the Inventory that yields `Result`s: what it saw, per resource.
+A check is a pure function of the scan context (`k8saudit.checks.context`: the Inventory and
+what the scan derives from it once) that yields `Result`s: what it saw, per resource.
 It never decides `not-assessable` for missing input (the engine does, from `reads`), never
 applies exemptions and never counts. Adding a check is one decorated function in one module
 under `k8saudit/checks/`; `all_checks()` finds it.
@@ -12,15 +13,19 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k8saudit.model.findings import CheckInfo, Evidence, ResourceRef, Section, Severity
-from k8saudit.model.inventory import VIRTUAL_INPUTS, Inventory, Workload
+from k8saudit.model.inventory import VIRTUAL_INPUTS, Workload
 from k8saudit.model.kinds import BY_KIND
 from k8saudit.model.objects import K8sObject
 
+if TYPE_CHECKING:
+    from k8saudit.checks.context import ScanContext
+
 Target = Workload | K8sObject | None
-CheckFunc = Callable[[Inventory], Iterable["Result"]]
+#: A check: the scan context in (its inventory and what the scan derives from it), results out.
+CheckFunc = Callable[["ScanContext"], Iterable["Result"]]
 
 
 class Result:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import AWS_AUTH, ConfigMap, K8sObject, ObjectMeta
 
 
@@ -34,7 +34,8 @@ like a credential, never the value.
     "with secretKeyRef or a Secret volume, rotate the credential, and remove the key from the ConfigMap.",
     references={"kubescape": ["C-0012"], "polaris": ["sensitiveConfigmapContent"]},
 )
-def configmap_credentials(inv: Inventory) -> Iterator[Result]:
+def configmap_credentials(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for configmap in inv.of("ConfigMap", ConfigMap):
         found = configmap.credentialKeys
         yield result(
@@ -73,7 +74,8 @@ check is not-assessable.
     "workload identity; delete the token Secrets (`kubectl delete secret -n NS NAME`) once nothing uses them.",
     references={},
 )
-def legacy_sa_tokens(inv: Inventory) -> Iterator[Result]:
+def legacy_sa_tokens(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     meta = inv.facts.secretMetadata
     if meta is None:  # reads=("secret-metadata",) makes this unreachable
         yield not_assessable("Secret metadata was not collected")
@@ -127,7 +129,8 @@ EKS access entries are the successor of aws-auth altogether.
     "to EKS access entries (authenticationMode API) and remove aws-auth.",
     references={},
 )
-def aws_auth_iam_users(inv: Inventory) -> Iterator[Result]:
+def aws_auth_iam_users(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     namespace, name = AWS_AUTH
     found = [c for c in inv.in_namespace("ConfigMap", namespace, ConfigMap) if c.name == name]
     if not found:

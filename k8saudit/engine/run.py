@@ -11,12 +11,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from k8saudit import __version__
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Check, Result, Target, all_checks, ref_fields
+from k8saudit.engine import sections
 from k8saudit.engine.config import AuditConfig
 from k8saudit.engine.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy
 from k8saudit.model.findings import (
@@ -26,8 +28,6 @@ from k8saudit.model.findings import (
     Evidence,
     Finding,
     InputCoverage,
-    NamespacePodSecurity,
-    NodeInfo,
     Report,
     ResourceRef,
     Severity,
@@ -39,8 +39,6 @@ from k8saudit.model.findings import (
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import Namespace, Pod
 from k8saudit.model.scoring import grade, section_scores, weighted_score
-from k8saudit.semantics.access import build_access_review
-from k8saudit.semantics.containers import forget_views
 
 __all__ = ["EXEMPT_ANNOTATION", "EXEMPT_REASON_ANNOTATION", "ScanOptions", "run_checks"]
 
@@ -91,12 +89,12 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
     findings: list[Finding] = []
     gaps: dict[str, str] = {}
     shared = _Shared()
+    ctx = ScanContext(inv)  # what the checks derive from the inventory: made once, dropped with the scan
     for chk in checks:
-        summary, check_findings = _run_one(chk, inv, options, ns_annotations, gaps, policy, shared)
+        summary, check_findings = _run_one(chk, ctx, options, ns_annotations, gaps, policy, shared)
         summaries.append(summary)
         findings.extend(check_findings)
-    forget_views(inv.workloads)  # the container views the checks shared (k8saudit.semantics.containers)
-    findings.sort(key=_finding_order())
+    findings.sort(key=shared.finding_order)
     score = weighted_score(summaries)
     assessed = sum(1 for s in summaries if s.status is not Status.NOT_ASSESSABLE)
     counts = Counter(f.severity.value for f in findings if f.status is Status.FAIL)
@@ -129,30 +127,12 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
         checks=summaries,
         findings=findings,
         counts={s.value: counts.get(s.value, 0) for s in Severity},
-        accessReview=build_access_review(inv, in_scope=in_scope),
+        # The report's sections that are not checks, from the same context, after the checks.
+        accessReview=sections.access_review(ctx, in_scope),
         config=policy.summary(inv.namespaces),
-        podSecurity=_pod_security(inv, in_scope),
-        nodes=_nodes(inv),
+        podSecurity=sections.pod_security(ctx, in_scope),
+        nodes=sections.nodes(inv),
     )
-
-
-def _finding_order() -> Callable[[Finding], tuple[int, str, str, str]]:
-    """The report's order: worst first, then check, resource label and container.
-
-    Findings share their `ResourceRef`s (`_Shared`), so each label is written once per resource.
-    """
-    labels: dict[int, str] = {}
-
-    def key(f: Finding) -> tuple[int, str, str, str]:
-        ref = f.resource
-        if ref is None:
-            label = ""
-        else:
-            found = labels.get(id(ref))  # the refs outlive the sort: an id is not reused meanwhile
-            label = found if found is not None else labels.setdefault(id(ref), ref.label())
-        return -f.severity.rank, f.check, label, f.container or ""
-
-    return key
 
 
 def _inputs(inv: Inventory, checks: list[Check]) -> list[InputCoverage]:
@@ -169,31 +149,16 @@ def _inputs(inv: Inventory, checks: list[Check]) -> list[InputCoverage]:
     return out
 
 
-def _pod_security(inv: Inventory, in_scope: Callable[[str | None], bool]) -> list[NamespacePodSecurity]:
-    """Pod Security admission readiness of every namespace in scope (`k8saudit.checks.pss`)."""
-    from k8saudit.checks.pss import pss_readiness
-
-    return [NamespacePodSecurity.model_validate(r.as_dict()) for r in pss_readiness(inv) if in_scope(r.namespace)]
-
-
-def _nodes(inv: Inventory) -> list[NodeInfo] | None:
-    """The node inventory (`k8saudit.checks.nodes`), or None when nodes could not be read."""
-    if not inv.availability("Node").ok:
-        return None
-    from k8saudit.checks.nodes import node_inventory
-
-    return [NodeInfo.model_validate(vars(row)) for row in node_inventory(inv)]
-
-
 def _run_one(
     chk: Check,
-    inv: Inventory,
+    ctx: ScanContext,
     options: ScanOptions,
     ns_annotations: dict[str, dict[str, str]],
     gaps: dict[str, str],
     policy: Policy | None = None,
     shared: _Shared | None = None,
 ) -> tuple[CheckSummary, list[Finding]]:
+    inv = ctx.inventory
     policy = policy or options.policy(inv, ns_annotations, [chk.id])
     shared = shared or _Shared()
     severity = policy.severity(chk.id) or chk.severity
@@ -205,7 +170,7 @@ def _run_one(
             return _summary(chk, Status.NOT_ASSESSABLE, reason=reason, severity=severity), [
                 _cluster_na(chk, reason, severity)
             ]
-    results: Iterable[Result] = chk.func(inv)
+    results: Iterable[Result] = chk.func(ctx)
     findings: list[Finding] = []
     passed = failed = exempt = unjudged = out_of_scope = 0
     check_reason: str | None = None
@@ -337,12 +302,25 @@ class _Shared:
     Findings share the one copy: nothing modifies a ResourceRef, an Evidence or a string in place.
     """
 
-    __slots__ = ("evidences", "refs", "strings")
+    __slots__ = ("evidences", "labels", "refs", "strings")
 
     def __init__(self) -> None:
         self.refs: dict[tuple[str, str, str | None, str], ResourceRef] = {}
         self.evidences: dict[tuple[str, type, Any], Evidence] = {}
         self.strings: dict[str, str] = {}
+        #: Each resource's label (`Deployment shop/web`), written once for the sort.
+        self.labels: dict[tuple[str, str, str | None, str], str] = {}
+
+    def finding_order(self, f: Finding) -> tuple[int, str, str, str]:
+        """The report's order: worst first, then check, resource label and container."""
+        ref = f.resource
+        if ref is None:
+            label = ""
+        else:
+            key = (ref.apiVersion, ref.kind, ref.namespace, ref.name)
+            found = self.labels.get(key)
+            label = found if found is not None else self.labels.setdefault(key, ref.label())
+        return -f.severity.rank, f.check, label, f.container or ""
 
     def resource(self, target: Target) -> ResourceRef | None:
         """`registry.ref(target)`, built once per resource."""

@@ -56,6 +56,12 @@ class Workload:
     injected: set[str] = field(default_factory=set)
     #: Nodes its pods run on (`spec.nodeName` of every pod counted).
     nodes: set[str] = field(default_factory=set)
+    #: Owner annotations over template annotations (where exemptions are read): merged once, as
+    #: a workload's failures come by the dozen.
+    annotations: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.annotations = {**self.template_meta.annotations, **self.meta.annotations}
 
     def containers(self) -> Iterator[tuple[str, o.Container]]:
         """Every container with its kind: containers, initContainers, ephemeralContainers."""
@@ -65,11 +71,6 @@ class Workload:
             yield "initContainer", c
         for c in self.spec.ephemeralContainers:
             yield "ephemeralContainer", c
-
-    @property
-    def annotations(self) -> dict[str, str]:
-        """Owner annotations over template annotations (where exemptions are read)."""
-        return {**self.template_meta.annotations, **self.meta.annotations}
 
 
 @dataclass

@@ -36,14 +36,13 @@ Managed platforms' own bindings (EKS `eks:*`, GKE `gce:*`, AKS `aks-*`) are not 
 they are reported, and can be exempted by annotation or config.
 
 **The access review** (`build_access_review`): for each family of risky permissions in
-`rbac.RISKY_PERMISSIONS`, every subject holding it, where, and through which binding, role
+`RISKY_PERMISSIONS`, every subject holding it, where, and through which binding, role
 and rule; built-in holders are kept (marked `builtIn`) so the JSON is complete.
 """
 
 from __future__ import annotations
 
 import json
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -62,7 +61,8 @@ from k8saudit.model.findings import (
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import BY_KIND
 from k8saudit.semantics import rbac
-from k8saudit.semantics.rbac import BindingRef, Grant, GrantPath, ReviewRow, SubjectRef
+from k8saudit.semantics.rbac import BindingRef, Grant, GrantPath, RbacIndex, SubjectRef
+from k8saudit.semantics.risky import RISKY_PERMISSIONS, ReviewRow, RiskyPermission, Scope, access_review
 
 BUILTIN_ROLES_PATH = Path(__file__).parent.parent / "data" / "builtin_clusterroles.json"
 BOOTSTRAP_LABEL = "kubernetes.io/bootstrapping"
@@ -106,7 +106,7 @@ KUBEADM_DEFAULTS: dict[tuple[str, str | None, str], frozenset[tuple[str, str | N
     ("RoleBinding", SYSTEM_NAMESPACE, "kubeadm:nodes-kubeadm-config"): frozenset({_NODES, _BOOTSTRAP_TOKENS}),
 }
 
-#: Report titles of the permission families of `rbac.RISKY_PERMISSIONS`.
+#: Report titles of the permission families of `RISKY_PERMISSIONS`.
 FAMILY_TITLES: dict[str, str] = {
     "all": "Every verb on every resource (cluster-admin)",
     "secrets-read": "Read Secrets",
@@ -149,7 +149,7 @@ def is_everyone(subject: SubjectRef) -> bool:
     return subject.kind == "User" and subject.name == rbac.ANONYMOUS
 
 
-def permission_label(grant: Grant | None, permission: rbac.RiskyPermission) -> str:
+def permission_label(grant: Grant | None, permission: RiskyPermission) -> str:
     """`list secrets`, `create pods/exec`, `impersonate users (only: bob)`."""
     sub = f"/{permission.subresource}" if permission.subresource else ""
     label = f"{permission.verb} {permission.resource}{sub}"
@@ -166,7 +166,7 @@ def _binding_key(ref: BindingRef | GrantPath) -> tuple[str, str | None, str]:
 
 class AccessModel:
     """The RBAC objects of an Inventory, with built-in ClusterRoles filled in where the source
-    could not have listed them, indexed once; build it with `access_model(inv)`."""
+    could not have listed them, indexed once (a scan's is `ScanContext.access`)."""
 
     def __init__(self, inv: Inventory) -> None:
         listing = inv.facts.kinds.get("ClusterRole")
@@ -177,7 +177,7 @@ class AccessModel:
         #: ClusterRoles taken from the built-in definitions because the source lacked them.
         self.assumed: frozenset[str] = frozenset(r.name for r in assumed)
         self.inventory = Inventory([*objects, *assumed], inv.facts)
-        self.index = rbac.rbac_index(self.inventory)
+        self.index = RbacIndex(self.inventory)
         self._bindings: dict[tuple[str, str | None, str], Binding] = {}
         for binding, ns in self.index.all_bindings():
             self._bindings[(binding.kind, ns or None, binding.name)] = binding
@@ -256,26 +256,15 @@ class AccessModel:
 
     @property
     def review(self) -> list[ReviewRow]:
-        """`rbac.access_review` over this model (computed once)."""
+        """`risky.access_review` over this model (computed once)."""
         if self._review is None:
-            self._review = rbac.access_review(self.inventory)
+            self._review = access_review(self.index)
         return self._review
 
-    def grants(self, families: Iterable[str]) -> list[tuple[rbac.RiskyPermission, Grant]]:
+    def grants(self, families: Iterable[str]) -> list[tuple[RiskyPermission, Grant]]:
         """Every (permission, grant) of these families, in review order."""
         wanted = set(families)
         return [(row.permission, g) for row in self.review if row.permission.family in wanted for g in row.grants]
-
-
-_MODELS: weakref.WeakKeyDictionary[Inventory, AccessModel] = weakref.WeakKeyDictionary()
-
-
-def access_model(inv: Inventory) -> AccessModel:
-    """The model of an Inventory, built once (it holds no reference to `inv`)."""
-    model = _MODELS.get(inv)
-    if model is None:
-        model = _MODELS[inv] = AccessModel(inv)
-    return model
 
 
 def subject_label(subject: SubjectRef) -> str:
@@ -288,7 +277,7 @@ def subject_label(subject: SubjectRef) -> str:
 @dataclass
 class _HolderAcc:
     subject: SubjectRef
-    grants: list[tuple[rbac.RiskyPermission, Grant]]
+    grants: list[tuple[RiskyPermission, Grant]]
 
 
 def access_grant(
@@ -341,10 +330,12 @@ def reaches_cluster(grant: Grant) -> bool:
 
 def build_access_review(
     inv: Inventory,
-    permissions: Sequence[rbac.RiskyPermission] = rbac.RISKY_PERMISSIONS,
+    model: AccessModel,
+    permissions: Sequence[RiskyPermission] = RISKY_PERMISSIONS,
     in_scope: Callable[[str | None], bool] = lambda namespace: True,
 ) -> AccessReview:
-    """For each family of risky permissions, who holds it, where, and through which binding.
+    """For each family of risky permissions, who holds it, where, and through which binding
+    (`model` is the access model of `inv`).
 
     Listed: every subject with a grant that reaches the cluster (`reaches_cluster`), built-in ones
     included and marked, with all its grants of that family. Subjects that hold a permission only
@@ -356,9 +347,8 @@ def build_access_review(
     status, reason = review_status(inv)
     if status == "not-assessable":
         return AccessReview(status="not-assessable", reason=reason)
-    model = access_model(inv)
     wanted = {p.id for p in permissions}
-    families: dict[str, list[rbac.RiskyPermission]] = defaultdict(list)
+    families: dict[str, list[RiskyPermission]] = defaultdict(list)
     for p in permissions:
         families[p.family].append(p)
     holders: dict[str, dict[SubjectRef, _HolderAcc]] = defaultdict(dict)
@@ -385,7 +375,7 @@ def build_access_review(
                 id=family,
                 title=FAMILY_TITLES.get(family, members[0].title),
                 requests=[p.label for p in members],
-                clusterScoped=all(p.scope is rbac.Scope.CLUSTER for p in members),
+                clusterScoped=all(p.scope is Scope.CLUSTER for p in members),
                 references=sorted({r for p in members for r in p.references}),
                 holders=found,
                 namespacedHolders=local_subjects,

@@ -1,12 +1,11 @@
 """Effective security settings of a container: the container's value, else the pod's.
 
-Shared by the pod checks (and, later, the Pod Security Standards evaluation) so that the
-"container overrides pod" rule is written once.
+Shared by the pod checks so that the "container overrides pod" rule is written once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from functools import cache
 
 from k8saudit.model.inventory import Workload
 from k8saudit.model.objects import Container, PodSecurityContext, SeccompProfile, SecurityContext, SELinuxOptions
@@ -23,7 +22,7 @@ _UNSET_POD_SC = PodSecurityContext()
 class ContainerView:
     """A container in its workload, with `path` naming the JSON path prefix for evidence.
 
-    Made once per container of a workload (see `containers`) and read by every pod check, so
+    Made once per container of a workload (`ScanContext.containers`) and read by every pod check, so
     what the checks ask of each (the effective security contexts, the path, the label) is worked
     out here once rather than by each check for each container. Nothing modifies a view.
     """
@@ -38,7 +37,7 @@ class ContainerView:
         self.sc: SecurityContext = container.securityContext or _UNSET_SC
         self.pod_sc: PodSecurityContext = workload.spec.securityContext or _UNSET_POD_SC
         #: `spec.containers[0]` style prefix (relative to the pod template), one string per place.
-        self.path = _PATHS.get((kind, index)) or _PATHS.setdefault((kind, index), f"spec.{kind}s[{index}]")
+        self.path = _path_prefix(kind, index)
         name = container.name if kind == "container" else f"{container.name} ({kind})"
         self.label = f"{name} (injected into pods)" if container.name in workload.injected else name
 
@@ -73,43 +72,17 @@ class ContainerView:
         return self.pod_sc.windowsOptions.hostProcess if self.pod_sc.windowsOptions else None
 
 
-#: The path prefixes, made once per container kind and index.
-_PATHS: dict[tuple[str, int], str] = {}
-
-#: Where a workload keeps its views: in the instance's own `__dict__` (a `Workload` is a plain
-#: dataclass), so they live and die with it and are no field (not compared, copied or dumped).
-_VIEWS = "_k8saudit_container_views"
+@cache
+def _path_prefix(kind: str, index: int) -> str:
+    """`spec.containers[0]`: one string per container kind and index, shared by every view."""
+    return f"spec.{kind}s[{index}]"
 
 
-def containers(workload: Workload) -> tuple[ContainerView, ...]:
+def container_views(workload: Workload) -> tuple[ContainerView, ...]:
     """Every container of the workload, in `Workload.containers()`'s order, with its index.
 
-    Some twenty checks ask this of every workload; the views are made on the first call and
-    kept with the workload, for as long as its spec, its containers and its injected names are
-    the ones they were made from (the inventory does not change them once built; a test may).
-    """
-    spec = workload.spec
-    cached = vars(workload).get(_VIEWS)
-    if (
-        cached is not None
-        and cached[0] is spec
-        and cached[1] == len(workload.injected)
-        and len(cached[2]) == len(spec.containers) + len(spec.initContainers) + len(spec.ephemeralContainers)
-    ):
-        views: tuple[ContainerView, ...] = cached[2]
-        return views
-    views = _make_views(workload)
-    vars(workload)[_VIEWS] = (spec, len(workload.injected), views)
-    return views
-
-
-def forget_views(workloads: Iterable[Workload]) -> None:
-    """Drop the views `containers` kept (the engine does, once every check has run)."""
-    for workload in workloads:
-        vars(workload).pop(_VIEWS, None)
-
-
-def _make_views(workload: Workload) -> tuple[ContainerView, ...]:
+    The pod checks ask for them through the scan context (`ScanContext.containers`), which makes
+    them once per workload per scan."""
     spec = workload.spec
     return tuple(
         ContainerView(workload, kind, container, index)

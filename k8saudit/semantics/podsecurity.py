@@ -86,7 +86,8 @@ def evaluate(meta: ObjectMeta, spec: PodSpec, level: Level) -> list[Violation]:
     An empty list means the PodSecurity admission would admit the pod at that level.
     `privileged` allows everything.
     """
-    return [v for check in _CHECKS_BY_LEVEL[Level(level)] if (v := check.evaluate(meta, spec)) is not None]
+    pod = _Pod(meta, spec)
+    return [v for check in _CHECKS_BY_LEVEL[Level(level)] if (v := check.evaluate(pod)) is not None]
 
 
 def highest_level(meta: ObjectMeta, spec: PodSpec) -> tuple[Level, list[Violation]]:
@@ -106,25 +107,22 @@ def assess(meta: ObjectMeta, spec: PodSpec) -> tuple[Level, list[Violation], lis
     ones too). Baseline violations are only looked for when restricted fails (else: []).
     """
     memo: dict[str, Violation | None] = {}
-    _VIEWS.append((spec, tuple(_container_views(spec))))
-    try:
-        restricted = _evaluate_once(meta, spec, Level.RESTRICTED, memo)
-        if not restricted:
-            return Level.RESTRICTED, [], []
-        baseline = _evaluate_once(meta, spec, Level.BASELINE, memo)
-        return (Level.PRIVILEGED if baseline else Level.BASELINE), baseline, restricted
-    finally:
-        _VIEWS.pop()
+    pod = _Pod(meta, spec)
+    restricted = _evaluate_once(pod, Level.RESTRICTED, memo)
+    if not restricted:
+        return Level.RESTRICTED, [], []
+    baseline = _evaluate_once(pod, Level.BASELINE, memo)
+    return (Level.PRIVILEGED if baseline else Level.BASELINE), baseline, restricted
 
 
-def _evaluate_once(meta: ObjectMeta, spec: PodSpec, level: Level, memo: dict[str, Violation | None]) -> list[Violation]:
+def _evaluate_once(pod: _Pod, level: Level, memo: dict[str, Violation | None]) -> list[Violation]:
     found: list[Violation] = []
     for check in _CHECKS_BY_LEVEL[level]:
         check_id = check.id
         if check_id in memo:
             violation = memo[check_id]
-        else:  # `check.evaluate(meta, spec)`, inlined: ~20 checks for each of 5,000 pods at L
-            failure = check.run(meta, spec)
+        else:  # `check.evaluate(pod)`, inlined: ~20 checks for each of 5,000 pods at L
+            failure = check.run(pod)
             violation = memo[check_id] = None if failure is None else check.violation(failure)
         if violation is not None:
             found.append(violation)
@@ -149,7 +147,7 @@ def forbidden_detail(violations: Iterable[Violation]) -> str:
 
 #: What a check function returns when the pod fails it: reason, detail, field paths.
 _Failure = tuple[str, str, list[str]]
-_CheckFn = Callable[[ObjectMeta, PodSpec], "_Failure | None"]
+_CheckFn = Callable[["_Pod"], "_Failure | None"]
 
 
 @dataclass(frozen=True)
@@ -159,8 +157,8 @@ class _Check:
     run: _CheckFn
     overrides: tuple[str, ...] = ()
 
-    def evaluate(self, meta: ObjectMeta, spec: PodSpec) -> Violation | None:
-        failure = self.run(meta, spec)
+    def evaluate(self, pod: _Pod) -> Violation | None:
+        failure = self.run(pod)
         return None if failure is None else self.violation(failure)
 
     def violation(self, failure: _Failure) -> Violation:
@@ -190,19 +188,17 @@ class _Ctr:
         return f"spec.{self._key}[{self._index}]"
 
 
-#: The container views of the pod `assess` is judging, made once for its ~20 checks: a stack of
-#: (spec, views), pushed and popped by `assess`. `_containers` uses the top only for that very spec
-#: object (anything else, as `evaluate` or a check called alone, gets views made afresh).
-_VIEWS: list[tuple[PodSpec, tuple[_Ctr, ...]]] = []
+class _Pod:
+    """The pod under evaluation: its metadata, spec and container views, the views made once
+    for the ~20 checks that each walk them (`assess` and `evaluate` make one per pod)."""
 
+    __slots__ = ("containers", "meta", "spec")
 
-def _containers(spec: PodSpec) -> Iterable[_Ctr]:
-    """Init, regular and ephemeral containers, in the order upstream visits them."""
-    if _VIEWS:
-        top, views = _VIEWS[-1]
-        if top is spec:
-            return views
-    return _container_views(spec)
+    def __init__(self, meta: ObjectMeta, spec: PodSpec) -> None:
+        self.meta = meta
+        self.spec = spec
+        #: Init, regular and ephemeral containers, in the order upstream visits them.
+        self.containers: tuple[_Ctr, ...] = tuple(_container_views(spec))
 
 
 def _container_views(spec: PodSpec) -> Iterator[_Ctr]:
@@ -250,7 +246,8 @@ def _in_user_namespace(spec: PodSpec) -> bool:
 # baseline ----------------------------------------------------------------------------------
 
 
-def _windows_host_process(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _windows_host_process(p: _Pod) -> _Failure | None:
+    spec = p.spec
     setters: list[str] = []
     paths: list[str] = []
     pod = _pod_sc(spec)
@@ -258,7 +255,7 @@ def _windows_host_process(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
         setters.append("pod")
         paths.append("spec.securityContext.windowsOptions.hostProcess")
     bad: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         if c.sc is not None and c.sc.windowsOptions is not None and c.sc.windowsOptions.hostProcess is True:
             bad.append(c.name)
             paths.append(f"{c.path}.securityContext.windowsOptions.hostProcess")
@@ -270,15 +267,16 @@ def _windows_host_process(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "hostProcess", detail, paths
 
 
-def _host_namespaces(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _host_namespaces(p: _Pod) -> _Failure | None:
+    spec = p.spec
     shared = [name for name in ("hostNetwork", "hostPID", "hostIPC") if getattr(spec, name) is True]
     if not shared:
         return None
     return "host namespaces", ", ".join(f"{name}=true" for name in shared), [f"spec.{name}" for name in shared]
 
 
-def _privileged(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
-    bad = [c for c in _containers(spec) if c.sc is not None and c.sc.privileged is True]
+def _privileged(p: _Pod) -> _Failure | None:
+    bad = [c for c in p.containers if c.sc is not None and c.sc.privileged is True]
     if not bad:
         return None
     detail = f"{_containers_phrase([c.name for c in bad])} must not set securityContext.privileged=true"
@@ -305,11 +303,11 @@ BASELINE_CAPABILITIES = frozenset(
 )
 
 
-def _capabilities_baseline(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _capabilities_baseline(p: _Pod) -> _Failure | None:
     bad: list[str] = []
     added: set[str] = set()
     paths: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         if c.sc is None or c.sc.capabilities is None:
             continue
         extra = [cap for cap in c.sc.capabilities.add if cap not in BASELINE_CAPABILITIES]
@@ -325,7 +323,8 @@ def _capabilities_baseline(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "non-default capabilities", detail, paths
 
 
-def _host_path_volumes(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _host_path_volumes(p: _Pod) -> _Failure | None:
+    spec = p.spec
     bad = [(i, v.name) for i, v in enumerate(spec.volumes) if v.hostPath is not None]
     if not bad:
         return None
@@ -334,11 +333,12 @@ def _host_path_volumes(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "hostPath volumes", detail, [f"spec.volumes[{i}].hostPath" for i, _ in bad]
 
 
-def _host_ports(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _host_ports(p: _Pod) -> _Failure | None:
+    spec = p.spec
     bad: list[str] = []
     ports: set[str] = set()
     paths: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         found = False
         for j, port in enumerate(c.container.ports):
             host_port = port.hostPort or 0
@@ -360,11 +360,11 @@ def _host_ports(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "hostPort", detail, paths
 
 
-def _host_probes_and_lifecycle(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _host_probes_and_lifecycle(p: _Pod) -> _Failure | None:
     bad: set[str] = set()
     hosts: set[str] = set()
     paths: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         handlers = [
             ("livenessProbe", c.container.livenessProbe),
             ("readinessProbe", c.container.readinessProbe),
@@ -398,7 +398,8 @@ def _apparmor_annotation_allowed(value: str) -> bool:
     return value in ("", "runtime/default") or value.startswith("localhost/")
 
 
-def _apparmor_profile(meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _apparmor_profile(p: _Pod) -> _Failure | None:
+    meta, spec = p.meta, p.spec
     setters: list[str] = []
     values: set[str] = set()
     paths: list[str] = []
@@ -418,7 +419,7 @@ def _apparmor_profile(meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
         and pod.appArmorProfile.localhostProfile is None
     )
     bad: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         if c.sc is not None and c.sc.appArmorProfile is not None:
             kind = c.sc.appArmorProfile.type or ""
             if kind not in _APPARMOR_TYPES:
@@ -454,7 +455,8 @@ def _apparmor_profile(meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
 SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
 
 
-def _selinux_options(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _selinux_options(p: _Pod) -> _Failure | None:
+    spec = p.spec
     bad_types: set[str] = set()
     set_user = set_role = False
     paths: list[str] = []
@@ -487,7 +489,7 @@ def _selinux_options(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
         setters.append("pod")
     bad = [
         c.name
-        for c in _containers(spec)
+        for c in p.containers
         if c.sc is not None
         and c.sc.seLinuxOptions is not None
         and forbidden(c.sc.seLinuxOptions, f"{c.path}.securityContext.seLinuxOptions")
@@ -507,12 +509,12 @@ def _selinux_options(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "seLinuxOptions", detail, paths
 
 
-def _proc_mount_unmasked(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _proc_mount_unmasked(p: _Pod) -> _Failure | None:
     """Any procMount other than Default (the restricted check, and baseline outside a userns)."""
     bad: list[str] = []
     kinds: set[str] = set()
     paths: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         if c.sc is not None and c.sc.procMount is not None and c.sc.procMount != "Default":
             bad.append(c.name)
             kinds.add(c.sc.procMount)
@@ -523,17 +525,19 @@ def _proc_mount_unmasked(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "procMount", detail, paths
 
 
-def _proc_mount_baseline(meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _proc_mount_baseline(p: _Pod) -> _Failure | None:
+    spec = p.spec
     if _in_user_namespace(spec):
         return None
-    return _proc_mount_unmasked(meta, spec)
+    return _proc_mount_unmasked(p)
 
 
 _SECCOMP_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 
 
-def _seccomp(spec: PodSpec, *, required: bool) -> _Failure | None:
+def _seccomp(p: _Pod, *, required: bool) -> _Failure | None:
     """The seccomp profile check; `required` (restricted) also fails containers left unconfined."""
+    spec = p.spec
     setters: list[str] = []
     values: set[str] = set()
     paths: list[str] = []
@@ -549,7 +553,7 @@ def _seccomp(spec: PodSpec, *, required: bool) -> _Failure | None:
             paths.append("spec.securityContext.seccompProfile.type")
     explicit: list[str] = []
     implicit: list[_Ctr] = []
-    for c in _containers(spec):
+    for c in p.containers:
         if c.sc is not None and c.sc.seccompProfile is not None:
             kind = c.sc.seccompProfile.type or ""
             if kind not in _SECCOMP_TYPES:
@@ -574,8 +578,8 @@ def _seccomp(spec: PodSpec, *, required: bool) -> _Failure | None:
     return None
 
 
-def _seccomp_baseline(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
-    return _seccomp(spec, required=False)
+def _seccomp_baseline(p: _Pod) -> _Failure | None:
+    return _seccomp(p, required=False)
 
 
 #: Sysctls baseline allows (the 1.37 safe set): namespaced and isolated from other pods.
@@ -599,7 +603,8 @@ SAFE_SYSCTLS = frozenset(
 )
 
 
-def _sysctls(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _sysctls(p: _Pod) -> _Failure | None:
+    spec = p.spec
     pod = _pod_sc(spec)
     if pod is None:
         return None
@@ -616,14 +621,15 @@ def _sysctls(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
 # restricted --------------------------------------------------------------------------------
 
 
-def _capabilities_restricted(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _capabilities_restricted(p: _Pod) -> _Failure | None:
+    spec = p.spec
     if _is_windows(spec):
         return None
     missing_drop: list[str] = []
     adding: list[str] = []
     added: set[str] = set()
     paths: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         caps = c.sc.capabilities if c.sc is not None else None
         if caps is None:
             missing_drop.append(c.name)
@@ -690,7 +696,8 @@ _NAMED_VOLUME_SOURCES = (
 )
 
 
-def _restricted_volumes(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _restricted_volumes(p: _Pod) -> _Failure | None:
+    spec = p.spec
     bad: list[str] = []
     kinds: set[str] = set()
     paths: list[str] = []
@@ -711,10 +718,11 @@ def _restricted_volumes(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "restricted volume types", detail, paths
 
 
-def _allow_privilege_escalation(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _allow_privilege_escalation(p: _Pod) -> _Failure | None:
+    spec = p.spec
     if _is_windows(spec):
         return None
-    bad = [c for c in _containers(spec) if c.sc is None or c.sc.allowPrivilegeEscalation is not False]
+    bad = [c for c in p.containers if c.sc is None or c.sc.allowPrivilegeEscalation is not False]
     if not bad:
         return None
     detail = f"{_containers_phrase([c.name for c in bad])} must set securityContext.allowPrivilegeEscalation=false"
@@ -725,7 +733,8 @@ def _allow_privilege_escalation(_meta: ObjectMeta, spec: PodSpec) -> _Failure | 
     )
 
 
-def _run_as_non_root(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _run_as_non_root(p: _Pod) -> _Failure | None:
+    spec = p.spec
     if _in_user_namespace(spec):
         return None
     setters: list[str] = []
@@ -740,7 +749,7 @@ def _run_as_non_root(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
             paths.append("spec.securityContext.runAsNonRoot")
     explicit: list[str] = []
     implicit: list[_Ctr] = []
-    for c in _containers(spec):
+    for c in p.containers:
         if c.sc is not None and c.sc.runAsNonRoot is not None:
             if not c.sc.runAsNonRoot:
                 explicit.append(c.name)
@@ -757,7 +766,8 @@ def _run_as_non_root(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return None
 
 
-def _run_as_user(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _run_as_user(p: _Pod) -> _Failure | None:
+    spec = p.spec
     if _in_user_namespace(spec):
         return None
     setters: list[str] = []
@@ -767,7 +777,7 @@ def _run_as_user(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
         setters.append("pod")
         paths.append("spec.securityContext.runAsUser")
     bad: list[str] = []
-    for c in _containers(spec):
+    for c in p.containers:
         if c.sc is not None and c.sc.runAsUser == 0:
             bad.append(c.name)
             paths.append(f"{c.path}.securityContext.runAsUser")
@@ -778,10 +788,11 @@ def _run_as_user(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
     return "runAsUser=0", f"{' and '.join(setters)} must not set runAsUser=0", paths
 
 
-def _seccomp_restricted(_meta: ObjectMeta, spec: PodSpec) -> _Failure | None:
+def _seccomp_restricted(p: _Pod) -> _Failure | None:
+    spec = p.spec
     if _is_windows(spec):
         return None
-    return _seccomp(spec, required=True)
+    return _seccomp(p, required=True)
 
 
 # --- the registry ----------------------------------------------------------------------------

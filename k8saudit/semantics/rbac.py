@@ -20,7 +20,7 @@ Pure functions of the Inventory. The semantics follow kube-apiserver v1.37.2, re
   ``system:serviceaccount:NS:NAME`` where NS is the subject's namespace or, when it has none,
   the namespace of the RoleBinding (a ServiceAccount subject without namespace in a
   ClusterRoleBinding matches nobody; the API server rejects it). Unknown kinds match nobody.
-  A reference to a missing role grants nothing (and is reported by ``missing_roles``).
+  A reference to a missing role grants nothing (the check ``rbac.missing-roles`` reports it).
 - ``pkg/kubeapiserver/authorizer/reload.go``: before any configured authorizer, members of
   ``system:masters`` are allowed everything (``privileged_group`` below).
 - ``pkg/controller/clusterroleaggregation``: see ``Aggregation``.
@@ -33,12 +33,11 @@ privileged-group authorizers only: the Node authorizer, webhooks and ABAC are ou
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from k8saudit.model import objects as o
 from k8saudit.model.inventory import Inventory
@@ -51,9 +50,6 @@ UNAUTHENTICATED = "system:unauthenticated"
 ANONYMOUS = "system:anonymous"
 #: Members are allowed every request before RBAC is consulted (kube-apiserver, always on).
 PRIVILEGED_GROUP = "system:masters"
-
-#: ClusterRoles every cluster ships; a binding to one that is absent from manifests is likely fine.
-WELL_KNOWN_CLUSTER_ROLES = frozenset({"cluster-admin", "admin", "edit", "view"})
 
 SUBJECT_KINDS = ("User", "Group", "ServiceAccount")
 
@@ -379,8 +375,9 @@ def _binding_ref(binding: Binding) -> BindingRef:
 class RbacIndex:
     """Roles by (namespace, name), bindings by namespace, aggregated rules resolved once.
 
-    Build it with ``rbac_index(inv)`` (cached per Inventory); every question then costs one
-    pass over the bindings that can apply, never a scan of roles per binding.
+    Build it once per inventory (`RbacIndex(inv)`; a scan's is `ScanContext.access.index`) and ask
+    it the authorizer's questions (`authorize`, `can`, `who_can`, ...): each then costs one pass
+    over the bindings that can apply, never a scan of roles per binding.
     """
 
     def __init__(self, inv: Inventory, aggregation: Aggregation = Aggregation.CONTROLLER) -> None:
@@ -479,26 +476,137 @@ class RbacIndex:
             for rb in self.bindings_by_namespace[ns]:
                 yield rb, ns
 
+    # --- the authorizer's questions -----------------------------------------------------------
 
-_INDEXES: weakref.WeakKeyDictionary[Inventory, dict[Aggregation, RbacIndex]] = weakref.WeakKeyDictionary()
+    def authorize(
+        self,
+        user: str,
+        groups: Collection[str],
+        request: Request,
+        *,
+        privileged_group: bool = True,
+    ) -> Decision:
+        """The decision for ``user`` with exactly ``groups`` (what a SubjectAccessReview answers).
+
+        ``privileged_group`` models kube-apiserver's built-in ``system:masters`` authorizer, which
+        allows its members everything before RBAC is asked.
+        """
+        if privileged_group and PRIVILEGED_GROUP in groups:
+            return Decision(True, f"allowed: member of {PRIVILEGED_GROUP}")
+        idx = self
+        group_set = frozenset(groups)
+        for binding, ns in idx.bindings_for(request.namespace):
+            subject = next((s for s in binding.subjects if subject_applies(s, user, group_set, ns)), None)
+            if subject is None:
+                continue
+            rules = idx.rules_for_ref(binding.roleRef, ns)
+            for er in rules or ():
+                if rule_allows(er.rule, request):
+                    path = grant_path(binding, ns, er)
+                    return Decision(True, f"RBAC: allowed by {path}", path)
+        return Decision(False, "RBAC: no rule allows it")
+
+    def can(
+        self,
+        user: str,
+        groups: Collection[str],
+        verb: str,
+        resource: str,
+        *,
+        api_group: str = "",
+        subresource: str | None = None,
+        namespace: str | None = None,
+        name: str | None = None,
+        privileged_group: bool = True,
+    ) -> bool:
+        """Whether ``user`` in ``groups`` may ``verb`` the resource (None namespace = cluster-wide).
+
+        ``resource`` is taken literally, as in a SubjectAccessReview: pass ``"pods"`` with
+        ``subresource="exec"``, not ``"pods/exec"``.
+        """
+        request = _request(verb, resource, api_group, subresource, namespace, name)
+        return self.authorize(user, groups, request, privileged_group=privileged_group).allowed
+
+    def can_url(
+        self,
+        user: str,
+        groups: Collection[str],
+        verb: str,
+        path: str,
+        *,
+        privileged_group: bool = True,
+    ) -> bool:
+        """Whether ``user`` in ``groups`` may ``verb`` (get, post, …) the non-resource URL ``path``."""
+        request = NonResourceRequest(verb, path)
+        return self.authorize(user, groups, request, privileged_group=privileged_group).allowed
+
+    def rules_for(
+        self,
+        user: str,
+        groups: Collection[str],
+        namespace: str | None = None,
+    ) -> list[tuple[GrantPath, o.PolicyRule]]:
+        """``RulesFor``: every rule that applies to the user in ``namespace`` (None = cluster-wide)."""
+        idx = self
+        group_set = frozenset(groups)
+        found: list[tuple[GrantPath, o.PolicyRule]] = []
+        for binding, ns in idx.bindings_for(namespace or ""):
+            if not any(subject_applies(s, user, group_set, ns) for s in binding.subjects):
+                continue
+            for er in idx.rules_for_ref(binding.roleRef, ns) or ():
+                found.append((grant_path(binding, ns, er), er.rule))
+        return found
+
+    def who_can(
+        self,
+        verb: str,
+        resource: str,
+        *,
+        api_group: str = "",
+        subresource: str | None = None,
+        namespace: str | None = None,
+        name: str | None = None,
+        include_privileged_group: bool = False,
+    ) -> list[SubjectAccess]:
+        """Subjects allowed the request, each with every grant that allows it (kubectl-who-can).
+
+        Subjects are reported as bound: a binding to ``Group system:authenticated`` is that group,
+        not every user. ``namespace=None`` asks cluster-wide (only ClusterRoleBindings apply);
+        ``name=None`` asks without a name, so rules limited by ``resourceNames`` do not count.
+        ``"*"`` as verb, group or resource asks for a rule holding that wildcard.
+        ``include_privileged_group`` adds ``Group system:masters`` (allowed everything, no binding).
+        """
+        request = _request(verb, resource, api_group, subresource, namespace, name)
+        return _who(self, request, include_privileged_group)
+
+    def who_can_url(
+        self,
+        verb: str,
+        path: str,
+        *,
+        include_privileged_group: bool = False,
+    ) -> list[SubjectAccess]:
+        """Subjects allowed ``verb`` on the non-resource URL ``path``."""
+        return _who(self, NonResourceRequest(verb, path), include_privileged_group)
+
+    def bindings_by_subject(self) -> dict[SubjectRef, list[BindingRef]]:
+        """Every subject that some binding names, with those bindings (sorted)."""
+        found: dict[SubjectRef, set[BindingRef]] = defaultdict(set)
+        for binding, ns in self.all_bindings():
+            for subject in binding.subjects:
+                ref = resolve_subject(subject, ns)
+                if ref is not None:
+                    found[ref].add(_binding_ref(binding))
+        return {ref: sorted(found[ref]) for ref in sorted(found, key=lambda r: r.sort_key)}
 
 
-def rbac_index(inv: Inventory, aggregation: Aggregation = Aggregation.CONTROLLER) -> RbacIndex:
-    """The index of an Inventory, built once per aggregation mode and reused."""
-    per_inv = _INDEXES.setdefault(inv, {})
-    idx = per_inv.get(aggregation)
-    if idx is None:
-        idx = per_inv[aggregation] = RbacIndex(inv, aggregation)
-    return idx
-
-
-def _path(binding: Binding, ns: str, er: EffectiveRule) -> GrantPath:
+def grant_path(binding: Binding, ns: str, er: EffectiveRule) -> GrantPath:
     return GrantPath(
         binding.kind, ns or None, binding.name, binding.roleRef.kind, binding.roleRef.name, er.index, er.source
     )
 
 
-def _grant(subject: SubjectRef, er: EffectiveRule, m: RuleMatch, ns: str, path: GrantPath) -> Grant:
+def grant_of(subject: SubjectRef, er: EffectiveRule, m: RuleMatch, ns: str, path: GrantPath) -> Grant:
     return Grant(
         subject=subject,
         verb=m.verb,
@@ -511,104 +619,10 @@ def _grant(subject: SubjectRef, er: EffectiveRule, m: RuleMatch, ns: str, path: 
     )
 
 
-# --- the authorizer ---------------------------------------------------------------------------
-
-
 def _request(
     verb: str, resource: str, api_group: str, subresource: str | None, namespace: str | None, name: str | None
 ) -> ResourceRequest:
     return ResourceRequest(verb, resource, api_group or "", subresource or "", namespace or "", name or "")
-
-
-def authorize(
-    inv: Inventory,
-    user: str,
-    groups: Collection[str],
-    request: Request,
-    *,
-    aggregation: Aggregation = Aggregation.CONTROLLER,
-    privileged_group: bool = True,
-) -> Decision:
-    """The decision for ``user`` with exactly ``groups`` (what a SubjectAccessReview answers).
-
-    ``privileged_group`` models kube-apiserver's built-in ``system:masters`` authorizer, which
-    allows its members everything before RBAC is asked.
-    """
-    if privileged_group and PRIVILEGED_GROUP in groups:
-        return Decision(True, f"allowed: member of {PRIVILEGED_GROUP}")
-    idx = rbac_index(inv, aggregation)
-    group_set = frozenset(groups)
-    for binding, ns in idx.bindings_for(request.namespace):
-        subject = next((s for s in binding.subjects if subject_applies(s, user, group_set, ns)), None)
-        if subject is None:
-            continue
-        rules = idx.rules_for_ref(binding.roleRef, ns)
-        for er in rules or ():
-            if rule_allows(er.rule, request):
-                path = _path(binding, ns, er)
-                return Decision(True, f"RBAC: allowed by {path}", path)
-    return Decision(False, "RBAC: no rule allows it")
-
-
-def can(
-    inv: Inventory,
-    user: str,
-    groups: Collection[str],
-    verb: str,
-    resource: str,
-    *,
-    api_group: str = "",
-    subresource: str | None = None,
-    namespace: str | None = None,
-    name: str | None = None,
-    aggregation: Aggregation = Aggregation.CONTROLLER,
-    privileged_group: bool = True,
-) -> bool:
-    """Whether ``user`` in ``groups`` may ``verb`` the resource (None namespace = cluster-wide).
-
-    ``resource`` is taken literally, as in a SubjectAccessReview: pass ``"pods"`` with
-    ``subresource="exec"``, not ``"pods/exec"``.
-    """
-    request = _request(verb, resource, api_group, subresource, namespace, name)
-    return authorize(inv, user, groups, request, aggregation=aggregation, privileged_group=privileged_group).allowed
-
-
-def can_url(
-    inv: Inventory,
-    user: str,
-    groups: Collection[str],
-    verb: str,
-    path: str,
-    *,
-    aggregation: Aggregation = Aggregation.CONTROLLER,
-    privileged_group: bool = True,
-) -> bool:
-    """Whether ``user`` in ``groups`` may ``verb`` (get, post, …) the non-resource URL ``path``."""
-    request = NonResourceRequest(verb, path)
-    return authorize(inv, user, groups, request, aggregation=aggregation, privileged_group=privileged_group).allowed
-
-
-def rules_for(
-    inv: Inventory,
-    user: str,
-    groups: Collection[str],
-    namespace: str | None = None,
-    *,
-    aggregation: Aggregation = Aggregation.CONTROLLER,
-) -> list[tuple[GrantPath, o.PolicyRule]]:
-    """``RulesFor``: every rule that applies to the user in ``namespace`` (None = cluster-wide)."""
-    idx = rbac_index(inv, aggregation)
-    group_set = frozenset(groups)
-    found: list[tuple[GrantPath, o.PolicyRule]] = []
-    for binding, ns in idx.bindings_for(namespace or ""):
-        if not any(subject_applies(s, user, group_set, ns) for s in binding.subjects):
-            continue
-        for er in idx.rules_for_ref(binding.roleRef, ns) or ():
-            found.append((_path(binding, ns, er), er.rule))
-    return found
-
-
-# --- who can ----------------------------------------------------------------------------------
 
 
 def _who(idx: RbacIndex, request: Request, include_privileged_group: bool) -> list[SubjectAccess]:
@@ -625,308 +639,14 @@ def _who(idx: RbacIndex, request: Request, include_privileged_group: bool) -> li
             if ref is None:
                 continue
             for er, m in matches:
-                grants[ref].add(_grant(ref, er, m, ns, _path(binding, ns, er)))
+                grants[ref].add(grant_of(ref, er, m, ns, grant_path(binding, ns, er)))
     result = [SubjectAccess(ref, tuple(sorted(gs, key=lambda g: g.sort_key))) for ref, gs in grants.items()]
     if include_privileged_group:
         result.append(SubjectAccess(SubjectRef("Group", PRIVILEGED_GROUP), ()))
     return sorted(result, key=lambda a: a.subject.sort_key)
 
 
-def who_can(
-    inv: Inventory,
-    verb: str,
-    resource: str,
-    *,
-    api_group: str = "",
-    subresource: str | None = None,
-    namespace: str | None = None,
-    name: str | None = None,
-    aggregation: Aggregation = Aggregation.CONTROLLER,
-    include_privileged_group: bool = False,
-) -> list[SubjectAccess]:
-    """Subjects allowed the request, each with every grant that allows it (kubectl-who-can).
-
-    Subjects are reported as bound: a binding to ``Group system:authenticated`` is that group,
-    not every user. ``namespace=None`` asks cluster-wide (only ClusterRoleBindings apply);
-    ``name=None`` asks without a name, so rules limited by ``resourceNames`` do not count.
-    ``"*"`` as verb, group or resource asks for a rule holding that wildcard.
-    ``include_privileged_group`` adds ``Group system:masters`` (allowed everything, no binding).
-    """
-    request = _request(verb, resource, api_group, subresource, namespace, name)
-    return _who(rbac_index(inv, aggregation), request, include_privileged_group)
-
-
-def who_can_url(
-    inv: Inventory,
-    verb: str,
-    path: str,
-    *,
-    aggregation: Aggregation = Aggregation.CONTROLLER,
-    include_privileged_group: bool = False,
-) -> list[SubjectAccess]:
-    """Subjects allowed ``verb`` on the non-resource URL ``path``."""
-    return _who(rbac_index(inv, aggregation), NonResourceRequest(verb, path), include_privileged_group)
-
-
-def bindings_by_subject(
-    inv: Inventory, *, aggregation: Aggregation = Aggregation.CONTROLLER
-) -> dict[SubjectRef, list[BindingRef]]:
-    """Every subject that some binding names, with those bindings (sorted)."""
-    found: dict[SubjectRef, set[BindingRef]] = defaultdict(set)
-    for binding, ns in rbac_index(inv, aggregation).all_bindings():
-        for subject in binding.subjects:
-            ref = resolve_subject(subject, ns)
-            if ref is not None:
-                found[ref].add(_binding_ref(binding))
-    return {ref: sorted(found[ref]) for ref in sorted(found, key=lambda r: r.sort_key)}
-
-
-# --- the access review -------------------------------------------------------------------------
-
-
-class Scope(StrEnum):
-    #: Only cluster-wide grants (ClusterRoleBindings) give it: the resource is cluster-scoped,
-    #: or the request is made without a namespace.
-    CLUSTER = "cluster"
-    #: Grants in any namespace count too; each grant says where it applies.
-    ANY = "any"
-
-
-#: Verbs whose request never carries a name for a top-level resource, so a rule restricted
-#: by resourceNames can never allow them (list/watch can name one object by field selector).
-_NAMELESS_VERBS = frozenset({"create", "deletecollection", "*"})
-
-
-@dataclass(frozen=True, slots=True)
-class RiskyPermission:
-    """One risky (verb, apiGroup, resource[/subresource], scope) the access review reports."""
-
-    id: str
-    family: str
-    title: str
-    verb: str
-    api_group: str
-    resource: str
-    subresource: str = ""
-    scope: Scope = Scope.ANY
-    references: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        group = f".{self.api_group}" if self.api_group else ""
-        sub = f"/{self.subresource}" if self.subresource else ""
-        return f"{self.verb} {self.resource}{group}{sub}"
-
-    @property
-    def counts_named_grants(self) -> bool:
-        """Whether a grant limited to some resourceNames still grants this (for those names)."""
-        return bool(self.subresource) or self.verb not in _NAMELESS_VERBS
-
-    def request(self) -> ResourceRequest:
-        return ResourceRequest(self.verb, self.resource, self.api_group, self.subresource)
-
-
-def _perm(
-    id: str,
-    title: str,
-    verb: str,
-    group: str,
-    resource: str,
-    sub: str = "",
-    scope: Scope = Scope.ANY,
-    refs: tuple[str, ...] = (),
-) -> RiskyPermission:
-    return RiskyPermission(id, id.split(":")[0], title, verb, group, resource, sub, scope, refs)
-
-
-_CERTS = "certificates.k8s.io"
-_ADMISSION = "admissionregistration.k8s.io"
-_EXEC_REFS = ("kubescape:C-0002",)
-
-#: The catalogue, in report order. Sources: CONTROLS.md section 5; CIS Kubernetes Benchmark
-#: 5.1.1-5.1.13; Kubescape C-0002 (exec), C-0007 (data destruction), C-0015/C-0186 (secrets),
-#: C-0035/C-0185 (cluster-admin), C-0063 (port-forward), C-0065 (impersonation),
-#: C-0187 (wildcards), C-0188 (create pods).
-RISKY_PERMISSIONS: tuple[RiskyPermission, ...] = (
-    _perm("all:*", "every verb on every resource (cluster-admin equivalent when cluster-wide)", "*", "*", "*",
-          refs=("cis:5.1.1", "cis:5.1.3", "kubescape:C-0035", "kubescape:C-0185", "kubescape:C-0187")),
-    _perm("secrets-read:get", "read Secrets", "get", "", "secrets", refs=("cis:5.1.2", "kubescape:C-0015")),
-    _perm("secrets-read:list", "list Secrets (with their values)", "list", "", "secrets",
-          refs=("cis:5.1.2", "kubescape:C-0015")),
-    _perm("secrets-read:watch", "watch Secrets (with their values)", "watch", "", "secrets",
-          refs=("cis:5.1.2", "kubescape:C-0015")),
-    _perm("pods-create:create", "create pods (run any image as any ServiceAccount of the namespace)", "create", "",
-          "pods", refs=("cis:5.1.4", "kubescape:C-0188")),
-    _perm("pods-exec:create", "exec into pods", "create", "", "pods", "exec", refs=_EXEC_REFS),
-    _perm("pods-exec:get", "exec into pods (websocket upgrade)", "get", "", "pods", "exec", refs=_EXEC_REFS),
-    _perm("pods-attach:create", "attach to pods", "create", "", "pods", "attach", refs=_EXEC_REFS),
-    _perm("pods-attach:get", "attach to pods (websocket upgrade)", "get", "", "pods", "attach", refs=_EXEC_REFS),
-    _perm("pods-portforward:create", "port-forward to pods", "create", "", "pods", "portforward",
-          refs=("kubescape:C-0063",)),
-    _perm("pods-portforward:get", "port-forward to pods (websocket upgrade)", "get", "", "pods", "portforward",
-          refs=("kubescape:C-0063",)),
-    _perm("pods-ephemeralcontainers:patch", "add ephemeral (debug) containers to pods", "patch", "", "pods",
-          "ephemeralcontainers"),
-    _perm("pods-ephemeralcontainers:update", "add ephemeral (debug) containers to pods", "update", "", "pods",
-          "ephemeralcontainers"),
-    _perm("bind:roles", "bind Roles they do not hold", "bind", RBAC_GROUP, "roles", refs=("cis:5.1.8",)),
-    _perm("bind:clusterroles", "bind ClusterRoles they do not hold", "bind", RBAC_GROUP, "clusterroles",
-          refs=("cis:5.1.8",)),
-    _perm("escalate:roles", "grant more than they hold in Roles", "escalate", RBAC_GROUP, "roles",
-          refs=("cis:5.1.8",)),
-    _perm("escalate:clusterroles", "grant more than they hold in ClusterRoles", "escalate", RBAC_GROUP,
-          "clusterroles", scope=Scope.CLUSTER, refs=("cis:5.1.8",)),
-    _perm("impersonate:users", "impersonate users", "impersonate", "", "users", scope=Scope.CLUSTER,
-          refs=("cis:5.1.8", "kubescape:C-0065")),
-    _perm("impersonate:groups", "impersonate groups", "impersonate", "", "groups", scope=Scope.CLUSTER,
-          refs=("cis:5.1.8", "kubescape:C-0065")),
-    _perm("impersonate:serviceaccounts", "impersonate ServiceAccounts", "impersonate", "", "serviceaccounts",
-          refs=("cis:5.1.8", "kubescape:C-0065")),
-    _perm("rolebindings-create:create", "create RoleBindings", "create", RBAC_GROUP, "rolebindings"),
-    _perm("clusterrolebindings-create:create", "create ClusterRoleBindings", "create", RBAC_GROUP,
-          "clusterrolebindings", scope=Scope.CLUSTER),
-    _perm("serviceaccounts-token:create", "mint ServiceAccount tokens", "create", "", "serviceaccounts", "token",
-          refs=("cis:5.1.13",)),
-    _perm("nodes-proxy:get", "reach the kubelet API (exec in any pod of a node)", "get", "", "nodes", "proxy",
-          scope=Scope.CLUSTER, refs=("cis:5.1.10",)),
-    _perm("nodes-proxy:create", "reach the kubelet API (exec in any pod of a node)", "create", "", "nodes", "proxy",
-          scope=Scope.CLUSTER, refs=("cis:5.1.10",)),
-    _perm("csr-approve:update", "approve CertificateSigningRequests", "update", _CERTS, "certificatesigningrequests",
-          "approval", scope=Scope.CLUSTER, refs=("cis:5.1.11",)),
-    _perm("csr-approve:signers", "approve certificates for a signer", "approve", _CERTS, "signers",
-          scope=Scope.CLUSTER, refs=("cis:5.1.11",)),
-    _perm("persistentvolumes-create:create", "create PersistentVolumes (hostPath to any node path)", "create", "",
-          "persistentvolumes", scope=Scope.CLUSTER, refs=("cis:5.1.9",)),
-    _perm("webhooks:create-mutating", "create mutating admission webhooks", "create", _ADMISSION,
-          "mutatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0039")),
-    _perm("webhooks:update-mutating", "change mutating admission webhooks", "update", _ADMISSION,
-          "mutatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0039")),
-    _perm("webhooks:patch-mutating", "change mutating admission webhooks", "patch", _ADMISSION,
-          "mutatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0039")),
-    _perm("webhooks:create-validating", "create validating admission webhooks", "create", _ADMISSION,
-          "validatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0036")),
-    _perm("webhooks:update-validating", "change validating admission webhooks", "update", _ADMISSION,
-          "validatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0036")),
-    _perm("webhooks:patch-validating", "change validating admission webhooks", "patch", _ADMISSION,
-          "validatingwebhookconfigurations", scope=Scope.CLUSTER, refs=("cis:5.1.12", "kubescape:C-0036")),
-    _perm("delete-all:delete", "delete any resource", "delete", "*", "*", refs=("kubescape:C-0007",)),
-    _perm("delete-all:deletecollection", "delete every object of any resource", "deletecollection", "*", "*",
-          refs=("kubescape:C-0007",)),
-)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewRow:
-    """A subject holding a risky permission, with every grant that gives it."""
-
-    permission: RiskyPermission
-    subject: SubjectRef
-    grants: tuple[Grant, ...]
-
-    @property
-    def cluster_wide(self) -> bool:
-        return any(g.namespace is None for g in self.grants)
-
-    @property
-    def namespaces(self) -> tuple[str, ...]:
-        return tuple(sorted({g.namespace for g in self.grants if g.namespace}))
-
-    @property
-    def only_named(self) -> bool:
-        """Every grant is limited by resourceNames (e.g. impersonate one user only)."""
-        return all(g.resource_names for g in self.grants)
-
-    @property
-    def bindings(self) -> tuple[BindingRef, ...]:
-        return tuple(sorted({g.path.binding for g in self.grants}))
-
-
-def access_review(
-    inv: Inventory,
-    *,
-    aggregation: Aggregation = Aggregation.CONTROLLER,
-    permissions: Sequence[RiskyPermission] = RISKY_PERMISSIONS,
-) -> list[ReviewRow]:
-    """For each risky permission, which subjects hold it and through which bindings.
-
-    Ordered by catalogue position, then subject (User, Group, ServiceAccount; namespace; name);
-    grants by binding path. A grant limited by ``resourceNames`` counts where the verb can carry
-    a name (it is kept in ``Grant.resource_names``; see ``ReviewRow.only_named``).
-    Each distinct role is matched against the catalogue once, so the cost is linear in
-    bindings and role rules.
-    """
-    idx = rbac_index(inv, aggregation)
-    requests = [(p, p.request(), not p.counts_named_grants) for p in permissions]
-    per_role: dict[RoleKey, list[tuple[int, EffectiveRule, RuleMatch]]] = {}
-    per_rule: dict[tuple[Any, ...], list[tuple[int, RuleMatch]]] = {}
-    rows: dict[tuple[int, SubjectRef], set[Grant]] = defaultdict(set)
-    for binding, ns in idx.all_bindings():
-        role_key = (binding.roleRef.kind, ns if binding.roleRef.kind == "Role" else "", binding.roleRef.name)
-        hits = per_role.get(role_key)
-        if hits is None:
-            hits = _role_hits(idx.rules_for_ref(binding.roleRef, ns) or (), requests, per_rule)
-            per_role[role_key] = hits
-        if not hits:
-            continue
-        subjects = [ref for s in binding.subjects if (ref := resolve_subject(s, ns)) is not None]
-        for i, er, m in hits:
-            if ns and requests[i][0].scope is Scope.CLUSTER:
-                continue  # a RoleBinding never applies to a request without a namespace
-            path = _path(binding, ns, er)
-            for ref in subjects:
-                rows[(i, ref)].add(_grant(ref, er, m, ns, path))
-    ordered = sorted(rows, key=lambda k: (k[0], k[1].sort_key))
-    return [
-        ReviewRow(permissions[i], ref, tuple(sorted(rows[(i, ref)], key=lambda g: g.sort_key))) for i, ref in ordered
-    ]
-
-
-def _role_hits(
-    rules: Sequence[EffectiveRule],
-    requests: Sequence[tuple[RiskyPermission, Request, bool]],
-    per_rule: dict[tuple[Any, ...], list[tuple[int, RuleMatch]]],
-) -> list[tuple[int, EffectiveRule, RuleMatch]]:
-    """(request index, rule, match) for every request a rule of the role grants, by request then rule.
-
-    What a rule grants depends on its entries alone, and roles repeat them (the same Role in every
-    namespace, the same rules in many ClusterRoles): each distinct rule is matched once per scan.
-    """
-    found: list[tuple[int, int, EffectiveRule, RuleMatch]] = []
-    for j, er in enumerate(rules):
-        rule = er.rule
-        key = (
-            tuple(rule.verbs),
-            tuple(rule.apiGroups),
-            tuple(rule.resources),
-            bool(rule.resourceNames),
-            tuple(rule.nonResourceURLs),
-        )
-        matches = per_rule.get(key)
-        if matches is None:
-            matches = per_rule[key] = [
-                (i, m)
-                for i, (_, request, need_no_names) in enumerate(requests)
-                if not (need_no_names and rule.resourceNames)
-                and (m := match_rule(rule, request, ignore_names=True)) is not None
-            ]
-        found.extend((i, j, er, m) for i, m in matches)
-    found.sort(key=lambda hit: (hit[0], hit[1]))
-    return [(i, er, m) for i, _, er, m in found]
-
-
-# --- dangling references -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DanglingRoleRef:
-    """A binding whose roleRef names no existing role: it grants nothing today, and grants
-    whatever a role created later under that name holds."""
-
-    binding: BindingRef
-    reason: Literal["not-found", "unsupported-kind"]
-    #: cluster-admin/admin/edit/view or a system: role: every cluster ships it, so in manifests
-    #: its absence usually means "defined by the cluster", not "missing".
-    well_known: bool
+# --- dangling subjects -------------------------------------------------------------------------
 
 
 def _bindings(inv: Inventory) -> Iterator[tuple[Binding, str]]:
@@ -934,28 +654,6 @@ def _bindings(inv: Inventory) -> Iterator[tuple[Binding, str]]:
         yield crb, ""
     for rb in sorted(inv.of("RoleBinding", o.RoleBinding), key=lambda b: (b.namespace or "", b.name)):
         yield rb, rb.namespace or ""
-
-
-def missing_roles(inv: Inventory) -> list[DanglingRoleRef]:
-    """Bindings whose roleRef points to a Role or ClusterRole that is not in the inventory.
-
-    Only meaningful when Roles and ClusterRoles could be read (the ``rbac`` input).
-    """
-    roles = {(r.namespace or "", r.name) for r in inv.of("Role", o.Role)}
-    cluster_roles = {r.name for r in inv.of("ClusterRole", o.ClusterRole)}
-    found: list[DanglingRoleRef] = []
-    for binding, ns in _bindings(inv):
-        ref = binding.roleRef
-        if ref.kind == "ClusterRole":
-            if ref.name not in cluster_roles:
-                well_known = ref.name in WELL_KNOWN_CLUSTER_ROLES or ref.name.startswith("system:")
-                found.append(DanglingRoleRef(_binding_ref(binding), "not-found", well_known))
-        elif ref.kind == "Role" and ns:
-            if (ns, ref.name) not in roles:
-                found.append(DanglingRoleRef(_binding_ref(binding), "not-found", False))
-        else:  # a ClusterRoleBinding to a Role, or an unknown kind
-            found.append(DanglingRoleRef(_binding_ref(binding), "unsupported-kind", False))
-    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -972,7 +670,7 @@ class DanglingSubject:
     reason: Literal["not-found", "no-namespace"]
 
 
-def missing_service_accounts(inv: Inventory) -> list[DanglingSubject] | None:
+def dangling_service_accounts(inv: Inventory) -> list[DanglingSubject] | None:
     """Bindings naming a ServiceAccount that does not exist; None when ServiceAccounts were not read.
 
     A live scan (or its snapshot) records a complete ServiceAccount listing, so every namespace

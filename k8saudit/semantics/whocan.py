@@ -29,7 +29,7 @@ from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import KINDS
 from k8saudit.runtime.errors import InputError
 from k8saudit.semantics import rbac
-from k8saudit.semantics.access import access_grant, access_model, is_everyone, review_status
+from k8saudit.semantics.access import AccessModel, access_grant, is_everyone, review_status
 
 #: API groups of resources people ask about, beyond the kinds k8saudit reads (`kinds.py`).
 WELL_KNOWN_GROUPS: dict[str, str] = {
@@ -181,10 +181,10 @@ def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
     status, reason = review_status(inv)
     if status == "not-assessable":
         return WhoCanAnswer(query=query, status=status, reason=reason)
-    model = access_model(inv)
+    model = AccessModel(inv)
     found: dict[rbac.SubjectRef, set[rbac.Grant]] = defaultdict(set)
     if query.url is not None:
-        accesses = rbac.who_can_url(model.inventory, query.verb, query.url)
+        accesses = model.index.who_can_url(query.verb, query.url)
     else:
         namespaces: list[str | None] = [query.namespace]
         if query.resource in CLUSTER_SCOPED:
@@ -194,8 +194,7 @@ def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
         accesses = []
         for ns in namespaces:
             accesses.extend(
-                rbac.who_can(
-                    model.inventory,
+                model.index.who_can(
                     query.verb,
                     query.resource,
                     api_group=query.apiGroup,

@@ -28,20 +28,9 @@ import pytest
 
 from k8saudit.model import objects as o
 from k8saudit.model.inventory import Inventory
-from k8saudit.semantics.rbac import (
-    RISKY_PERMISSIONS,
-    Aggregation,
-    RiskyPermission,
-    Scope,
-    SubjectRef,
-    access_review,
-    bindings_by_subject,
-    can,
-    can_url,
-    identity_of,
-    missing_roles,
-    who_can,
-)
+from k8saudit.semantics.access import AccessModel
+from k8saudit.semantics.rbac import Aggregation, RbacIndex, SubjectRef, identity_of
+from k8saudit.semantics.risky import RISKY_PERMISSIONS, RiskyPermission, Scope, access_review
 from k8saudit.sources.live import LiveOptions, collect_live
 from tests import rbac_cases
 from tests.realapi.harness import ApiServer
@@ -100,7 +89,8 @@ def oracle(apiserver: ApiServer) -> Oracle:
 def test_the_cluster_holds_the_cases_and_the_bootstrap_roles(rbac_cluster: Inventory) -> None:
     names = {b.name for b in rbac_cluster.of("ClusterRoleBinding", o.ClusterRoleBinding)}
     assert {"cluster-admin", "k8saudit-alice-admin", "k8saudit-bob-missing"} <= names
-    dangling = {(d.binding.namespace, d.binding.name) for d in missing_roles(rbac_cluster)}
+    model = AccessModel(rbac_cluster)
+    dangling = {(b.namespace, b.name) for b, _ in model.bindings() if model.rules_of(b) is None}
     assert {(None, "k8saudit-bob-missing"), ("ci", "erin-missing"), ("shop", "gone")} <= dangling
 
 
@@ -113,14 +103,15 @@ def test_can_agrees_with_the_authorizer_on_every_case_question(rbac_cluster: Inv
     urls = {q: (q.user, q.groups, q.verb, "", "", "", "", "", q.path) for q in rbac_cases.url_questions()}
     oracle.ask([*asked.values(), *urls.values()])
 
+    stored = RbacIndex(rbac_cluster, STORED)
     wrong = []
     for q, key in asked.items():
-        ours = can(rbac_cluster, q.user, q.groups, q.verb, q.resource, api_group=q.api_group, subresource=q.subresource,
-                   namespace=q.namespace, name=q.name, aggregation=STORED)  # fmt: skip
+        ours = stored.can(q.user, q.groups, q.verb, q.resource, api_group=q.api_group, subresource=q.subresource,
+                          namespace=q.namespace, name=q.name)  # fmt: skip
         if ours != oracle[key]:
             wrong.append(f"{q}: k8saudit {ours}, server {oracle[key]}")
     for u, key in urls.items():
-        ours = can_url(rbac_cluster, u.user, u.groups, u.verb, u.path, aggregation=STORED)
+        ours = stored.can_url(u.user, u.groups, u.verb, u.path)
         if ours != oracle[key]:
             wrong.append(f"{u}: k8saudit {ours}, server {oracle[key]}")
 
@@ -131,7 +122,7 @@ def test_can_agrees_with_the_authorizer_on_every_case_question(rbac_cluster: Inv
 
 
 def test_every_access_review_grant_is_allowed_by_the_server(rbac_cluster: Inventory, oracle: Oracle) -> None:
-    rows = access_review(rbac_cluster, aggregation=STORED)
+    rows = access_review(RbacIndex(rbac_cluster, STORED))
     checks: list[tuple[str, Sar]] = []
     for row in rows:
         user, groups = identity_of(row.subject)
@@ -154,7 +145,7 @@ def test_every_access_review_grant_is_allowed_by_the_server(rbac_cluster: Invent
 
 
 def _identities(inv: Inventory) -> list[tuple[str, tuple[str, ...]]]:
-    found = {(u, tuple(g)) for ref in bindings_by_subject(inv, aggregation=STORED) for u, g in [identity_of(ref)]}
+    found = {(u, tuple(g)) for ref in RbacIndex(inv, STORED).bindings_by_subject() for u, g in [identity_of(ref)]}
     found.update((u, tuple(g)) for u, g in rbac_cases.IDENTITIES)
     return sorted(found)
 
@@ -171,7 +162,7 @@ def test_what_the_server_allows_the_access_review_and_who_can_report(rbac_cluste
     unbound = [ns for ns in rbac_cluster.namespaces if ns not in bound][:1]
     namespaces: list[str | None] = [None, *bound, *unbound]
     identities = _identities(rbac_cluster)
-    rows = access_review(rbac_cluster, aggregation=STORED)
+    rows = access_review(RbacIndex(rbac_cluster, STORED))
 
     def scopes(perm: RiskyPermission) -> list[str | None]:
         # A cluster-scoped permission is asked cluster-wide only: a review naming a namespace for
@@ -180,12 +171,13 @@ def test_what_the_server_allows_the_access_review_and_who_can_report(rbac_cluste
 
     oracle.ask(sar(u, g, p, ns) for u, g in identities for p in RISKY_PERMISSIONS for ns in scopes(p))
 
+    stored = RbacIndex(rbac_cluster, STORED)
     wrong = []
     for perm in RISKY_PERMISSIONS:
         grants = [(row.subject, g) for row in rows if row.permission == perm for g in row.grants]
         for ns in scopes(perm):
-            holders = who_can(rbac_cluster, perm.verb, perm.resource, api_group=perm.api_group,
-                              subresource=perm.subresource or None, namespace=ns, aggregation=STORED)  # fmt: skip
+            holders = stored.who_can(perm.verb, perm.resource, api_group=perm.api_group,
+                                     subresource=perm.subresource or None, namespace=ns)  # fmt: skip
             for user, groups in identities:
                 server = oracle[sar(user, groups, perm, ns)]
                 reviewed = any(

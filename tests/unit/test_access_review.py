@@ -13,6 +13,7 @@ import pytest
 from k8saudit.engine.run import ScanOptions, run_checks
 from k8saudit.model.facts import Availability, ClusterFactsSpec
 from k8saudit.model.findings import AccessPermission, AccessReview, Report
+from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import PolicyRule
 from k8saudit.output.render import render
 from k8saudit.semantics import access, rbac
@@ -20,6 +21,12 @@ from k8saudit.sources.demo import snapshot_path
 from k8saudit.sources.files import load_snapshot
 from tests.conftest import make_inventory
 from tests.unit.helpers import binding, cluster_role
+
+
+def review_of(inv: Inventory) -> AccessReview:
+    """The report's access review of `inv`, as a scan builds it."""
+    return access.build_access_review(inv, access.AccessModel(inv))
+
 
 CRB, RB = "ClusterRoleBinding", "RoleBinding"
 VERSION = (Path(__file__).resolve().parents[1] / "apiserver" / "VERSION").read_text().strip()
@@ -45,7 +52,7 @@ def test_builtin_roles_are_the_bootstrap_policy_of_the_pinned_apiserver() -> Non
 
 def test_aggregated_builtin_roles_resolve_as_the_controller_would() -> None:
     inv = make_inventory([])
-    model = access.access_model(inv)
+    model = access.AccessModel(inv)
     assert {"admin", "edit", "view", "cluster-admin"} <= model.assumed
 
     def can(role: str, verb: str, resource: str, sub: str = "", group: str = "") -> bool:
@@ -60,12 +67,12 @@ def test_aggregated_builtin_roles_resolve_as_the_controller_would() -> None:
 
 def test_builtin_roles_are_not_assumed_where_the_cluster_listed_its_own() -> None:
     facts = ClusterFactsSpec(source="live", kinds={"ClusterRole": Availability(status="ok", count=1)})
-    model = access.access_model(make_inventory([cluster_role("view")], facts))
+    model = access.AccessModel(make_inventory([cluster_role("view")], facts))
     assert model.assumed == frozenset()
     forbidden = ClusterFactsSpec(source="live", kinds={"ClusterRole": Availability(status="forbidden")})
-    assert "edit" in access.access_model(make_inventory([], forbidden)).assumed
+    assert "edit" in access.AccessModel(make_inventory([], forbidden)).assumed
     # A role the source does hold is never replaced by the built-in definition.
-    own = access.access_model(make_inventory([cluster_role("edit", rule(["get"], [""], ["pods"]))]))
+    own = access.AccessModel(make_inventory([cluster_role("edit", rule(["get"], [""], ["pods"]))]))
     assert "edit" not in own.assumed
 
 
@@ -86,7 +93,7 @@ def family(review: AccessReview, family_id: str) -> AccessPermission:
 
 
 def test_review_lists_holders_where_and_through_what() -> None:
-    review = access.build_access_review(make_inventory(review_docs()))
+    review = review_of(make_inventory(review_docs()))
     assert review.status == "complete"
     assert [p.id for p in review.permissions][:3] == ["all", "secrets-read", "pods-create"]
     secrets = family(review, "secrets-read")
@@ -122,7 +129,7 @@ def test_review_lists_kube_system_and_everyone_grants_with_their_namespaced_ones
         binding(RB, "team", "reader", ("User", "ops"), namespace="shop"),
         binding(RB, "all-sas", "reader", ("Group", "system:serviceaccounts"), namespace="shop"),
     ]
-    secrets = family(access.build_access_review(make_inventory(docs)), "secrets-read")
+    secrets = family(review_of(make_inventory(docs)), "secrets-read")
     holders = {h.subject.label(): h for h in secrets.holders}
     assert set(holders) == {"User ops", "Group system:serviceaccounts"}
     assert holders["User ops"].namespaces == ["kube-system", "shop"] and not holders["User ops"].clusterWide
@@ -141,10 +148,10 @@ def test_review_status_follows_what_could_be_read() -> None:
             "Role": Availability(status="ok"),
         },
     )
-    review = access.build_access_review(make_inventory(review_docs()[:2], partial))
+    review = review_of(make_inventory(review_docs()[:2], partial))
     assert (review.status, review.reason) == ("partial", "RoleBinding: list forbidden")
     assert family(review, "secrets-read").holders
-    none = access.build_access_review(make_inventory([cluster_role("x")]))
+    none = review_of(make_inventory([cluster_role("x")]))
     assert none.status == "not-assessable" and none.permissions == []
     assert "ClusterRoleBinding" in (none.reason or "")
 

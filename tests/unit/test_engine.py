@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator
 
 import pytest
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Check, Result, all_checks, get_check, not_assessable, result
 from k8saudit.engine.run import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, ScanOptions, _run_one, run_checks
 from k8saudit.model.findings import Section, Severity, Status
@@ -19,7 +20,7 @@ def synthetic(results: Iterable[Result], reads: tuple[str, ...] = ()) -> Check:
     """A check outside the registry (so the catalogue the other tests see is unchanged)."""
     items = list(results)
 
-    def func(inv: Inventory) -> Iterator[Result]:
+    def func(ctx: ScanContext) -> Iterator[Result]:
         yield from items
 
     return Check("test.synthetic", "t", Section.POD_SECURITY, Severity.HIGH, "r", "fix", {}, reads, func)
@@ -27,7 +28,7 @@ def synthetic(results: Iterable[Result], reads: tuple[str, ...] = ()) -> Check:
 
 def run_one(chk: Check, inv: Inventory | None = None) -> tuple[Status, str | None, int, int]:
     gaps: dict[str, str] = {}
-    summary_, findings = _run_one(chk, inv or make_inventory([]), ScanOptions(), {}, gaps)
+    summary_, findings = _run_one(chk, ScanContext(inv or make_inventory([])), ScanOptions(), {}, gaps)
     return summary_.status, summary_.reason, summary_.passed, len(findings)
 
 
@@ -37,13 +38,13 @@ def run_one(chk: Check, inv: Inventory | None = None) -> tuple[Status, str | Non
 def test_missing_input_in_reads_makes_the_check_not_assessable_without_running_it() -> None:
     ran: list[bool] = []
 
-    def func(inv: Inventory) -> Iterator[Result]:
+    def func(ctx: ScanContext) -> Iterator[Result]:
         ran.append(True)
         yield result(None, failed=False, message="x")
 
     chk = Check("test.reads", "t", Section.SECRETS, Severity.LOW, "r", "f", {}, ("ConfigMap",), func)
     gaps: dict[str, str] = {}
-    summary_, findings = _run_one(chk, make_inventory([deployment("web")]), ScanOptions(), {}, gaps)
+    summary_, findings = _run_one(chk, ScanContext(make_inventory([deployment("web")])), ScanOptions(), {}, gaps)
     assert ran == []
     assert summary_.status is Status.NOT_ASSESSABLE
     assert summary_.reason is not None and "no ConfigMap objects" in summary_.reason

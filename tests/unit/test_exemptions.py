@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import REGISTRY, Check, Result, all_checks, result
 from k8saudit.engine.config import AuditConfig, parse_config
 from k8saudit.engine.exemptions import DEFAULT_EXEMPTIONS
 from k8saudit.engine.run import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, ScanOptions, run_checks
 from k8saudit.model.facts import ClusterFactsSpec
 from k8saudit.model.findings import Finding, Report, Section, Severity, Status
-from k8saudit.model.inventory import AuditSettings, Inventory
+from k8saudit.model.inventory import AuditSettings
 from k8saudit.model.objects import RoleBinding
 from k8saudit.output.render import render
 from tests.conftest import make_inventory
@@ -445,8 +446,8 @@ def test_an_annotation_on_the_namespace_of_a_role_binding_exempts_it() -> None:
 def subject_check(monkeypatch: pytest.MonkeyPatch) -> str:
     """A check reporting on a subject, naming the binding that grants it as `exempt_via`."""
 
-    def func(inv: Inventory) -> Iterator[Result]:
-        for rb in inv.of("RoleBinding", RoleBinding):
+    def func(ctx: ScanContext) -> Iterator[Result]:
+        for rb in ctx.inventory.of("RoleBinding", RoleBinding):
             subject = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "ci", "namespace": "shop"}}
             (sa,) = make_inventory([subject]).all_objects()
             yield result(sa, failed=True, message="ci can exec into pods", exempt_via=[rb])
@@ -477,8 +478,8 @@ def test_the_registry_allow_list_reaches_checks_without_changing_the_callers_inv
 ) -> None:
     seen: list[AuditSettings] = []
 
-    def func(inv: Inventory) -> Iterator[Result]:
-        seen.append(inv.settings)
+    def func(ctx: ScanContext) -> Iterator[Result]:
+        seen.append(ctx.inventory.settings)
         yield result(None, failed=False, message="ok")
 
     chk = Check("test.settings", "t", Section.POD_SECURITY, Severity.LOW, "r", "fix", {}, (), func)

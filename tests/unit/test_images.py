@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from k8saudit.checks.image import ImageRef, allowed_by, parse_image
 from k8saudit.model.findings import Severity, Status
 from k8saudit.model.inventory import AuditSettings
+from k8saudit.semantics.images import ImageRef, allowed_by, parse_image
 from tests.unit.workload_helpers import ctr, fails, run, summary, unjudged, workload
 
 DIGEST = "sha256:" + "b" * 64

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from k8saudit.checks.admission import policy_engine
-from k8saudit.checks.nodes import node_inventory
+from k8saudit.checks.context import ScanContext
 from k8saudit.model.facts import ClusterFactsSpec, ServerVersion
 from k8saudit.model.findings import Severity, Status
+from k8saudit.semantics.nodes import node_inventory
 from tests.conftest import make_inventory
 from tests.unit.cluster_builders import node
 from tests.unit.helpers import deployment, failing, namespace, run, summary
@@ -161,7 +162,7 @@ ISTIO = webhook_config(
 def test_policy_engines_are_recognised_from_webhooks(doc: dict[str, Any], engine: str) -> None:
     report = run([doc, ISTIO], "admission.policy-engine")
     assert summary(report).status is Status.PASS and summary(report).passed == 1
-    (seen,) = policy_engine(make_inventory([doc, ISTIO]))
+    (seen,) = policy_engine(ScanContext(make_inventory([doc, ISTIO])))
     assert seen.message.startswith(f"Admission policy: {engine} (") and "istio" not in seen.message
 
 
@@ -182,7 +183,7 @@ def test_bound_validating_admission_policy_counts_and_unbound_does_not() -> None
     assert unbound.severity is Severity.INFO and "No admission policy engine" in unbound.message
     report = run([vap, binding, ISTIO], "admission.policy-engine")
     assert summary(report).status is Status.PASS
-    (seen,) = policy_engine(make_inventory([vap, binding]))
+    (seen,) = policy_engine(ScanContext(make_inventory([vap, binding])))
     assert "none with the Deny action" in seen.message
 
 

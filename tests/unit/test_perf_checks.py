@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from k8saudit.checks import image as images
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, _annotations, _origin, not_assessable, ref, result
 from k8saudit.engine.config import parse_config
 from k8saudit.engine.exemptions import EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, Policy, _listed, namespace_of
@@ -39,7 +40,8 @@ from k8saudit.model.findings import (
 from k8saudit.model.inventory import Inventory, Workload
 from k8saudit.model.objects import K8sObject, Namespace, Pod
 from k8saudit.semantics import podsecurity
-from k8saudit.semantics.containers import containers
+from k8saudit.semantics.containers import container_views
+from k8saudit.semantics.images import parse_image
 from tests.conftest import make_inventory
 from tests.pss_cases import cases
 from tests.unit.helpers import apiserver
@@ -144,11 +146,11 @@ def test_pod_container_views_follow_workload_containers() -> None:
         for kind, container in w.containers():
             plain.append((kind, container, counters.get(kind, 0)))
             counters[kind] = counters.get(kind, 0) + 1
-        views = list(containers(w))
+        views = list(container_views(w))
         assert [(v.kind, v.container, v.index) for v in views] == plain
         assert all(v.workload is w for v in views)
     web = next(w for w in _inventory().workloads if w.name == "web")
-    assert [v.path for v in containers(web)] == [
+    assert [v.path for v in container_views(web)] == [
         "spec.containers[0]",
         "spec.containers[1]",
         "spec.initContainers[0]",
@@ -168,10 +170,11 @@ def _plain_view(w: Workload, kind: str, container: Any, index: int) -> tuple[Any
     return (kind, container, index, f"spec.{kind}s[{index}]", label, sc, pod_sc)
 
 
-def test_container_views_are_made_once_per_workload_and_read_as_the_plain_ones() -> None:
+def test_container_views_are_made_once_per_workload_per_scan_and_read_as_the_plain_ones() -> None:
     inv = _inventory()
+    ctx = ScanContext(inv)
     for w in inv.workloads:
-        first, again = containers(w), containers(w)
+        first, again = ctx.containers(w), ctx.containers(w)
         assert first is again  # made once, shared by every check
         counters: dict[str, int] = {}
         plain = []
@@ -179,14 +182,15 @@ def test_container_views_are_made_once_per_workload_and_read_as_the_plain_ones()
             plain.append(_plain_view(w, kind, container, counters.get(kind, 0)))
             counters[kind] = counters.get(kind, 0) + 1
         assert [(v.kind, v.container, v.index, v.path, v.label, v.sc, v.pod_sc) for v in first] == plain
-    # A workload given another spec or another injected container gets fresh views.
+    # Another scan (context) of a changed workload sees the change: nothing outlives a scan.
     web = next(w for w in inv.workloads if w.name == "web")
-    before = containers(web)
+    before = ctx.containers(web)
     other = next(w for w in inv.workloads if w.name == "job")
     web.spec = other.spec
-    assert [v.container.name for v in containers(web)] == ["run"] and containers(web) is not before
+    fresh = ScanContext(inv)
+    assert [v.container.name for v in fresh.containers(web)] == ["run"] and fresh.containers(web) is not before
     web.injected.add("run")
-    assert [v.label for v in containers(web)] == ["run (injected into pods)"]
+    assert [v.label for v in ScanContext(inv).containers(web)] == ["run (injected into pods)"]
 
 
 def test_pod_security_container_views_are_the_plain_ones() -> None:
@@ -201,7 +205,9 @@ def test_pod_security_container_views_are_the_plain_ones() -> None:
             )
             for i, c in enumerate(items)
         ]
-        got = [(c.path, c.container, c.ephemeral, c.name, c.sc) for c in podsecurity._containers(spec)]
+        got = [
+            (c.path, c.container, c.ephemeral, c.name, c.sc) for c in podsecurity._Pod(w.template_meta, spec).containers
+        ]
         assert got == plain
 
 
@@ -260,7 +266,7 @@ def test_annotation_exemptions_are_the_plain_ones() -> None:
     }
 
 
-def test_one_policy_reads_each_targets_annotations_once_and_as_the_plain_ones() -> None:
+def test_a_policy_reads_each_targets_annotations_as_the_plain_ones() -> None:
     inv = _inventory()
     ns_annotations = {"shop": {EXEMPT_ANNOTATION: "rbac.x"}}
     policy = ScanOptions().policy(inv, ns_annotations, [])
@@ -274,7 +280,12 @@ def test_one_policy_reads_each_targets_annotations_once_and_as_the_plain_ones() 
                 seen.add((got.by, got.reason) if got else None)
     assert ("annotation on the resource", "owner says") in seen  # web: owner's reason, template's list
     assert ("annotation on the namespace", "no reason given") in seen and None in seen
-    assert len(policy._notes) == len(_targets(inv)) + 1
+
+
+def test_a_workloads_annotations_are_merged_once_owner_over_template() -> None:
+    web = next(w for w in _inventory().workloads if w.name == "web")
+    assert web.annotations is web.annotations  # a field, not a merge per read
+    assert web.annotations == {**web.template_meta.annotations, **web.meta.annotations}
 
 
 def test_a_result_keeps_the_evidence_it_was_given_not_what_the_list_becomes() -> None:
@@ -318,7 +329,7 @@ def test_pod_security_levels_are_the_per_level_evaluations() -> None:
     assert levels == set(podsecurity.Level)
 
 
-def test_pod_security_views_are_made_once_per_assess_and_only_for_its_pod(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pod_security_views_are_made_once_per_assess(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[int] = []
     plain_views = podsecurity._container_views
 
@@ -335,28 +346,26 @@ def test_pod_security_views_are_made_once_per_assess_and_only_for_its_pod(monkey
     made.clear()
     podsecurity.assess(pods[0].metadata, pods[0].spec)
     assert made == [id(pods[0].spec)]  # once, for all its checks
-    assert podsecurity._VIEWS == []  # popped: nothing outlives the call
-    with pytest.raises(AttributeError):
-        podsecurity.assess(None, pods[0].spec)  # type: ignore[arg-type]  # fails inside, after the push
-    assert podsecurity._VIEWS == []
+    assert not hasattr(podsecurity, "_VIEWS")  # the views live in the call's own _Pod, nowhere else
 
 
 # --- images: parsed once per distinct reference ---------------------------------------------------
 
 
-def test_images_are_parsed_once_per_inventory_as_the_plain_parse() -> None:
+def test_images_are_parsed_once_per_scan_as_the_plain_parse() -> None:
     docs = [
         workload(f"w{i}", ctr("a", image=image), ctr("b", image=image), ctr("c", image=None))
         for i, image in enumerate(["nginx", "nginx:latest", "localhost:5000/app", "Host/app:1", " a/b:c ", "nginx"])
     ]
-    inv = make_inventory(docs)
-    first = list(images._images(inv))
-    again = list(images._images(inv))
+    ctx = ScanContext(make_inventory(docs))
+    first = list(images._images(ctx))
+    again = list(images._images(ctx))
     assert len(first) == 18 and [v.container for v, _ in first] == [v.container for v, _ in again]
     for (view, got), (_, cached) in zip(first, again, strict=True):
         image = view.container.image
-        assert got == cached == (images.parse_image(image) if image and image.strip() else None)
-    assert len(images._PARSED[inv]) == 5
+        assert got == (parse_image(image) if image and image.strip() else None)
+        assert cached is got  # the same object: parsed once
+    assert len(ctx._images) == 5
 
 
 # --- findings share equal values ------------------------------------------------------------------
@@ -489,15 +498,15 @@ def test_the_engines_findings_are_the_validated_ones_and_round_trip() -> None:
 
 
 def test_role_hits_are_the_plain_match_of_every_rule() -> None:
-    from k8saudit.semantics import rbac
+    from k8saudit.semantics import rbac, risky
     from tests import rbac_cases
 
     builtin = json.loads((Path(rbac.__file__).parent.parent / "data" / "builtin_clusterroles.json").read_text())[
         "items"
     ]
     inv = make_inventory([*rbac_cases.documents(), *builtin])
-    idx = rbac.rbac_index(inv)
-    requests = [(p, p.request(), not p.counts_named_grants) for p in rbac.RISKY_PERMISSIONS]
+    idx = rbac.RbacIndex(inv)
+    requests = [(p, p.request(), not p.counts_named_grants) for p in risky.RISKY_PERMISSIONS]
     roles = [idx.cluster_role_rules(r.name) for r in inv.of("ClusterRole", rbac.o.ClusterRole)]
     roles += [idx.role_rules(r.namespace or "", r.name) for r in inv.of("Role", rbac.o.Role)]
     per_rule: dict[Any, Any] = {}
@@ -510,7 +519,7 @@ def test_role_hits_are_the_plain_match_of_every_rule() -> None:
             if not (need_no_names and er.rule.resourceNames)
             and (m := rbac.match_rule(er.rule, request, ignore_names=True)) is not None
         ]
-        got = rbac._role_hits(rules, requests, per_rule)
+        got = risky._role_hits(rules, requests, per_rule)
         assert [(i, er, m) for i, er, m in got] == plain
         assert all(a[1] is b[1] for a, b in zip(got, plain, strict=True))
         total += len(got)
@@ -528,18 +537,14 @@ def test_a_result_keeps_a_tuple_as_given_and_copies_anything_else() -> None:
     assert copied.pairs == (("p", 1),) and type(copied.pairs) is tuple and copied._via == ()
 
 
-def test_the_engine_drops_the_container_views_once_the_checks_ran() -> None:
-    from k8saudit.semantics import containers as _pod
-
+def test_nothing_a_scan_derives_is_left_on_the_inventory() -> None:
     inv = _inventory()
-    views = containers(inv.workloads[0])
-    assert _pod._VIEWS in vars(inv.workloads[0])
+    before = [dict(vars(w)) for w in inv.workloads]
     first = run_checks(inv)
-    assert not any(_pod._VIEWS in vars(w) for w in inv.workloads)
-    assert containers(inv.workloads[0]) is not views  # made again when asked again
+    assert [vars(w) for w in inv.workloads] == before  # no views or levels stored on the workloads
     assert run_checks(inv).model_dump(exclude={"generatedAt"}) == first.model_dump(exclude={"generatedAt"})
-    assert [v.path for v in containers(inv.workloads[0])] == [v.path for v in views]
-    assert all(a.path is b.path for a, b in zip(containers(inv.workloads[0]), views, strict=True))  # shared
+    views, again = container_views(inv.workloads[0]), container_views(inv.workloads[0])
+    assert all(a.path is b.path for a, b in zip(again, views, strict=True))  # path prefixes shared
 
 
 # --- network: system components without merging every workload's maps ----------------------------

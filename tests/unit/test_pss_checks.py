@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from k8saudit.checks.pss import pss_readiness
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import all_checks
 from k8saudit.engine.run import ScanOptions, run_checks
 from k8saudit.model.findings import Severity, Status
@@ -214,7 +214,7 @@ def test_tighten_without_workloads_is_not_assessable() -> None:
 # --- readiness for the report ----------------------------------------------------------------
 
 
-def test_pss_readiness_per_namespace() -> None:
+def test_readiness_per_namespace() -> None:
     docs = [
         namespace("web", psa("baseline", "v1.33") | {"pod-security.kubernetes.io/warn": "restricted"}),
         namespace("kube-system"),
@@ -224,7 +224,7 @@ def test_pss_readiness_per_namespace() -> None:
         privileged("proxy", namespace="kube-system"),
         hardened("d", namespace="unlisted"),
     ]
-    ready = {r.namespace: r for r in pss_readiness(inventory(docs))}
+    ready = {r.namespace: r for r in ScanContext(inventory(docs)).readiness}
     web = ready["web"]
     assert (web.enforce.level, web.enforce.version, web.warn.level, web.audit.level) == (
         "baseline",
@@ -245,8 +245,8 @@ def test_pss_readiness_per_namespace() -> None:
     assert not ready["unlisted"].labels_known and ready["unlisted"].can_enforce_restricted is True
 
 
-def test_pss_readiness_without_workloads_says_unknown() -> None:
-    ready = pss_readiness(inventory([namespace("web", psa("restricted"))]))
+def test_readiness_without_workloads_says_unknown() -> None:
+    ready = ScanContext(inventory([namespace("web", psa("restricted"))])).readiness
     assert [r.namespace for r in ready] == ["web"]
     assert ready[0].workloads_known is False and ready[0].can_enforce_restricted is None
 

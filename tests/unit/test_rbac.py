@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from k8saudit.engine.run import ScanOptions, run_checks
 from k8saudit.model.facts import Availability, ClusterFactsSpec
+from k8saudit.model.findings import Status
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import PolicyRule
-from k8saudit.semantics import rbac
+from k8saudit.semantics import rbac, risky
 from k8saudit.semantics.rbac import Aggregation, GrantPath, NonResourceRequest, ResourceRequest, SubjectRef
 from tests import rbac_cases as cases
 from tests.conftest import make_inventory
@@ -21,6 +23,11 @@ from tests.rbac_cases import group, rule, sa, url_rule, user
 
 AUTH = "system:authenticated"
 CONTROLLER, STORED = Aggregation.CONTROLLER, Aggregation.STORED
+
+
+def idx(inv: Inventory, aggregation: Aggregation = CONTROLLER) -> rbac.RbacIndex:
+    """The authorizer over `inv` (built per call: these inventories are a few dozen objects)."""
+    return rbac.RbacIndex(inv, aggregation)
 
 
 def cr(name: str, rules: list[dict[str, Any]], labels: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -129,16 +136,16 @@ def scoping_inventory() -> Inventory:
 
 def test_rolebinding_to_clusterrole_is_scoped_to_its_namespace() -> None:
     inv = scoping_inventory()
-    assert rbac.can(inv, "u", [AUTH], "get", "pods", namespace="a")
-    assert not rbac.can(inv, "u", [AUTH], "get", "pods", namespace="b")
-    assert not rbac.can(inv, "u", [AUTH], "get", "pods")  # cluster-wide: RoleBindings never apply
+    assert idx(inv).can("u", [AUTH], "get", "pods", namespace="a")
+    assert not idx(inv).can("u", [AUTH], "get", "pods", namespace="b")
+    assert not idx(inv).can("u", [AUTH], "get", "pods")  # cluster-wide: RoleBindings never apply
 
 
 def test_role_is_only_found_in_the_binding_namespace() -> None:
     inv = scoping_inventory()
-    assert rbac.can(inv, "u", [AUTH], "list", "pods", namespace="a")
-    assert not rbac.can(inv, "u", [AUTH], "list", "pods", namespace="b")
-    assert not rbac.can(inv, "u", [AUTH], "list", "pods")
+    assert idx(inv).can("u", [AUTH], "list", "pods", namespace="a")
+    assert not idx(inv).can("u", [AUTH], "list", "pods", namespace="b")
+    assert not idx(inv).can("u", [AUTH], "list", "pods")
 
 
 def subjects_inventory() -> Inventory:
@@ -166,76 +173,76 @@ def subjects_inventory() -> Inventory:
 
 def test_service_account_subject_without_namespace_in_a_rolebinding_means_the_binding_namespace() -> None:
     inv = subjects_inventory()
-    assert rbac.can(inv, *sa_identity("a", "bot"), "get", "pods", namespace="a")
-    assert not rbac.can(inv, *sa_identity("b", "bot"), "get", "pods", namespace="a")
-    assert not rbac.can(inv, *sa_identity("b", "bot"), "get", "pods", namespace="b")
+    assert idx(inv).can(*sa_identity("a", "bot"), "get", "pods", namespace="a")
+    assert not idx(inv).can(*sa_identity("b", "bot"), "get", "pods", namespace="a")
+    assert not idx(inv).can(*sa_identity("b", "bot"), "get", "pods", namespace="b")
 
 
 def test_service_account_subject_from_another_namespace() -> None:
     inv = subjects_inventory()
-    assert rbac.can(inv, *sa_identity("ci", "deployer"), "get", "pods", namespace="a")
-    assert not rbac.can(inv, *sa_identity("a", "deployer"), "get", "pods", namespace="a")
+    assert idx(inv).can(*sa_identity("ci", "deployer"), "get", "pods", namespace="a")
+    assert not idx(inv).can(*sa_identity("a", "deployer"), "get", "pods", namespace="a")
 
 
 def test_service_account_subject_without_namespace_in_a_clusterrolebinding_matches_nobody() -> None:
     inv = subjects_inventory()
     for ns in ("", "default", "a"):
-        assert not rbac.can(inv, *sa_identity(ns, "orphan"), "get", "pods")
-        assert not rbac.can(inv, *sa_identity(ns, "orphan"), "get", "pods", namespace="a" if ns else "z")
-    assert not any(a.subject.name == "orphan" for a in rbac.who_can(inv, "get", "pods"))
+        assert not idx(inv).can(*sa_identity(ns, "orphan"), "get", "pods")
+        assert not idx(inv).can(*sa_identity(ns, "orphan"), "get", "pods", namespace="a" if ns else "z")
+    assert not any(a.subject.name == "orphan" for a in idx(inv).who_can("get", "pods"))
 
 
 def test_group_of_a_namespace_service_accounts() -> None:
     inv = subjects_inventory()
-    assert rbac.can(inv, *sa_identity("ci", "anything"), "get", "pods", namespace="b")
-    assert not rbac.can(inv, *sa_identity("cd", "anything"), "get", "pods", namespace="b")
+    assert idx(inv).can(*sa_identity("ci", "anything"), "get", "pods", namespace="b")
+    assert not idx(inv).can(*sa_identity("cd", "anything"), "get", "pods", namespace="b")
     # A SubjectAccessReview gets exactly the groups it names: the user name alone is not enough.
-    assert not rbac.can(inv, "system:serviceaccount:ci:anything", [], "get", "pods", namespace="b")
+    assert not idx(inv).can("system:serviceaccount:ci:anything", [], "get", "pods", namespace="b")
 
 
 def test_authenticated_and_unauthenticated_groups() -> None:
     inv = subjects_inventory()
-    assert rbac.can(inv, "anyone", [AUTH], "get", "pods", namespace="c")
-    assert rbac.can(inv, *sa_identity("q", "w"), "get", "pods", namespace="c")
-    assert not rbac.can(inv, "anyone", [], "get", "pods", namespace="c")
+    assert idx(inv).can("anyone", [AUTH], "get", "pods", namespace="c")
+    assert idx(inv).can(*sa_identity("q", "w"), "get", "pods", namespace="c")
+    assert not idx(inv).can("anyone", [], "get", "pods", namespace="c")
     anonymous = rbac.identity_of(SubjectRef("User", "system:anonymous"))
     assert anonymous == ("system:anonymous", ["system:unauthenticated"])
-    assert rbac.can(inv, *anonymous, "get", "pods", namespace="d")
-    assert not rbac.can(inv, *anonymous, "get", "pods", namespace="c")
-    assert not rbac.can(inv, "anyone", [AUTH], "get", "pods", namespace="d")
+    assert idx(inv).can(*anonymous, "get", "pods", namespace="d")
+    assert not idx(inv).can(*anonymous, "get", "pods", namespace="c")
+    assert not idx(inv).can("anyone", [AUTH], "get", "pods", namespace="d")
 
 
 def test_user_subject_spelling_a_service_account_matches_it_and_unknown_kinds_match_nobody() -> None:
     inv = subjects_inventory()
-    assert rbac.can(inv, *sa_identity("x", "y"), "get", "pods", namespace="e")
-    assert not rbac.can(inv, "u", [AUTH], "get", "pods", namespace="f")  # kinds are case-sensitive
-    assert not rbac.can(inv, "r", [AUTH], "get", "pods", namespace="f")
-    assert rbac.who_can(inv, "get", "pods", namespace="f") == []
+    assert idx(inv).can(*sa_identity("x", "y"), "get", "pods", namespace="e")
+    assert not idx(inv).can("u", [AUTH], "get", "pods", namespace="f")  # kinds are case-sensitive
+    assert not idx(inv).can("r", [AUTH], "get", "pods", namespace="f")
+    assert idx(inv).who_can("get", "pods", namespace="f") == []
 
 
 def test_system_masters_is_allowed_everything_unless_switched_off() -> None:
     inv = subjects_inventory()
-    assert rbac.can(inv, "root", ["system:masters"], "delete", "nodes")
-    assert rbac.can_url(inv, "root", ["system:masters"], "post", "/anything")
-    assert not rbac.can(inv, "root", ["system:masters"], "delete", "nodes", privileged_group=False)
-    got = rbac.who_can(inv, "delete", "nodes", include_privileged_group=True)
+    assert idx(inv).can("root", ["system:masters"], "delete", "nodes")
+    assert idx(inv).can_url("root", ["system:masters"], "post", "/anything")
+    assert not idx(inv).can("root", ["system:masters"], "delete", "nodes", privileged_group=False)
+    got = idx(inv).who_can("delete", "nodes", include_privileged_group=True)
     assert [a.subject for a in got] == [SubjectRef("Group", "system:masters")]
 
 
 def test_decision_names_the_path() -> None:
     inv = subjects_inventory()
     request = ResourceRequest("get", "pods", namespace="a")
-    decision = rbac.authorize(inv, *sa_identity("a", "bot"), request)
+    decision = idx(inv).authorize(*sa_identity("a", "bot"), request)
     assert decision.allowed
     assert decision.path == GrantPath("RoleBinding", "a", "sa-no-ns", "ClusterRole", "reader", 0)
-    assert not rbac.authorize(inv, "u", [AUTH], request).allowed
+    assert not idx(inv).authorize("u", [AUTH], request).allowed
 
 
 def test_rules_for_lists_what_applies_in_a_namespace() -> None:
     inv = scoping_inventory()
-    got = {(p.binding_name, p.role_name) for p, _ in rbac.rules_for(inv, "u", [AUTH], "a")}
+    got = {(p.binding_name, p.role_name) for p, _ in idx(inv).rules_for("u", [AUTH], "a")}
     assert got == {("u-reader", "reader"), ("u-local", "local")}
-    assert rbac.rules_for(inv, "u", [AUTH]) == []
+    assert idx(inv).rules_for("u", [AUTH]) == []
 
 
 # --- aggregation (clusterroleaggregation controller) --------------------------------------------
@@ -273,26 +280,26 @@ def aggregation_inventory() -> Inventory:
 
 def test_controller_mode_replaces_own_rules_with_the_deduplicated_union() -> None:
     inv = aggregation_inventory()
-    rules = rbac.rbac_index(inv, CONTROLLER).cluster_role_rules("agg")
+    rules = idx(inv, CONTROLLER).cluster_role_rules("agg")
     assert rules is not None
     # Selected roles sorted by name (a-part before b-part); b-part's copy of R1 is dropped.
     assert [(er.source, er.index, er.rule.verbs) for er in rules] == [("a-part", 0, ["get"]), ("b-part", 0, ["list"])]
-    assert rbac.can(inv, "u", [], "get", "pods")
-    assert rbac.can(inv, "u", [], "list", "services")
-    assert not rbac.can(inv, "u", [], "get", "events")  # stomped by the controller
-    assert not rbac.can(inv, "u", [], "delete", "pods")
+    assert idx(inv).can("u", [], "get", "pods")
+    assert idx(inv).can("u", [], "list", "services")
+    assert not idx(inv).can("u", [], "get", "events")  # stomped by the controller
+    assert not idx(inv).can("u", [], "delete", "pods")
 
 
 def test_stored_mode_is_an_apiserver_without_controller_manager() -> None:
     inv = aggregation_inventory()
-    assert rbac.can(inv, "u", [], "get", "events", aggregation=STORED)
-    assert not rbac.can(inv, "u", [], "get", "pods", aggregation=STORED)
-    assert not rbac.can(inv, "t", [], "get", "pods", aggregation=STORED)
+    assert idx(inv, STORED).can("u", [], "get", "events")
+    assert not idx(inv, STORED).can("u", [], "get", "pods")
+    assert not idx(inv, STORED).can("t", [], "get", "pods")
 
 
 def test_nested_aggregation_paths() -> None:
     inv = aggregation_inventory()
-    got = {a.subject.name: [g.path for g in a.grants] for a in rbac.who_can(inv, "list", "services")}
+    got = {a.subject.name: [g.path for g in a.grants] for a in idx(inv).who_can("list", "services")}
     assert got == {
         "t": [GrantPath("ClusterRoleBinding", None, "t-top", "ClusterRole", "top", 0, "b-part")],
         "u": [GrantPath("ClusterRoleBinding", None, "u-agg", "ClusterRole", "agg", 0, "b-part")],
@@ -302,7 +309,7 @@ def test_nested_aggregation_paths() -> None:
 def test_an_empty_union_leaves_the_stored_rules() -> None:
     inv = aggregation_inventory()
     for mode in Aggregation:
-        assert rbac.can(inv, "e", [], "get", "events", aggregation=mode)
+        assert idx(inv, mode).can("e", [], "get", "events")
 
 
 def test_null_lists_as_the_api_server_sends_them() -> None:
@@ -315,8 +322,8 @@ def test_null_lists_as_the_api_server_sends_them() -> None:
             crb("u-agg", "agg", [user("u")]),
         ]
     )
-    assert rbac.can(inv, "u", [], "get", "pods")
-    assert not rbac.can(inv, "u", [], "get", "pods", aggregation=STORED)
+    assert idx(inv).can("u", [], "get", "pods")
+    assert not idx(inv, STORED).can("u", [], "get", "pods")
 
 
 def test_selector_cycles_terminate() -> None:
@@ -326,8 +333,8 @@ def test_selector_cycles_terminate() -> None:
             cr("y", [R2], {"is": "y"}, aggregationRule={"clusterRoleSelectors": [{"matchLabels": {"is": "x"}}]}),
         ]
     )
-    idx = rbac.rbac_index(inv)
-    assert idx.cluster_role_rules("x") and idx.cluster_role_rules("y")
+    index = idx(inv)
+    assert index.cluster_role_rules("x") and index.cluster_role_rules("y")
 
 
 # --- who can ------------------------------------------------------------------------------------
@@ -343,7 +350,7 @@ def names(accesses: list[rbac.SubjectAccess]) -> list[str]:
 
 
 def test_who_can_exec_in_a_namespace(fixture_inv: Inventory) -> None:
-    got = rbac.who_can(fixture_inv, "create", "pods", subresource="exec", namespace="shop")
+    got = idx(fixture_inv).who_can("create", "pods", subresource="exec", namespace="shop")
     assert names(got) == ["User alice", "User dave", "Group oncall"]
     dave = got[1]
     assert [g.path for g in dave.grants] == [
@@ -351,13 +358,13 @@ def test_who_can_exec_in_a_namespace(fixture_inv: Inventory) -> None:
     ]
     (grant,) = dave.grants
     assert (grant.verb, grant.api_group, grant.resource, grant.namespace) == ("create", "", "pods/exec", "shop")
-    assert names(rbac.who_can(fixture_inv, "create", "pods", subresource="exec", namespace="ci")) == [
+    assert names(idx(fixture_inv).who_can("create", "pods", subresource="exec", namespace="ci")) == [
         "User alice",
         "Group oncall",
         "ServiceAccount ci/ghost",
         "ServiceAccount ci/runner",
     ]
-    assert names(rbac.who_can(fixture_inv, "create", "pods", subresource="exec", namespace="dev")) == [
+    assert names(idx(fixture_inv).who_can("create", "pods", subresource="exec", namespace="dev")) == [
         "User alice",
         "User frank",
         "Group developers",
@@ -366,18 +373,18 @@ def test_who_can_exec_in_a_namespace(fixture_inv: Inventory) -> None:
 
 
 def test_who_can_reports_groups_as_groups(fixture_inv: Inventory) -> None:
-    assert names(rbac.who_can(fixture_inv, "get", "pods", aggregation=STORED)) == [
+    assert names(idx(fixture_inv, STORED).who_can("get", "pods")) == [
         "User alice",
         "Group system:authenticated",
     ]
     # Once the controller has aggregated monitoring (and monitoring-admin) they read pods too.
-    assert names(rbac.who_can(fixture_inv, "get", "pods")) == [
+    assert names(idx(fixture_inv).who_can("get", "pods")) == [
         "User alice",
         "Group monitoring-admins",
         "Group system:authenticated",
         "ServiceAccount monitoring/prometheus",
     ]
-    assert names(rbac.who_can(fixture_inv, "get", "pods", namespace="monitoring", aggregation=STORED)) == [
+    assert names(idx(fixture_inv, STORED).who_can("get", "pods", namespace="monitoring")) == [
         "User alice",
         "User system:anonymous",
         "Group system:authenticated",
@@ -385,24 +392,24 @@ def test_who_can_reports_groups_as_groups(fixture_inv: Inventory) -> None:
 
 
 def test_who_can_with_and_without_a_name(fixture_inv: Inventory) -> None:
-    assert names(rbac.who_can(fixture_inv, "get", "configmaps", namespace="dev", name="app-config")) == [
+    assert names(idx(fixture_inv).who_can("get", "configmaps", namespace="dev", name="app-config")) == [
         "User alice",
         "User frank",
         "User hank",
         "User lonnie",
         "Group developers",
     ]
-    assert "User hank" not in names(rbac.who_can(fixture_inv, "get", "configmaps", namespace="dev"))
-    assert "User hank" not in names(rbac.who_can(fixture_inv, "create", "configmaps", namespace="dev"))
+    assert "User hank" not in names(idx(fixture_inv).who_can("get", "configmaps", namespace="dev"))
+    assert "User hank" not in names(idx(fixture_inv).who_can("create", "configmaps", namespace="dev"))
 
 
 def test_who_can_url(fixture_inv: Inventory) -> None:
     # ivan's RoleBinding to a ClusterRole with URLs grants nothing: URL requests have no namespace.
-    assert names(rbac.who_can_url(fixture_inv, "get", "/metrics", aggregation=STORED)) == [
+    assert names(idx(fixture_inv, STORED).who_can_url("get", "/metrics")) == [
         "User alice",
         "Group system:unauthenticated",
     ]
-    assert names(rbac.who_can_url(fixture_inv, "get", "/metrics")) == [
+    assert names(idx(fixture_inv).who_can_url("get", "/metrics")) == [
         "User alice",
         "Group monitoring-admins",
         "Group system:unauthenticated",
@@ -482,8 +489,8 @@ def test_fixture_answers(
 ) -> None:
     verb, resource, sub, api_group, ns, name = question
     kwargs: dict[str, Any] = {"api_group": api_group, "subresource": sub, "namespace": ns, "name": name}
-    assert rbac.can(fixture_inv, *identity, verb, resource, **kwargs) is with_controller
-    assert rbac.can(fixture_inv, *identity, verb, resource, aggregation=STORED, **kwargs) is without
+    assert idx(fixture_inv).can(*identity, verb, resource, **kwargs) is with_controller
+    assert idx(fixture_inv, STORED).can(*identity, verb, resource, **kwargs) is without
 
 
 URL_ANSWERS = [
@@ -508,20 +515,28 @@ def test_fixture_url_answers(
     with_controller: bool,
     without: bool,
 ) -> None:
-    assert rbac.can_url(fixture_inv, user_, groups, verb, path) is with_controller
-    assert rbac.can_url(fixture_inv, user_, groups, verb, path, aggregation=STORED) is without
+    assert idx(fixture_inv).can_url(user_, groups, verb, path) is with_controller
+    assert idx(fixture_inv, STORED).can_url(user_, groups, verb, path) is without
 
 
 # --- dangling references -------------------------------------------------------------------------
 
 
-def test_missing_roles(fixture_inv: Inventory) -> None:
-    got = [(str(d.binding), d.reason, d.well_known) for d in rbac.missing_roles(fixture_inv)]
-    assert got == [
-        ("ClusterRoleBinding k8saudit-bob-missing -> ClusterRole k8saudit-does-not-exist", "not-found", False),
-        ("RoleBinding ci/erin-missing -> Role no-such-role", "not-found", False),
-        ("RoleBinding shop/gone -> ClusterRole k8saudit-gone", "not-found", False),
+def failing_bindings(inv: Inventory, check: str) -> list[str]:
+    """The bindings `check` fails in `inv`, as `Kind namespace/name`."""
+    report = run_checks(inv, ScanOptions(checks=(check,)))
+    return sorted(f.resource.label() for f in report.findings if f.status is Status.FAIL and f.resource)
+
+
+def test_bindings_to_missing_roles(fixture_inv: Inventory) -> None:
+    """A reference to a missing role grants nothing (the authorizer), and `rbac.missing-roles` says so."""
+    assert failing_bindings(fixture_inv, "rbac.missing-roles") == [
+        "ClusterRoleBinding k8saudit-bob-missing",
+        "RoleBinding ci/erin-missing",
+        "RoleBinding shop/gone",
     ]
+    paths = [path for path, _ in idx(fixture_inv).rules_for("bob", [AUTH])]
+    assert paths and all(p.binding_name != "k8saudit-bob-missing" for p in paths)  # it grants nothing
     other = make_inventory(
         [
             crb("to-role", "r", [user("u")], kind="Role"),
@@ -530,14 +545,12 @@ def test_missing_roles(fixture_inv: Inventory) -> None:
             cases.rb("a", "to-r", "Role", "r", [user("u")]),
         ]
     )
-    assert [(str(d.binding), d.reason, d.well_known) for d in rbac.missing_roles(other)] == [
-        ("ClusterRoleBinding to-role -> Role r", "unsupported-kind", False),
-        ("RoleBinding a/to-edit -> ClusterRole edit", "not-found", True),
-    ]
+    # a ClusterRoleBinding cannot use a Role; `edit` is built in, so manifests need not ship it
+    assert failing_bindings(other, "rbac.missing-roles") == ["ClusterRoleBinding to-role"]
 
 
 def test_missing_service_accounts_in_manifests(fixture_inv: Inventory) -> None:
-    got = rbac.missing_service_accounts(fixture_inv)
+    got = rbac.dangling_service_accounts(fixture_inv)
     assert got == [
         rbac.DanglingSubject(
             rbac.BindingRef("RoleBinding", "ci", "ghost", "Role", "runner"), "ghost", "ci", "not-found"
@@ -547,7 +560,7 @@ def test_missing_service_accounts_in_manifests(fixture_inv: Inventory) -> None:
 
 def test_missing_service_accounts_needs_service_accounts() -> None:
     inv = make_inventory([cases.rb("a", "x", "ClusterRole", "r", [sa("ghost")])])
-    assert rbac.missing_service_accounts(inv) is None
+    assert rbac.dangling_service_accounts(inv) is None
 
 
 def test_missing_service_accounts_judges_every_namespace_after_a_complete_listing() -> None:
@@ -563,11 +576,11 @@ def test_missing_service_accounts_judges_every_namespace_after_a_complete_listin
         ),
         crb("no-ns", "r", [sa("orphan")]),
     ]
-    partial = rbac.missing_service_accounts(make_inventory(docs))
+    partial = rbac.dangling_service_accounts(make_inventory(docs))
     assert partial is not None
     assert [(d.name, d.namespace, d.reason) for d in partial] == [("orphan", None, "no-namespace")]
     facts = ClusterFactsSpec(source="live", kinds={"ServiceAccount": Availability(status="ok", count=1)})
-    complete = rbac.missing_service_accounts(make_inventory(docs, facts))
+    complete = rbac.dangling_service_accounts(make_inventory(docs, facts))
     assert complete is not None
     assert [(d.name, d.namespace, d.reason) for d in complete] == [
         ("orphan", None, "no-namespace"),
@@ -640,17 +653,17 @@ NAMESPACE_SCOPED_IDS = [
 ]
 
 
-def bindings(row: rbac.ReviewRow) -> list[str]:
+def bindings(row: risky.ReviewRow) -> list[str]:
     return [str(b) for b in row.bindings]
 
 
 def test_access_review_snapshot() -> None:
-    rows = rbac.access_review(review_inventory())
+    rows = risky.access_review(idx(review_inventory()))
     by_subject: dict[str, list[str]] = {}
     for row in rows:
         by_subject.setdefault(str(row.subject), []).append(row.permission.id)
     assert by_subject == {
-        "Group platform": [p.id for p in rbac.RISKY_PERMISSIONS],
+        "Group platform": [p.id for p in risky.RISKY_PERMISSIONS],
         "User alice": NAMESPACE_SCOPED_IDS,
         "ServiceAccount ci/deployer": [
             "secrets-read:get",
@@ -694,10 +707,10 @@ def test_access_review_snapshot() -> None:
 
 def test_access_review_follows_aggregation() -> None:
     inv = aggregation_inventory()
-    risky = [rbac.RiskyPermission("x", "x", "get pods", "get", "", "pods")]
-    got = [str(r.subject) for r in rbac.access_review(inv, permissions=risky)]
+    wanted = [risky.RiskyPermission("x", "x", "get pods", "get", "", "pods")]
+    got = [str(r.subject) for r in risky.access_review(idx(inv), permissions=wanted)]
     assert got == ["User t", "User u"]
-    assert rbac.access_review(inv, permissions=risky, aggregation=STORED) == []
+    assert risky.access_review(idx(inv, STORED), permissions=wanted) == []
 
 
 def test_access_review_cost_does_not_grow_with_bindings_per_role(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -710,12 +723,12 @@ def test_access_review_cost_does_not_grow_with_bindings_per_role(monkeypatch: py
         calls += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(rbac, "match_rule", counting)
+    monkeypatch.setattr(risky, "match_rule", counting)
     docs: list[dict[str, Any]] = [cr("exec", [rule(["create"], [""], ["pods/exec"]), R1])]
     docs += [cases.rb(f"ns{i % 50}", f"b{i}", "ClusterRole", "exec", [user(f"u{i}")]) for i in range(2000)]
     docs += [crb(f"c{i}", "exec", [group(f"g{i}")]) for i in range(500)]
-    rows = rbac.access_review(make_inventory(docs))
-    assert calls == 2 * len(rbac.RISKY_PERMISSIONS)  # 2 rules, matched once per catalogue entry
+    rows = risky.access_review(idx(make_inventory(docs)))
+    assert calls == 2 * len(risky.RISKY_PERMISSIONS)  # 2 rules, matched once per catalogue entry
     assert {r.permission.id for r in rows} == {"pods-exec:create"}
     assert sum(len(r.grants) for r in rows) == 2500
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
-from k8saudit.semantics.containers import containers
 
 
 @check(
@@ -39,9 +38,10 @@ env:
       secretKeyRef: {name: db, key: password}  # better: a mounted file
 """,
 )
-def env_credentials(inv: Inventory) -> Iterator[Result]:
+def env_credentials(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             found = [(i, var.name, var.credential) for i, var in enumerate(view.container.env) if var.credential]
             if found:
                 names = ", ".join(name for _, name, _ in found)
@@ -82,9 +82,10 @@ volumeMounts:
 # pod: volumes: [{name: db, secret: {secretName: db}}]
 """,
 )
-def secrets_in_env(inv: Inventory) -> Iterator[Result]:
+def secrets_in_env(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             evidence: list[tuple[str, object]] = []
             named: list[str] = []
             for i, var in enumerate(view.container.env):

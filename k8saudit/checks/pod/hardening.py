@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, result
 from k8saudit.model.findings import Section, Severity
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import Node, SELinuxOptions
-from k8saudit.semantics.containers import ContainerView, containers, is_windows
+from k8saudit.semantics.containers import ContainerView, is_windows
 from k8saudit.semantics.podsecurity import APPARMOR_ANNOTATION_PREFIX, SAFE_SYSCTLS, SELINUX_TYPES
 
 CONFINED_SECCOMP = {"RuntimeDefault", "Localhost"}
@@ -73,12 +74,13 @@ securityContext:
     type: RuntimeDefault
 """,
 )
-def seccomp(inv: Inventory) -> Iterator[Result]:
+def seccomp(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     defaulted, default_note = kubelet_seccomp_default(inv)
     for workload in inv.workloads:
         if is_windows(workload):
             continue
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             profile, where = view.seccomp()
             kind = profile.type if profile is not None else None
             if kind in CONFINED_SECCOMP:
@@ -146,11 +148,12 @@ securityContext:
     type: RuntimeDefault
 """,
 )
-def apparmor(inv: Inventory) -> Iterator[Result]:
+def apparmor(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
         if is_windows(workload):
             continue
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             kind, where = _apparmor(view)
             if kind is None:
                 failed, message = False, f"Container {view.label} uses the runtime's default AppArmor profile"
@@ -204,14 +207,15 @@ securityContext:
     level: "s0:c123,c456"  # only the MCS level; no user, role or type
 """,
 )
-def selinux(inv: Inventory) -> Iterator[Result]:
+def selinux(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
         if is_windows(workload):
             continue
         pod_options = workload.spec.securityContext.seLinuxOptions if workload.spec.securityContext else None
         pod_problems = selinux_problems(pod_options)
         pod_reported = False
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             options, where = view.se_linux()
             problems = selinux_problems(options)
             pod_reported |= bool(problems) and options is pod_options
@@ -262,7 +266,8 @@ securityContext:  # pod level
       value: "32768 60999"
 """,
 )
-def unsafe_sysctls(inv: Inventory) -> Iterator[Result]:
+def unsafe_sysctls(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
         sysctls = workload.spec.securityContext.sysctls if workload.spec.securityContext else []
         unsafe = [(i, s.name) for i, s in enumerate(sysctls) if s.name not in SAFE_SYSCTLS]
@@ -297,12 +302,13 @@ securityContext:
   procMount: Default
 """,
 )
-def proc_mount(inv: Inventory) -> Iterator[Result]:
+def proc_mount(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
         if is_windows(workload):
             continue
         user_namespace = workload.spec.hostUsers is False
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             value = view.sc.procMount
             failed = value is not None and value != "Default"
             note = " inside its user namespace (hostUsers: false)" if user_namespace else ""

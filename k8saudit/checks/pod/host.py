@@ -25,10 +25,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory, Workload
-from k8saudit.semantics.containers import containers
+from k8saudit.model.inventory import Workload
 
 #: Container runtime endpoints (sockets or the directories that hold them).
 RUNTIME_SOCKETS = (
@@ -118,14 +118,15 @@ volumes:
       claimName: data  # instead of hostPath
 """,
 )
-def host_path(inv: Inventory) -> Iterator[Result]:
+def host_path(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        yield _host_path_result(workload)
+        yield _host_path_result(ctx, workload)
 
 
-def _host_path_result(workload: Workload) -> Result:
+def _host_path_result(ctx: ScanContext, workload: Workload) -> Result:
     writable: dict[str, bool] = {}
-    for view in containers(workload):
+    for view in ctx.containers(workload):
         for mount in view.container.volumeMounts:
             writable[mount.name] = writable.get(mount.name, False) or mount.readOnly is not True
     found: list[tuple[Severity, str]] = []
@@ -174,10 +175,11 @@ ports:
   - containerPort: 8080  # no hostPort: expose it through a Service
 """,
 )
-def host_port(inv: Inventory) -> Iterator[Result]:
+def host_port(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
         host_network = workload.spec.hostNetwork is True
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             ports: list[int] = []
             evidence: list[tuple[str, object]] = []
             for j, port in enumerate(view.container.ports):
@@ -223,9 +225,10 @@ securityContext:
     hostProcess: false
 """,
 )
-def windows_host_process(inv: Inventory) -> Iterator[Result]:
+def windows_host_process(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             value = view.host_process()
             own = view.sc.windowsOptions is not None and view.sc.windowsOptions.hostProcess is not None
             path = (

@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
 from k8saudit.model.inventory import Inventory, Workload
 from k8saudit.model.objects import LimitRange, ResourceRequirements
-from k8saudit.semantics.containers import ContainerView, containers
+from k8saudit.semantics.containers import ContainerView
 
 
 def _limit_range_defaults(inv: Inventory, namespace: str | None, field: str, resource: str) -> str | None:
@@ -42,13 +43,14 @@ def _limit_range_defaults(inv: Inventory, namespace: str | None, field: str, res
     return None
 
 
-def _judge(inv: Inventory, resource: str, kind: str) -> Iterator[Result]:
+def _judge(ctx: ScanContext, resource: str, kind: str) -> Iterator[Result]:
     """`kind` is "limits" or "requests"; `resource` is "cpu" or "memory"."""
+    inv = ctx.inventory
     avail = inv.availability("LimitRange")
     ranges_readable = avail.ok or avail.status == "absent"
     noun = "limit" if kind == "limits" else "request"
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             if view.kind == "ephemeralContainer":
                 continue
             yield _one(inv, workload, view, resource, kind, noun, ranges_readable, avail.reason)
@@ -145,8 +147,8 @@ resources:
     memory: 256Mi
 """,
 )
-def memory_limits(inv: Inventory) -> Iterator[Result]:
-    yield from _judge(inv, "memory", "limits")
+def memory_limits(ctx: ScanContext) -> Iterator[Result]:
+    yield from _judge(ctx, "memory", "limits")
 
 
 @check(
@@ -171,8 +173,8 @@ resources:
     cpu: 500m
 """,
 )
-def cpu_limits(inv: Inventory) -> Iterator[Result]:
-    yield from _judge(inv, "cpu", "limits")
+def cpu_limits(ctx: ScanContext) -> Iterator[Result]:
+    yield from _judge(ctx, "cpu", "limits")
 
 
 @check(
@@ -197,8 +199,8 @@ resources:
     memory: 256Mi
 """,
 )
-def memory_requests(inv: Inventory) -> Iterator[Result]:
-    yield from _judge(inv, "memory", "requests")
+def memory_requests(ctx: ScanContext) -> Iterator[Result]:
+    yield from _judge(ctx, "memory", "requests")
 
 
 @check(
@@ -223,5 +225,5 @@ resources:
     cpu: 100m
 """,
 )
-def cpu_requests(inv: Inventory) -> Iterator[Result]:
-    yield from _judge(inv, "cpu", "requests")
+def cpu_requests(ctx: ScanContext) -> Iterator[Result]:
+    yield from _judge(ctx, "cpu", "requests")

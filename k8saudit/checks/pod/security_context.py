@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
-from k8saudit.semantics.containers import containers, is_windows
+from k8saudit.semantics.containers import is_windows
 
 #: Capabilities the restricted Pod Security Standard allows to be added.
 ALLOWED_ADD = {"NET_BIND_SERVICE"}
@@ -49,9 +49,10 @@ securityContext:
   runAsUser: 10001
 """,
 )
-def run_as_non_root(inv: Inventory) -> Iterator[Result]:
+def run_as_non_root(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             non_root, uid = view.run_as_non_root(), view.run_as_user()
             failed = uid == 0 or (non_root is not True and (uid is None or uid == 0))
             if uid == 0:
@@ -89,9 +90,10 @@ securityContext:
   privileged: false
 """,
 )
-def privileged(inv: Inventory) -> Iterator[Result]:
+def privileged(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             value = view.sc.privileged
             yield result(
                 workload,
@@ -121,9 +123,10 @@ securityContext:
   allowPrivilegeEscalation: false
 """,
 )
-def allow_privilege_escalation(inv: Inventory) -> Iterator[Result]:
+def allow_privilege_escalation(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             value = view.sc.allowPrivilegeEscalation
             failed = value is not False
             yield result(
@@ -159,9 +162,10 @@ securityContext:
 # with an emptyDir mounted wherever the process writes (/tmp, caches)
 """,
 )
-def read_only_root_fs(inv: Inventory) -> Iterator[Result]:
+def read_only_root_fs(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             value = view.sc.readOnlyRootFilesystem
             yield result(
                 workload,
@@ -197,7 +201,8 @@ spec:
   hostNetwork: false
 """,
 )
-def host_namespaces(inv: Inventory) -> Iterator[Result]:
+def host_namespaces(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
         spec = workload.spec
         shared = [
@@ -244,9 +249,10 @@ securityContext:
     add: [NET_BIND_SERVICE]  # only if it binds a port below 1024
 """,
 )
-def capabilities(inv: Inventory) -> Iterator[Result]:
+def capabilities(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             caps = view.sc.capabilities
             added = sorted({c.upper().removeprefix("CAP_") for c in (caps.add if caps else [])})
             dropped = {c.upper().removeprefix("CAP_") for c in (caps.drop if caps else [])}
@@ -300,7 +306,8 @@ securityContext:
   fsGroup: 10001  # pod level
 """,
 )
-def root_group(inv: Inventory) -> Iterator[Result]:
+def root_group(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for workload in inv.workloads:
         if is_windows(workload):
             continue  # Windows pods may not set Linux group ids
@@ -308,7 +315,7 @@ def root_group(inv: Inventory) -> Iterator[Result]:
         supplemental = list(pod_sc.supplementalGroups) if pod_sc else []
         fs_group = pod_sc.fsGroup if pod_sc else None
         user_namespace = workload.spec.hostUsers is False
-        for view in containers(workload):
+        for view in ctx.containers(workload):
             gid = view.run_as_group()
             grants = []
             if gid == 0:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory, Workload
+from k8saudit.model.inventory import Workload
 from k8saudit.model.objects import ServiceAccount
 from k8saudit.semantics.containers import is_static_pod
 
@@ -54,7 +55,8 @@ spec:
   automountServiceAccountToken: false  # pod; or on its ServiceAccount
 """,
 )
-def service_account_token(inv: Inventory) -> Iterator[Result]:
+def service_account_token(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     accounts = {(sa.namespace, sa.name): sa for sa in inv.of("ServiceAccount", ServiceAccount)}
     sa_avail = inv.availability("ServiceAccount")
     readable = sa_avail.ok or sa_avail.status == "absent"
@@ -134,7 +136,8 @@ spec:
   serviceAccountName: app  # a ServiceAccount of its own
 """,
 )
-def default_service_account(inv: Inventory) -> Iterator[Result]:
+def default_service_account(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     accounts = {(sa.namespace, sa.name): sa for sa in inv.of("ServiceAccount", ServiceAccount)}
     for workload in inv.workloads:
         if is_static_pod(workload):

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from k8saudit.checks._inputs import Visibility, visibility
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, not_assessable, result
 from k8saudit.model import objects as o
 from k8saudit.model.findings import Severity
@@ -28,13 +29,13 @@ from k8saudit.semantics.access import (
     BINDING_KINDS,
     RBAC_KINDS,
     AccessModel,
-    access_model,
     is_everyone,
     labelled_default,
     permission_label,
     reaches_cluster,
 )
-from k8saudit.semantics.rbac import Grant, RiskyPermission, SubjectRef, resolve_subject
+from k8saudit.semantics.rbac import Grant, SubjectRef, resolve_subject
+from k8saudit.semantics.risky import RiskyPermission
 
 Binding = o.ClusterRoleBinding | o.RoleBinding
 
@@ -157,17 +158,17 @@ def _rule_evidence(
     ]
 
 
-def judge_permissions(inv: Inventory, concern: Concern) -> Iterator[Result]:
+def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
     """One result per binding that gives a permission of `concern` where it reaches the cluster:
     a failure when it gives it to a subject that is not a default (see `k8saudit.semantics.access`).
 
     Bindings confined to a team's namespace are not judged at all (neither pass nor fail), so a
     cluster with thousands of them still scores a bad ClusterRoleBinding as what it is."""
-    vis = seen(inv)
+    vis = seen(ctx.inventory)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
         return
-    model = access_model(inv)
+    model = ctx.access
     per_binding: dict[tuple[str, str, str], list[tuple[RiskyPermission, Grant]]] = defaultdict(list)
     for permission, grant in model.grants(concern.families):
         if is_full_wildcard(grant) or not reaches_cluster(grant):

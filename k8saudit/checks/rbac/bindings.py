@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.rbac._grants import (
     Binding,
     grant_failure,
@@ -38,14 +39,12 @@ from k8saudit.checks.rbac._grants import (
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model import objects as o
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
 from k8saudit.semantics import rbac
 from k8saudit.semantics.access import (
     BINDING_KINDS,
     RBAC_KINDS,
     SYSTEM_NAMESPACE,
     AccessModel,
-    access_model,
     is_everyone,
     permission_label,
 )
@@ -133,12 +132,13 @@ everyone (system:authenticated, system:serviceaccounts, system:unauthenticated) 
         ],
     },
 )
-def cluster_admin_bindings(inv: Inventory) -> Iterator[Result]:
+def cluster_admin_bindings(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     vis = seen(inv)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
         return
-    model = access_model(inv)
+    model = ctx.access
     holders: dict[tuple[str, str | None, str], list[rbac.Grant]] = {}
     for _, grant in model.grants(("all",)):
         path = grant.path
@@ -208,12 +208,13 @@ URLs such as API discovery, high when the role cannot be seen.
     "the binding) and give the callers credentials; turn anonymous authentication off where nothing needs it.",
     references={"cis": ["1.2.1"], "kubescape": ["C-0262"]},
 )
-def anonymous_bindings(inv: Inventory) -> Iterator[Result]:
+def anonymous_bindings(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     vis = seen(inv)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
         return
-    model = access_model(inv)
+    model = ctx.access
     results: list[Result] = []
     for binding, _ in model.bindings():
         anonymous = [s for s in ordered_subjects(binding) if (s.kind, s.name) in ANONYMOUS_SUBJECTS]
@@ -315,12 +316,13 @@ namespace's wildcards are its owners' to fix), and default bindings are not find
     "and the API server's audit log show what is used).",
     references={"cis": ["5.1.3"], "kubescape": ["C-0187"]},
 )
-def wildcard_rules(inv: Inventory) -> Iterator[Result]:
+def wildcard_rules(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     vis = seen(inv)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
         return
-    model = access_model(inv)
+    model = ctx.access
     results: list[Result] = []
     for binding, _ in model.bindings():
         wild = [er for er in model.rules_of(binding) or () if _is_wildcard(er.rule)]
@@ -384,12 +386,13 @@ permission (read Secrets, create pods, exec, escalate ...).
     "it, set `serviceAccountName` on that workload, and remove `default` from the binding.",
     references={"cis": ["5.1.5"], "kubescape": ["C-0189"]},
 )
-def default_service_account_roles(inv: Inventory) -> Iterator[Result]:
+def default_service_account_roles(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     vis = seen(inv, BINDING_KINDS)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
         return
-    model = access_model(inv)
+    model = ctx.access
     risky: dict[tuple[str, str | None, str, rbac.SubjectRef], list[str]] = {}
     for row in model.review:
         account = _as_default_service_account(row.subject)
@@ -442,12 +445,13 @@ a built-in Kubernetes role counts as missing.
     remediation="Delete the binding, or create the role it should refer to.",
     references={},
 )
-def missing_roles(inv: Inventory) -> Iterator[Result]:
+def missing_roles(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     vis = seen(inv)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
         return
-    model = access_model(inv)
+    model = ctx.access
     results: list[Result] = []
     for binding, _ in model.bindings():
         ref = binding.roleRef
@@ -494,17 +498,18 @@ holding at least one ServiceAccount are judged; a namespace's `default` account 
     remediation="Delete the subject (or the binding), or correct its namespace and name.",
     references={},
 )
-def missing_service_accounts(inv: Inventory) -> Iterator[Result]:
+def missing_service_accounts(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     vis = seen(inv, (*BINDING_KINDS, "ServiceAccount"))
     if vis.reason is not None:
         yield not_assessable(vis.reason)
         return
-    dangling = rbac.missing_service_accounts(inv)
+    dangling = rbac.dangling_service_accounts(inv)
     if dangling is None:
         avail = inv.kind_availability("ServiceAccount")
         yield not_assessable(avail.reason or f"ServiceAccount: {avail.status}")
         return
-    model = access_model(inv)
+    model = ctx.access
     wanted = {rbac.SubjectRef("ServiceAccount", d.name, d.namespace) for d in dangling if d.namespace}
     risky: set[tuple[str, str | None, str, rbac.SubjectRef]] = set()
     for row in model.review:

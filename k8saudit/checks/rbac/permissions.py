@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.rbac._grants import Concern, judge_permissions
 from k8saudit.checks.registry import Result, check
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import Inventory
 from k8saudit.semantics.access import RBAC_KINDS
 
 _POLARIS_EXEC = [
@@ -60,8 +60,8 @@ kube-system and grants to everyone-groups, beyond the built-in controllers.
     "reviewed and exempted with the reason.",
     references={"cis": ["5.1.2"], "kubescape": ["C-0015", "C-0186"]},
 )
-def secrets_read(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("secrets-read",), "read Secrets"))
+def secrets_read(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("secrets-read",), "read Secrets"))
 
 
 @check(
@@ -82,8 +82,8 @@ grants in kube-system and grants to everyone-groups, beyond the built-in control
     "enforce Pod Security admission, and remove `create pods` from ClusterRoleBindings.",
     references={"cis": ["5.1.4"], "kubescape": ["C-0188"]},
 )
-def create_pods(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("pods-create",), "create pods"))
+def create_pods(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("pods-create",), "create pods"))
 
 
 @check(
@@ -106,14 +106,14 @@ kube-system and grants to everyone-groups.
     "cluster-wide roles; grant debugging per namespace, ideally time-limited (just-in-time access).",
     references={"kubescape": ["C-0002", "C-0063"], "polaris": _POLARIS_EXEC},
 )
-def pod_exec(inv: Inventory) -> Iterator[Result]:
+def pod_exec(ctx: ScanContext) -> Iterator[Result]:
     concern = Concern(
         ("pods-exec", "pods-attach", "pods-ephemeralcontainers", "pods-portforward"),
         "run commands in or reach into pods",
         lesser=("pods-portforward",),
         lesser_severity=Severity.MEDIUM,
     )
-    yield from judge_permissions(inv, concern)
+    yield from judge_permissions(ctx, concern)
 
 
 @check(
@@ -135,12 +135,12 @@ everyone-groups.
     "manage RBAC; use `resourceNames` on `bind` to name the only roles that may be bound.",
     references={"cis": ["5.1.8"]},
 )
-def escalation(inv: Inventory) -> Iterator[Result]:
+def escalation(ctx: ScanContext) -> Iterator[Result]:
     concern = Concern(
         ("bind", "escalate", "rolebindings-create", "clusterrolebindings-create"),
         "grant themselves more (bind, escalate, create role bindings)",
     )
-    yield from judge_permissions(inv, concern)
+    yield from judge_permissions(ctx, concern)
 
 
 @check(
@@ -160,8 +160,8 @@ cluster-wide), including those limited to some names, which the finding lists.
     "identities it must act as, and review those.",
     references={"cis": ["5.1.8"], "kubescape": ["C-0065"]},
 )
-def impersonation(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("impersonate",), "impersonate other identities"))
+def impersonation(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("impersonate",), "impersonate other identities"))
 
 
 @check(
@@ -181,8 +181,8 @@ grants to everyone-groups, beyond the kubelet and controllers.
     "for itself gets one projected into its pod.",
     references={"cis": ["5.1.13"]},
 )
-def token_create(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("serviceaccounts-token",), "mint service-account tokens"))
+def token_create(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("serviceaccounts-token",), "mint service-account tokens"))
 
 
 @check(
@@ -202,8 +202,8 @@ kubelet metrics should use `nodes/metrics` instead.
     "only for a bounded audit, to a dedicated identity.",
     references={"cis": ["5.1.10"]},
 )
-def node_proxy(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("nodes-proxy",), "reach the kubelet API (nodes/proxy)"))
+def node_proxy(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("nodes-proxy",), "reach the kubelet API (nodes/proxy)"))
 
 
 @check(
@@ -223,8 +223,8 @@ groups, `system:masters` included, which no RBAC change can revoke before it exp
     "(a service mesh CA) should be limited with `resourceNames` to its own signer and reviewed.",
     references={"cis": ["5.1.11"]},
 )
-def csr_approval(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("csr-approve",), "approve certificate signing requests"))
+def csr_approval(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("csr-approve",), "approve certificate signing requests"))
 
 
 @check(
@@ -243,8 +243,8 @@ privileged sidecar), see every Secret created, or switch off a policy engine's w
     "administrators; a controller that manages its own webhook should be limited by `resourceNames`.",
     references={"cis": ["5.1.12"], "kubescape": ["C-0036", "C-0039"]},
 )
-def webhook_config(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("webhooks",), "create or change admission webhooks"))
+def webhook_config(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("webhooks",), "create or change admission webhooks"))
 
 
 @check(
@@ -263,5 +263,5 @@ pod only names a claim). Storage provisioners create them; people should not nee
     "people's roles.",
     references={"cis": ["5.1.9"]},
 )
-def create_persistent_volumes(inv: Inventory) -> Iterator[Result]:
-    yield from judge_permissions(inv, Concern(("persistentvolumes-create",), "create PersistentVolumes"))
+def create_persistent_volumes(ctx: ScanContext) -> Iterator[Result]:
+    yield from judge_permissions(ctx, Concern(("persistentvolumes-create",), "create PersistentVolumes"))

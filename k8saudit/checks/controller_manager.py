@@ -1,67 +1,28 @@
-"""kube-controller-manager and kube-scheduler flags (NSA/CISA: control plane hardening).
+"""kube-controller-manager flags (NSA/CISA: control plane hardening).
 
-Read from their static pods in kube-system (label `component=kube-controller-manager` /
-`component=kube-scheduler`), one result per replica. A flag that is not set means the
-binary's default. Where no such pod exists (managed or external control planes, k3s), `reads`
-makes each check not-assessable with what to review by hand.
+Read from its static pods in kube-system (label `component=kube-controller-manager`), one result
+per replica. A flag that is not set means the binary's default. Where no such pod exists
+(managed or external control planes, k3s), `reads` makes each check not-assessable with what to
+review by hand.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
-from k8saudit.checks._flags import CONTROLLER_MANAGER, SCHEDULER, feature_gate, go_bool, profiling_results, replicas
+from k8saudit.checks._flags import (
+    BIND_RATIONALE,
+    CONTROLLER_MANAGER,
+    PROFILING_RATIONALE,
+    bind_address_result,
+    feature_gate,
+    go_bool,
+    profiling_results,
+    replicas,
+)
+from k8saudit.checks.context import ScanContext
 from k8saudit.checks.registry import Result, check, not_assessable, result
 from k8saudit.model.findings import Section, Severity
-from k8saudit.model.inventory import ControlPlaneComponent, Inventory
-
-
-def _loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.strip("[]")).is_loopback
-    except ValueError:
-        return address == "localhost"
-
-
-def bind_address_result(replica: ControlPlaneComponent) -> Result:
-    """--bind-address: the secure port serves on every interface unless it is a loopback address."""
-    value = replica.flag("bind-address") or None
-    port = replica.flag("secure-port")
-    evidence = [("--bind-address", value), ("--secure-port", port)]
-    if port == "0":
-        return result(
-            replica.pod, failed=False, message="The secure port is disabled (--secure-port=0)", evidence=evidence
-        )
-    if value is not None and _loopback(value):
-        return result(
-            replica.pod, failed=False, message=f"Serves only on loopback (--bind-address={value})", evidence=evidence
-        )
-    where = f"--bind-address={value}" if value else "--bind-address is not set and defaults to 0.0.0.0"
-    return result(
-        replica.pod,
-        failed=True,
-        message=f"{replica.component} serves its HTTPS port on every interface of the node ({where})",
-        evidence=evidence,
-    )
-
-
-_BIND_RATIONALE = """
-{name} serves health, metrics and (with profiling) debug endpoints on its secure port. With
---bind-address unset it listens on 0.0.0.0, reachable from every network the control-plane
-node is on, and `/healthz` answers anonymous requests; bound to 127.0.0.1 only processes on
-the node reach it. kubeadm sets 127.0.0.1. (kube-bench passes an unset flag, from the days
-of the insecure port; the binary's default today is every interface, so an unset flag fails
-here.)
-"""
-_PROFILING_RATIONALE = """
-With --profiling (on by default) {name} serves Go's pprof handlers, which reveal internals
-and cost CPU to whoever the delegated authorizer lets read /debug/pprof. Nothing in
-production needs them by default.
-"""
-
-
-# --- kube-controller-manager ---------------------------------------------------------------------
 
 
 @check(
@@ -70,12 +31,13 @@ production needs them by default.
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=(CONTROLLER_MANAGER,),
-    rationale=_BIND_RATIONALE.format(name="kube-controller-manager"),
+    rationale=BIND_RATIONALE.format(name="kube-controller-manager"),
     remediation="Set --bind-address=127.0.0.1 on every kube-controller-manager (scrape metrics through a local "
     "proxy or the node's loopback).",
     references={"cis": ["1.3.7"], "kubescape": ["C-0150"]},
 )
-def controller_manager_bind_address(inv: Inventory) -> Iterator[Result]:
+def controller_manager_bind_address(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, CONTROLLER_MANAGER):
         yield bind_address_result(replica)
 
@@ -86,11 +48,12 @@ def controller_manager_bind_address(inv: Inventory) -> Iterator[Result]:
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=(CONTROLLER_MANAGER,),
-    rationale=_PROFILING_RATIONALE.format(name="kube-controller-manager"),
+    rationale=PROFILING_RATIONALE.format(name="kube-controller-manager"),
     remediation="Set --profiling=false on every kube-controller-manager.",
     references={"cis": ["1.3.2"], "kubescape": ["C-0145"]},
 )
-def controller_manager_profiling(inv: Inventory) -> Iterator[Result]:
+def controller_manager_profiling(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, CONTROLLER_MANAGER):
         yield from profiling_results(replica)
 
@@ -112,7 +75,8 @@ permissions, and audit logs cannot tell which controller did what.
     "each controller are created by the API server).",
     references={"cis": ["1.3.3"], "kubescape": ["C-0146"]},
 )
-def controller_manager_sa_credentials(inv: Inventory) -> Iterator[Result]:
+def controller_manager_sa_credentials(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, CONTROLLER_MANAGER):
         value = replica.flag("use-service-account-credentials")
         enabled = go_bool(value)
@@ -147,7 +111,8 @@ Secrets and key rotation has nothing to pair with.
     "the API server's --service-account-key-file.",
     references={"cis": ["1.3.4"], "kubescape": ["C-0147"]},
 )
-def controller_manager_sa_key(inv: Inventory) -> Iterator[Result]:
+def controller_manager_sa_key(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, CONTROLLER_MANAGER):
         value = replica.flag("service-account-private-key-file") or None
         yield result(
@@ -175,7 +140,8 @@ verification, which lets anything on the pod network impersonate the API server.
     remediation="Set --root-ca-file to the cluster CA certificate on every kube-controller-manager.",
     references={"cis": ["1.3.5"], "kubescape": ["C-0148"]},
 )
-def controller_manager_root_ca(inv: Inventory) -> Iterator[Result]:
+def controller_manager_root_ca(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, CONTROLLER_MANAGER):
         value = replica.flag("root-ca-file") or None
         yield result(
@@ -201,7 +167,8 @@ cannot verify (see cp.kubelet-tls).
     remediation="Remove RotateKubeletServerCertificate=false from --feature-gates on every kube-controller-manager.",
     references={"cis": ["1.3.6"], "kubescape": ["C-0149"]},
 )
-def controller_manager_kubelet_rotation(inv: Inventory) -> Iterator[Result]:
+def controller_manager_kubelet_rotation(ctx: ScanContext) -> Iterator[Result]:
+    inv = ctx.inventory
     for replica in replicas(inv, CONTROLLER_MANAGER):
         gates = replica.flag("feature-gates")
         setting = feature_gate(gates, "RotateKubeletServerCertificate")
@@ -213,36 +180,3 @@ def controller_manager_kubelet_rotation(inv: Inventory) -> Iterator[Result]:
             else "Kubelet serving certificate rotation is enabled" + (" (the default)" if setting is None else ""),
             evidence=[("--feature-gates", gates)],
         )
-
-
-# --- kube-scheduler ------------------------------------------------------------------------------
-
-
-@check(
-    id="scheduler.bind-address",
-    title="The scheduler serves only on loopback",
-    section=Section.NETWORK,
-    severity=Severity.MEDIUM,
-    reads=(SCHEDULER,),
-    rationale=_BIND_RATIONALE.format(name="kube-scheduler"),
-    remediation="Set --bind-address=127.0.0.1 on every kube-scheduler.",
-    references={"cis": ["1.4.2"], "kubescape": ["C-0152"]},
-)
-def scheduler_bind_address(inv: Inventory) -> Iterator[Result]:
-    for replica in replicas(inv, SCHEDULER):
-        yield bind_address_result(replica)
-
-
-@check(
-    id="scheduler.profiling",
-    title="The scheduler does not expose profiling",
-    section=Section.AUTH,
-    severity=Severity.LOW,
-    reads=(SCHEDULER,),
-    rationale=_PROFILING_RATIONALE.format(name="kube-scheduler"),
-    remediation="Set --profiling=false on every kube-scheduler.",
-    references={"cis": ["1.4.1"], "kubescape": ["C-0151"]},
-)
-def scheduler_profiling(inv: Inventory) -> Iterator[Result]:
-    for replica in replicas(inv, SCHEDULER):
-        yield from profiling_results(replica, config_field="enableProfiling")

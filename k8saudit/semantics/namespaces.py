@@ -1,7 +1,7 @@
 """Which namespaces the per-namespace checks judge (net.default-deny, ns.resource-quota,
-ns.limit-range; the Pod Security checks apply the same rule to their readiness rows).
+ns.limit-range; the Pod Security admission readiness applies the same rule to its rows).
 
-The rule, decided in `checks/network.py`: every namespace of `Inventory.namespaces` except
+The rule, decided for `net.default-deny` (`k8saudit/checks/net.py`): every namespace of `Inventory.namespaces` except
 kube-system and kube-node-lease; kube-public only when workloads run in it. A judged namespace
 with no workloads is `empty` when workloads could be seen (its failure is then low severity:
 the policy protects the next deployment).
