@@ -142,3 +142,35 @@ def test_readme_names_every_status_severity_and_section() -> None:
     for value in [*Status, *Severity, *Section]:
         assert f"`{value.value}`" in README, value
     assert 'schemaVersion` | string | `"1"`' in README.replace("\\", "")
+
+
+def check_table_rows() -> list[tuple[list[str], str]]:
+    """(check ids, severity cell) of every row of the check tables under `## Checks`."""
+    rows: list[tuple[list[str], str]] = []
+    for line in section("Checks").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if len(cells) < 2 or cells[0] in ("Check", "") or set(cells[0]) <= set("-: "):
+            continue
+        ids = re.findall(r"`([a-z][a-z-]*\.[a-z0-9.-]+)`", cells[0])
+        if ids:
+            rows.append((ids, cells[1]))
+    return rows
+
+
+def test_readme_check_tables_list_every_check_once_with_its_severity() -> None:
+    from k8saudit.checks.registry import all_checks
+
+    registered = {c.id: c for c in all_checks()}
+    listed: list[str] = []
+    wrong: list[str] = []
+    for ids, severity in check_table_rows():
+        listed.extend(ids)
+        for check_id in ids:
+            chk = registered.get(check_id)
+            if chk is None:
+                wrong.append(f"{check_id}: in the README, not in the catalogue")
+            elif chk.severity.value not in severity:
+                wrong.append(f"{check_id}: README says {severity!r}, the catalogue {chk.severity.value}")
+    duplicates = sorted({i for i in listed if listed.count(i) > 1})
+    missing = sorted(set(registered) - set(listed))
+    assert wrong == [] and duplicates == [] and missing == [], (wrong, duplicates, missing)
