@@ -2,7 +2,7 @@
 
 Flags are read from the kube-apiserver static pods in kube-system (kubeadm, kind, RKE2), one
 result per replica, since replicas can drift apart. A flag that is not set means the binary's
-default (NOTES.md). Where no such pod exists (EKS, GKE, AKS, k3s, an external control plane),
+default (docs/kubernetes-facts.md). Where no such pod exists (EKS, GKE, AKS, k3s, an external control plane),
 `reads=("kube-apiserver",)` makes the check not-assessable with the reason and the provider
 setting to review (Inventory._component_availability); it never passes.
 

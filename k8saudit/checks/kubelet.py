@@ -6,7 +6,7 @@ per node; a node whose configz could not be read is not-assessable with its own 
 
 configz returns the kubelet's effective KubeletConfiguration (v1beta1) as JSON with zero
 values omitted: a missing `readOnlyPort` means 0, a missing boolean means false
-(NOTES.md). Fields that are never zero when set (`authorization.mode`,
+(docs/kubernetes-facts.md). Fields that are never zero when set (`authorization.mode`,
 `streamingConnectionIdleTimeout`) are not guessed: missing means not-assessable for that node.
 """
 

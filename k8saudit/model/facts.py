@@ -161,7 +161,7 @@ class ClusterFacts(K8sObject):
 
 
 def detect_platform(git_version: str, node_labels: list[dict[str, str]], provider_ids: list[str]) -> str:
-    """Name the platform from the signals NOTES.md lists; "unknown" when none fit."""
+    """Name the platform from the signals docs/kubernetes-facts.md lists; "unknown" when none fit."""
     if "-eks-" in git_version or any("eks.amazonaws.com/nodegroup" in lbl for lbl in node_labels):
         return "eks"
     if "-gke." in git_version or any("cloud.google.com/gke-nodepool" in lbl for lbl in node_labels):

@@ -3,7 +3,7 @@
 Field names mirror the Kubernetes JSON (camelCase) so a list page validates straight from API
 bytes (`ObjectList[...].model_validate_json`) and an object dumps back to a valid, smaller
 Kubernetes object for a snapshot. Everything a check does not read is ignored at parse time:
-that is what makes a 20,000-pod list cheap (see NOTES.md: the client's typed models are ~10x
+that is what makes a 20,000-pod list cheap (see docs/kubernetes-facts.md: the client's typed models are ~10x
 slower). Objects and their nested values are `Leaf` dataclasses (see there why not BaseModels);
 list pages are `Slim` models.
 
