@@ -355,7 +355,7 @@ def _is_stdout(output: str | None) -> bool:
 def _preflight_outputs(formats: list[OutFormat], output_dir: Path, output: str | None, *, timestamped: bool) -> None:
     """Refuse an output that cannot be written before reading anything (a socket, a folder as
     `-o`, a `latest` k8saudit did not make): one line now rather than after a whole scan."""
-    from k8saudit.output.render import EXTENSIONS
+    from k8saudit.output.formats import by_name
     from k8saudit.runtime.files import preflight
 
     if output == "-":
@@ -368,7 +368,7 @@ def _preflight_outputs(formats: list[OutFormat], output_dir: Path, output: str |
         check_root(output_dir)
     else:
         for fmt in formats:
-            preflight(output_dir / f"report.{EXTENSIONS[fmt.value]}")
+            preflight(output_dir / by_name(fmt.value).file_name)
 
 
 def _ms(since: float) -> int:
@@ -392,7 +392,8 @@ def _write_reports(
     Returns what was written: file paths, a run folder with --timestamped, `-` for stdout.
     """
     from k8saudit.model.findings import Report
-    from k8saudit.output.render import EXTENSIONS, render, writer
+    from k8saudit.output.formats import by_name
+    from k8saudit.output.render import render, writer
     from k8saudit.runtime import lifecycle
     from k8saudit.runtime.files import write_atomic, write_atomic_set
 
@@ -415,7 +416,7 @@ def _write_reports(
         elif timestamped:
             from k8saudit.runtime.reportdir import write_run
 
-            files = {f"report.{EXTENSIONS[fmt.value]}": write for fmt, write in writers.items()}
+            files = {by_name(fmt.value).file_name: write for fmt, write in writers.items()}
             try:
                 run = write_run(output_dir, files, keep=10 if keep is None else keep)
             except OSError as exc:  # a full disk, a read-only volume: one line, the old runs untouched
@@ -423,7 +424,7 @@ def _write_reports(
             written = [str(run)]
         else:
             # every format written in full before any replaces the previous one: a failure leaves the old set
-            paths = {output_dir / f"report.{EXTENSIONS[fmt.value]}": write for fmt, write in writers.items()}
+            paths = {output_dir / by_name(fmt.value).file_name: write for fmt, write in writers.items()}
             write_atomic_set(paths, mode=0o600)
             written = [str(path) for path in paths]
     log.event("write", formats=[fmt.value for fmt in writers], written=written, ms=_ms(phase))

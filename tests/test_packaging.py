@@ -105,7 +105,7 @@ def test_installed_wheel_scans_the_demo(wheel: Path, tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import k8saudit.output.render, k8saudit.sources.demo; print(k8saudit.output.render.templates_dir()); "
+            "import k8saudit.output.templates, k8saudit.sources.demo; print(k8saudit.output.templates.templates_dir()); "
             "print(k8saudit.sources.demo.snapshot_path())",
         ],
         cwd=workdir,
