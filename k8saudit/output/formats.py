@@ -1,8 +1,8 @@
 """The report formats: one entry each, the one list the CLI, the file names and the dispatch read.
 
 An entry says the format's name (the `--format` value), its file name (`report.<extension>`) and
-the module that writes it. The module defines `WRITER`, a `Writer`: how to stream the report
-into an open binary file and, when it has a cheaper way, how to give it as text.
+the module that writes it. The module defines `WRITER`, a `k8saudit.output.writer.Writer`: how
+to stream the report into an open binary file and, when it has a cheaper way, how to give it as text.
 
 Adding a format is one module under `k8saudit/output/` and one entry in `FORMATS`.
 
@@ -14,39 +14,9 @@ is imported (with jinja2, pydantic and the models) only when that format is writ
 from __future__ import annotations
 
 import importlib
-import io
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
 
-if TYPE_CHECKING:
-    from k8saudit.model.findings import Report
-
-
-def _nothing_to_prepare() -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class Writer:
-    """How one format is written: what a format module's `WRITER` holds."""
-
-    #: Stream the report into a binary file as UTF-8, piece by piece: a large cluster's report is
-    #: never held whole (see `k8saudit.runtime.files.write_atomic`, which passes a temporary file).
-    write: Callable[[Report, BinaryIO], None]
-    #: The report as text, when the format has a way cheaper than decoding what `write` wrote.
-    text: Callable[[Report], str] | None = None
-    #: Load what writing needs from disk (templates, inline assets) before any file is opened,
-    #: so that a missing file is an error before the write rather than a half-written report.
-    prepare: Callable[[], None] = _nothing_to_prepare
-
-    def render(self, report: Report) -> str:
-        """The report as text: `text` when given, else what `write` writes, decoded."""
-        if self.text is not None:
-            return self.text(report)
-        buffer = io.BytesIO()
-        self.write(report, buffer)
-        return buffer.getvalue().decode()
+from k8saudit.output.writer import Writer
 
 
 @dataclass(frozen=True)
@@ -57,6 +27,8 @@ class ReportFormat:
     extension: str
     #: The module whose `WRITER` writes this format, imported only when it is used.
     module: str
+    #: What the format is for, when its name does not say (`scan --help` shows it).
+    purpose: str = ""
 
     @property
     def file_name(self) -> str:
@@ -74,8 +46,8 @@ FORMATS: tuple[ReportFormat, ...] = (
     ReportFormat("html", "html", "k8saudit.output.html"),
     ReportFormat("md", "md", "k8saudit.output.markdown"),
     ReportFormat("json", "json", "k8saudit.output.json_report"),
-    ReportFormat("sarif", "sarif", "k8saudit.output.sarif"),
-    ReportFormat("junit", "junit.xml", "k8saudit.output.junit"),
+    ReportFormat("sarif", "sarif", "k8saudit.output.sarif", purpose="code scanning"),
+    ReportFormat("junit", "junit.xml", "k8saudit.output.junit", purpose="CI test results"),
 )
 
 

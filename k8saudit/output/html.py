@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from k8saudit.model.findings import Report
 from k8saudit.output import templates, view
-from k8saudit.output.formats import Writer
+from k8saudit.output.writer import Writer
 from k8saudit.runtime import gcpause
 
 TEMPLATE = "report.html"

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from pydantic import TypeAdapter
 
 from k8saudit.model.findings import Finding, Report
-from k8saudit.output.formats import Writer
+from k8saudit.output.writer import Writer
 from k8saudit.runtime import gcpause
 
 #: Findings serialized per batch when streaming the JSON report.

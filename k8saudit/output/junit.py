@@ -24,8 +24,8 @@ from typing import Any, BinaryIO
 
 from k8saudit.model.findings import CheckSummary, Finding, Report, Status
 from k8saudit.output.diff import headline
-from k8saudit.output.formats import Writer
 from k8saudit.output.sarif import evidence_text
+from k8saudit.output.writer import Writer
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

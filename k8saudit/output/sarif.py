@@ -29,7 +29,7 @@ from urllib.parse import quote
 import pydantic_core
 
 from k8saudit.model.findings import CheckSummary, Finding, Report, Severity, Status
-from k8saudit.output.formats import Writer
+from k8saudit.output.writer import Writer
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
