@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import k8saudit
 from k8saudit.cli.options import ListFormat
 from k8saudit.runtime.errors import InputError
+
+if TYPE_CHECKING:
+    from k8saudit.checks.registry import Check
 
 
 def list_checks(
@@ -49,7 +55,17 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.p
         f"{info.id}  [{info.severity.value}]  {info.title}\n"
         f"Section:     {info.section.heading}\n"
         f"Reads:       {', '.join(info.reads)}\n"
-        f"References:  {refs}\n\n"
+        f"References:  {refs}\n"
+        f"Defined in:  {defined_in(chk)}\n\n"
         f"Why:\n  {info.rationale}\n\n"
         f"Fix:\n  {info.remediation}"
     )
+
+
+def defined_in(check: Check) -> str:
+    """The file of the module that defines `check`'s function, relative to the folder holding the
+    package (`k8saudit/checks/pod/host.py`): where a reader of `explain` goes to read or change it."""
+    file = sys.modules[check.func.__module__].__file__
+    if file is None:  # pragma: no cover - a check in a module without a file (built in memory)
+        return check.func.__module__
+    return Path(file).relative_to(Path(k8saudit.__file__).parent.parent).as_posix()
