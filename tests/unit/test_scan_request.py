@@ -28,6 +28,7 @@ MANIFESTS = [Path("a.yaml"), Path("deploy/")]
         ({"snapshot": SNAP, "manifests": MANIFESTS}, "give only one of --snapshot, --manifests or --demo"),
         ({"manifests": MANIFESTS, "demo": True}, "give only one of --snapshot, --manifests or --demo"),
         ({"keep": 3}, "--keep applies to --timestamped report folders: add --timestamped"),
+        ({"keep": 0}, "--keep applies to --timestamped report folders: add --timestamped"),
         (
             {"timestamped": True, "output": "r.json", "formats": ["json"]},
             "--timestamped writes report folders under --output-dir: it cannot be used with --output",
