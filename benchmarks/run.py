@@ -103,7 +103,8 @@ class GCMeter:
 
 def _instrument(meter: Meter) -> list[str]:
     """Wrap what the CLI calls so each stage is timed; returns the stages that could not be hooked."""
-    from k8saudit import api, cli
+    from k8saudit import api
+    from k8saudit.cli import report_files
     from k8saudit.output import render as report
     from k8saudit.output import terminal
     from k8saudit.sources import files, live
@@ -153,7 +154,7 @@ def _instrument(meter: Meter) -> list[str]:
                 write(rep, fmt, handle)
 
         report.write = timed_write
-    cli._write_reports = meter.wrap("render", cli._write_reports)  # render and write every format
+    report_files.write_reports = meter.wrap("render", report_files.write_reports)  # render and write every format
     terminal.print_summary = meter.wrap("summary", terminal.print_summary)
     files.write_snapshot = meter.wrap("write snapshot", files.write_snapshot)
     return missing
@@ -162,9 +163,9 @@ def _instrument(meter: Meter) -> list[str]:
 def _cli_supports(option: str) -> bool:
     import inspect
 
-    from k8saudit import cli
+    from k8saudit.cli.scan import scan
 
-    return option in inspect.signature(cli.scan).parameters
+    return option in inspect.signature(scan).parameters
 
 
 def _run_cli(args: list[str]) -> None:

@@ -16,7 +16,7 @@ from k8saudit.sources.files import _objects
 
 #: Every JSON report rendered while the tests run (in this process, and in the CLI subprocesses
 #: they start, which inherit the environment) is validated against k8saudit/schemas/report.schema.json
-#: by `k8saudit.output.render.render`; an invalid one fails the test that produced it.
+#: by `k8saudit.output.json_report`; an invalid one fails the test that produced it.
 os.environ["K8SAUDIT_VALIDATE_REPORTS"] = "1"
 
 

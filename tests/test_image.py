@@ -189,7 +189,7 @@ def test_the_build_context_holds_what_the_wheel_needs_and_nothing_else() -> None
     _, stages = parse(DOCKERFILE.read_text())
     copied = [src for args in stages[0].all("COPY") for src in args.split()[:-1] if not src.startswith("--")]
     assert sorted(copied) == sorted(needed)
-    for path in [*needed, "k8saudit/cli.py", "templates/report.html"]:
+    for path in [*needed, "k8saudit/cli/__init__.py", "templates/report.html"]:
         assert (REPO / path).exists() and not ignored(path, patterns), path
     for path in (
         ".git/config",

@@ -64,7 +64,7 @@ def test_wheel_contains_templates_demo_and_entry_point(wheel: Path) -> None:
         "k8saudit/schemas/report.schema.json",  # the JSON report's contract, for consumers
         "k8saudit/schemas/diff.schema.json",
         "k8saudit/data/demo-cluster.json",
-        "k8saudit/cli.py",
+        "k8saudit/cli/__init__.py",
     ):
         assert required in names, required
     # the demo's 2,000-line generator is a developer tool (tools/build_demo.py), not shipped
@@ -105,8 +105,8 @@ def test_installed_wheel_scans_the_demo(wheel: Path, tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import k8saudit.output.render, k8saudit.sources.demo; print(k8saudit.output.render.templates_dir()); "
-            "print(k8saudit.sources.demo.snapshot_path())",
+            "import k8saudit.output.templates, k8saudit.sources.demo; "
+            "print(k8saudit.output.templates.templates_dir()); print(k8saudit.sources.demo.snapshot_path())",
         ],
         cwd=workdir,
         env=env,

@@ -28,6 +28,7 @@ from k8saudit.model.findings import (
     Severity,
     Status,
 )
+from k8saudit.output.view import md_escape
 from k8saudit.runtime.errors import InputError
 
 
@@ -140,8 +141,7 @@ def headline(c: Comparison) -> str:
 
 
 def render_markdown(c: Comparison) -> str:
-    from k8saudit.output.render import md_escape as md
-
+    md = md_escape
     lines = [
         "# k8saudit: changes since the last scan",
         "",

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import Any, BinaryIO
 
 from k8saudit.model.findings import CheckSummary, Finding, Report, Status
+from k8saudit.output.diff import headline
 from k8saudit.output.sarif import evidence_text
+from k8saudit.output.writer import Writer
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -67,8 +69,6 @@ def junit_tree(report: Report) -> ET.Element:
         score = "n/a" if section.score is None else f"{section.score:.1f}"
         ET.SubElement(props, "property", {"name": "score", "value": score})
         if report.sinceLastScan is not None:
-            from k8saudit.output.diff import headline
-
             ET.SubElement(props, "property", {"name": "since last scan", "value": _x(headline(report.sinceLastScan))})
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for check in (c for c in report.checks if c.section is section.section):
@@ -117,3 +117,11 @@ def render_junit(report: Report) -> str:
     tree = junit_tree(report)
     ET.indent(tree)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tree, encoding="unicode") + "\n"
+
+
+def write(report: Report, handle: BinaryIO) -> None:
+    """The XML document as UTF-8 (built whole by ElementTree: one test case per finding)."""
+    handle.write(render_junit(report).encode())
+
+
+WRITER = Writer(write=write, text=render_junit)

@@ -23,12 +23,13 @@ import hashlib
 import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import pydantic_core
 
 from k8saudit.model.findings import CheckSummary, Finding, Report, Severity, Status
+from k8saudit.output.writer import Writer
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -255,3 +256,10 @@ def sarif_bytes(report: Report) -> bytes:
     tests/unit/test_report_stream.py.
     """
     return pydantic_core.to_json(sarif_document(report), indent=2) + b"\n"
+
+
+def write(report: Report, handle: BinaryIO) -> None:
+    handle.write(sarif_bytes(report))
+
+
+WRITER = Writer(write=write, text=render_sarif)

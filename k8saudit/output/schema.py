@@ -7,8 +7,8 @@ regenerates them). `schemaVersion` is pinned by the schema: a report of another 
 not validate against this one.
 
 Every JSON report the test suite produces is validated against it: the suite sets
-`K8SAUDIT_VALIDATE_REPORTS=1`, which makes `k8saudit.output.render.render` check each JSON report before
-returning it (needs `jsonschema`, a test dependency).
+`K8SAUDIT_VALIDATE_REPORTS=1`, which makes `k8saudit.output.json_report` check each JSON report before
+returning or renaming it into place (needs `jsonschema`, a test dependency).
 """
 
 from __future__ import annotations

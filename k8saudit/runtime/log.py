@@ -8,7 +8,9 @@ per line as it goes, for example
 
 and the terminal summary becomes a final `done` event. Events carry counts, kinds, paths,
 durations and the one-line error messages the CLI already shows; never a value read from the
-cluster (the slim models have dropped those before anything here sees them).
+cluster (the slim models have dropped those before anything here sees them). The scan's own
+events are built from its inventory and report in `k8saudit/cli/scan_events.py`: this module
+knows nothing of either.
 
 `human` (the default outside the container image) keeps today's terminal output and logs no
 events; the image sets K8SAUDIT_LOG_FORMAT=auto, so `docker run -it` still gets the summary.
@@ -25,11 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TextIO
-
-if TYPE_CHECKING:
-    from k8saudit.model.findings import Report
-    from k8saudit.model.inventory import Inventory
+from typing import Any, TextIO
 
 LEVELS = ("debug", "info", "warning", "error")
 
@@ -194,55 +192,3 @@ def final_error(message: str, exit_code: int) -> None:
     """The entry point's `error` event, on the log the failed command used (if it logged JSON)."""
     if _last is not None:
         _last.event("error", "error", message=message, exit=exit_code)
-
-
-# --- the scan's events (the CLI calls these; each is a no-op in human mode) ---------------------
-
-
-def collected(inv: Inventory, ms: int) -> None:
-    """One `list` event per kind a live scan read (or could not), then `collect`."""
-    facts = inv.facts
-    for kind, availability in sorted(facts.kinds.items()):
-        ok = availability.ok
-        _current.event(
-            "list",
-            "info" if ok else "warning",
-            kind=kind,
-            status=availability.status,
-            count=availability.count if ok else None,
-            reason=None if ok else availability.reason,
-        )
-    _current.event(
-        "collect",
-        source=facts.source,
-        context=facts.context,
-        server=facts.server,
-        objects=sum(1 for _ in inv.all_objects()),
-        ms=ms,
-    )
-
-
-def checked(report: Report, ms: int) -> None:
-    _current.event(
-        "check",
-        checks=report.coverage.checks,
-        assessed=report.coverage.assessed,
-        findings=len(report.findings),
-        gaps=sorted(report.coverage.gaps) or None,
-        ms=ms,
-    )
-
-
-def done(report: Report, *, exit_code: int, written: list[str], ms: int) -> None:
-    """The last event of a scan: what the terminal summary says, for a log pipeline."""
-    _current.event(
-        "done",
-        cluster=report.cluster.context,
-        score=report.score,
-        grade=report.grade,
-        coverage=round(report.coverage.ratio, 3),
-        failing=dict(report.counts),
-        reports=written,
-        exit=exit_code,
-        ms=ms,
-    )

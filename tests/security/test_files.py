@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import pytest
 
-from k8saudit.cli import OutFormat
+from k8saudit.cli.options import OutFormat
 from k8saudit.runtime import files as fileio
 from k8saudit.runtime.errors import InputError
 from tests.integration.fakeapi import FakeCluster

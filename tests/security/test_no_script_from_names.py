@@ -21,7 +21,7 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from k8saudit.cli import OutFormat
+from k8saudit.cli.options import OutFormat
 from tests.browser.cdp import Browser, chromium
 from tests.security.payloads import innocent, payload_config, payload_objects, payloads
 from tests.security.support import run_main

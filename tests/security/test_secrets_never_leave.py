@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from k8saudit.cli import OutFormat
+from k8saudit.cli.options import OutFormat
 from tests.integration.fakeapi import FakeCluster, FakeKubeAPI
 from tests.security.canaries import CANARIES, b64, canary_objects, forbidden_strings, secret_list
 from tests.security.support import Outcome, assert_one_line_error, run_main

@@ -14,6 +14,8 @@ import yaml
 from k8saudit.cli import main
 from tests.unit.helpers import deployment
 
+REPO = Path(__file__).resolve().parent.parent.parent
+
 HARDENED = {
     "image": "registry.example.com/shop/web@sha256:" + "a" * 64,
     "imagePullPolicy": "IfNotPresent",
@@ -103,6 +105,25 @@ def test_explain_prints_one_entry(cli: Any) -> None:
     assert run.code == 0
     assert run.out.startswith("pod.privileged  [critical]")
     assert "Why:" in run.out and "Fix:" in run.out and "C-0057" in run.out
+
+
+def test_explain_says_which_file_defines_the_check(cli: Any) -> None:
+    run = cli("explain", "pod.privileged")
+    assert run.code == 0
+    (line,) = [line for line in run.out.splitlines() if line.startswith("Defined in:")]
+    path = line.removeprefix("Defined in:").strip()
+    assert path.startswith("k8saudit/checks/pod/") and path.endswith(".py")  # relative to the package's folder
+    assert 'id="pod.privileged"' in (REPO / path).read_text()
+
+
+def test_every_check_is_defined_where_explain_says() -> None:
+    from k8saudit.checks.registry import all_checks
+    from k8saudit.cli.catalogue import defined_in
+
+    for chk in all_checks():
+        path = defined_in(chk)
+        assert path.startswith("k8saudit/checks/") and path.endswith(".py"), (chk.id, path)
+        assert f'id="{chk.id}"' in (REPO / path).read_text(), (chk.id, path)
 
 
 def test_explain_unknown_id_exits_2_with_one_line(cli: Any) -> None:

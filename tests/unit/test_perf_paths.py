@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from k8saudit import api
-from k8saudit.output.render import md_escape
+from k8saudit.output.view import md_escape
 from k8saudit.runtime import gcpause, redact
 from k8saudit.sources.files import _documents
 

@@ -23,8 +23,10 @@ from k8saudit.checks.registry import all_checks
 from k8saudit.engine.run import ScanOptions, run_checks
 from k8saudit.model.findings import SCHEMA_VERSION, Report, Severity, Status
 from k8saudit.output import schema
-from k8saudit.output.render import EXTENSIONS, FORMATS, fence, md_escape, render, templates_dir
-from k8saudit.output.view import anchor, assets
+from k8saudit.output.formats import by_name, names
+from k8saudit.output.render import render
+from k8saudit.output.templates import fence, templates_dir
+from k8saudit.output.view import anchor, assets, md_escape
 from k8saudit.sources.demo import snapshot_path
 from k8saudit.sources.files import load_snapshot
 from tests.unit.workload_helpers import ctr, hardened, inventory, namespace, psa, workload
@@ -295,8 +297,8 @@ def test_check_summaries_carry_the_catalogue_entry() -> None:
 
 
 def test_formats_and_file_names() -> None:
-    assert FORMATS == ("html", "md", "json", "sarif", "junit")
-    assert EXTENSIONS["junit"] == "junit.xml" and EXTENSIONS["sarif"] == "sarif"
+    assert names() == ("html", "md", "json", "sarif", "junit")
+    assert by_name("junit").file_name == "report.junit.xml" and by_name("sarif").file_name == "report.sarif"
     with pytest.raises(ValueError, match="unknown format"):
         render(demo(), "pdf")
 

@@ -1,6 +1,6 @@
 """Streamed reports are the rendered ones, byte for byte, and a failed stream leaves nothing.
 
-`report.write` streams each format into a file (JSON spliced from batches of findings, HTML and
+`k8saudit.output.render.write` streams each format into a file (JSON spliced from batches of findings, HTML and
 Markdown from the template's pieces), and the templates' per-finding rows are computed in
 `reportview`. Each keeps an oracle here: the straightforward version it replaced.
 """
@@ -18,9 +18,11 @@ from markupsafe import Markup
 
 from k8saudit.engine.run import run_checks
 from k8saudit.model.findings import Evidence, Exemption, Finding, Report, ResourceRef, Section, Severity, Status
-from k8saudit.output import render as report_module
+from k8saudit.output import json_report, templates
 from k8saudit.output import view as reportview
-from k8saudit.output.render import FORMATS, render, templates_dir, write, writer
+from k8saudit.output.formats import names
+from k8saudit.output.render import render, write, writer
+from k8saudit.output.templates import templates_dir
 from k8saudit.output.view import HtmlCells, MarkdownCells, Risk, Rows
 from k8saudit.runtime import reportdir
 from k8saudit.runtime.errors import InputError
@@ -74,13 +76,13 @@ def _plain_json(report: Report) -> bytes:
 
 @pytest.mark.parametrize("batch", [1, 3, 2000])
 def test_streamed_json_is_model_dump_json(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(report_module, "_FINDINGS_PER_BATCH", batch)
+    monkeypatch.setattr(json_report, "_FINDINGS_PER_BATCH", batch)
     hostile = demo().model_copy(update={"findings": _findings(50)})
     for rep in (demo(), hostile, demo().model_copy(update={"findings": []})):
-        chunks = list(report_module._json_chunks(rep))
+        chunks = list(json_report.chunks(rep))
         assert b"".join(chunks) == _plain_json(rep)
     batches = -(-50 // batch)
-    assert len(list(report_module._json_chunks(hostile))) == 2 + 2 * batches - 1  # really in batches, comma apart
+    assert len(list(json_report.chunks(hostile))) == 2 + 2 * batches - 1  # really in batches, comma apart
 
 
 # --- the per-finding rows: the old template loops are the oracle -----------------------------
@@ -138,7 +140,7 @@ def test_the_row_loops_are_the_templates() -> None:
 @pytest.mark.parametrize(("seed", "per_piece"), [(1, 256), (2, 7), (3, 1)])
 def test_markdown_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reportview, "ROWS_PER_PIECE", per_piece)
-    env = report_module._environment()
+    env = templates._environment()
     fs = _sharing(_findings(seed=seed), seed)
     old = env.from_string(OLD_MD_ROWS).render(fs=fs)
     cells = MarkdownCells()
@@ -152,7 +154,7 @@ def test_markdown_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: 
 @pytest.mark.parametrize(("seed", "per_piece"), [(1, 256), (2, 7), (3, 1)])
 def test_html_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reportview, "ROWS_PER_PIECE", per_piece)
-    env = report_module._environment()
+    env = templates._environment()
     fs = _sharing(_findings(seed=seed), seed)
     old = env.from_string(OLD_HTML_ROWS).render(fs=fs)
     cells = HtmlCells()
@@ -165,17 +167,17 @@ def test_html_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: pyte
 
 def test_rows_print_as_built_and_other_values_are_still_finalized() -> None:
     rows = next(HtmlCells().rows(_findings(5)))
-    assert isinstance(rows, Rows) and report_module._printable(rows) is rows
-    assert report_module._printable("a\x1bb") == "a\u241bb"
+    assert isinstance(rows, Rows) and templates._printable(rows) is rows
+    assert templates._printable("a\x1bb") == "a\u241bb"
     hostile = Markup("<b>\x1b</b>")
-    assert report_module._printable(hostile) == Markup("<b>\u241b</b>") and isinstance(
-        report_module._printable(hostile), Markup
+    assert templates._printable(hostile) == Markup("<b>\u241b</b>") and isinstance(
+        templates._printable(hostile), Markup
     )
 
 
 def test_cached_cells_are_never_another_objects() -> None:
     """The cells are memoized per object id; the objects stay referenced, so no id is reused."""
-    env = report_module._environment()
+    env = templates._environment()
     template = env.from_string(NEW_MD_ROWS)
     cells = MarkdownCells()
     for seed in range(6):  # each batch's objects are dropped before the next is made
@@ -214,11 +216,11 @@ def test_expired_exemptions_are_the_old_selection() -> None:
 # --- write() is render(), streamed ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", names())
 def test_write_gives_the_rendered_bytes(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(report_module, "_CHARS_PER_WRITE", 7)  # many writes
-    monkeypatch.setattr(report_module, "_OWN_WRITE", 200)  # the longer pieces written by themselves
-    monkeypatch.setattr(report_module, "_FINDINGS_PER_BATCH", 5)
+    monkeypatch.setattr(templates, "_CHARS_PER_WRITE", 7)  # many writes
+    monkeypatch.setattr(templates, "_OWN_WRITE", 200)  # the longer pieces written by themselves
+    monkeypatch.setattr(json_report, "_FINDINGS_PER_BATCH", 5)
     rep = demo().model_copy(update={"findings": [*demo().findings, *_findings(40)]})
     out = io.BytesIO()
     write(rep, fmt, out)

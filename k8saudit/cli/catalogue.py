@@ -1,0 +1,71 @@
+"""The check catalogue: `k8saudit checks` lists it, `k8saudit explain ID` prints one entry."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+import k8saudit
+from k8saudit.cli.options import ListFormat
+from k8saudit.runtime.errors import InputError
+
+if TYPE_CHECKING:
+    from k8saudit.checks.registry import Check
+
+
+def list_checks(
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+) -> None:
+    """List the check catalogue."""
+    from k8saudit.checks.registry import all_checks
+
+    infos = [c.info() for c in all_checks()]
+    if fmt is ListFormat.json:
+        print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("ID", no_wrap=True)  # an id is copied into `explain`: never cut it
+    for column in ("Severity", "Section", "Title"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(info.id, info.severity.value, info.section.value, info.title)
+    Console(highlight=False).print(table)
+
+
+def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.privileged.")]) -> None:
+    """Print one catalogue entry: what it checks, why, and how to fix it."""
+    from k8saudit.checks.registry import all_checks
+
+    checks = {c.id: c for c in all_checks()}
+    chk = checks.get(check_id)
+    if chk is None:
+        close = [cid for cid in checks if check_id.split(".")[-1] in cid]
+        hint = f" Did you mean {', '.join(close[:3])}?" if close else " Run `k8saudit checks` for the list."
+        raise InputError(f"no check with id {check_id!r}.{hint}")
+    info = chk.info()
+    refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in info.references.items() if v) or "none"
+    print(
+        f"{info.id}  [{info.severity.value}]  {info.title}\n"
+        f"Section:     {info.section.heading}\n"
+        f"Reads:       {', '.join(info.reads)}\n"
+        f"References:  {refs}\n"
+        f"Defined in:  {defined_in(chk)}\n\n"
+        f"Why:\n  {info.rationale}\n\n"
+        f"Fix:\n  {info.remediation}"
+    )
+
+
+def defined_in(check: Check) -> str:
+    """The file of the module that defines `check`'s function, relative to the folder holding the
+    package (`k8saudit/checks/pod/host.py`): where a reader of `explain` goes to read or change it."""
+    file = sys.modules[check.func.__module__].__file__
+    if file is None:  # pragma: no cover - a check in a module without a file (built in memory)
+        return check.func.__module__
+    return Path(file).relative_to(Path(k8saudit.__file__).parent.parent).as_posix()

@@ -1,0 +1,161 @@
+"""`k8saudit scan`: its options, then request → run → exit code.
+
+The options are checked in `scan_request`, the scan runs in `scan_run`, the exit code is decided
+in `exit_policy`; those load the models and the client, so they are imported when a scan starts,
+not for `k8saudit --help`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from k8saudit import __version__
+from k8saudit.cli.options import (
+    ContextOpt,
+    FailOn,
+    InClusterOpt,
+    KubeconfigOpt,
+    KubeletOpt,
+    OutputDirOpt,
+    OutputOpt,
+    PageSizeOpt,
+    RetriesOpt,
+    ScanFormatsOpt,
+    SecretMetadataOpt,
+    TimeoutOpt,
+    WorkersOpt,
+)
+from k8saudit.runtime import log
+from k8saudit.runtime.errors import EXIT_OK
+from k8saudit.runtime.log import LogFormat
+
+
+def scan(
+    ctx: typer.Context,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot", help="Audit a snapshot file (from `k8saudit collect` or `kubectl get ... -o json`)."
+        ),
+    ] = None,
+    manifests: Annotated[
+        list[Path] | None,
+        typer.Option("--manifests", help="Audit manifest files or folders (YAML/JSON, multi-document). Repeatable."),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Audit the demo cluster snapshot shipped with k8saudit (no cluster needed).")
+    ] = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    in_cluster: InClusterOpt = None,
+    kubelet_config: KubeletOpt = False,
+    secret_metadata: SecretMetadataOpt = False,
+    page_size: PageSizeOpt = 500,
+    timeout: TimeoutOpt = 30.0,
+    retries: RetriesOpt = 4,
+    workers: WorkersOpt = 4,
+    formats: ScanFormatsOpt = None,
+    output_dir: OutputDirOpt = Path("k8saudit-report"),
+    output: OutputOpt = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a failing finding has this severity or higher.")
+    ] = FailOn.none,
+    no_annotation_exemptions: Annotated[
+        bool, typer.Option("--no-annotation-exemptions", help="Ignore k8saudit.io/exempt annotations on objects.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Audit config (k8saudit.yaml): exemptions with reason, owner and expiry, severity overrides, "
+            "namespace scope, image registry allow-list.",
+        ),
+    ] = None,
+    no_default_exemptions: Annotated[
+        bool,
+        typer.Option(
+            "--no-default-exemptions",
+            help="Do not apply the documented default exemptions (control-plane static pods).",
+        ),
+    ] = False,
+    timestamped: Annotated[
+        bool,
+        typer.Option(
+            "--timestamped",
+            help="Write each run into --output-dir/<UTC time>/ and point --output-dir/latest at it "
+            "(each run complete or absent; for a CronJob's report volume).",
+        ),
+    ] = False,
+    keep: Annotated[
+        int | None,
+        typer.Option("--keep", min=0, help="With --timestamped: keep the newest N runs (0: all; default 10)."),
+    ] = None,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            envvar="K8SAUDIT_LOG_FORMAT",
+            help="human: the terminal summary; json: one JSON event per line on stdout (stderr with -o -), "
+            "the summary as the last; auto: json unless stdout is a terminal (the container image's default).",
+        ),
+    ] = LogFormat.human,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="A previous JSON report: every report gets a 'since last scan' section (new, resolved, "
+            "still failing, score change).",
+        ),
+    ] = None,
+    fail_on_new: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-new",
+            help="With --baseline: exit 1 only for findings that are new since it, at or above --fail-on "
+            "(any severity when --fail-on is not given).",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary and no progress display.")] = False,
+) -> None:
+    """Audit a cluster (live by default), a snapshot or manifests, and write reports."""
+    from k8saudit.cli import scan_events
+    from k8saudit.cli.exit_policy import exit_code
+    from k8saudit.cli.report_files import terminal_for
+    from k8saudit.cli.scan_request import ScanRequest
+    from k8saudit.cli.scan_run import run_scan
+    from k8saudit.cli.source import live_options, source_label
+
+    started = time.perf_counter()
+    log.configure(log_format, stream=terminal_for(output), quiet=quiet)
+    ctx.call_on_close(log.reset)
+    log.event("start", version=__version__, command="scan", source=source_label(snapshot, manifests, demo))
+    live = live_options(
+        kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata, retries
+    )
+    request = ScanRequest.from_options(
+        snapshot=snapshot,
+        manifests=manifests,
+        demo=demo,
+        live=live,
+        formats=[f.value for f in formats or ()],
+        output_dir=output_dir,
+        output=output,
+        timestamped=timestamped,
+        keep=keep,
+        baseline=baseline,
+        config=config,
+        annotation_exemptions=not no_annotation_exemptions,
+        default_exemptions=not no_default_exemptions,
+        fail_on=fail_on.value,
+        fail_on_new=fail_on_new,
+        quiet=quiet,
+    )
+    outcome = run_scan(request)
+    code = exit_code(outcome, request)
+    scan_events.done(outcome.report, exit_code=code, written=outcome.written, ms=scan_events.elapsed_ms(started))
+    if code != EXIT_OK:
+        raise typer.Exit(code)
