@@ -202,6 +202,29 @@ def canary_objects(namespace: str = "vault") -> list[dict[str, Any]]:
             "binaryData": {"blob": b64(C["configmap-binary"])},
         },
         {
+            # an ingress-nginx controller reading the ConfigMap below (its verdicts quote the switch)
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+            "spec": {
+                "template": {
+                    "metadata": {"labels": {"app.kubernetes.io/name": "ingress-nginx"}},
+                    "spec": {
+                        "containers": [
+                            _container(
+                                "controller",
+                                image="registry.k8s.io/ingress-nginx/controller:v1.11.3",
+                                args=[
+                                    "/nginx-ingress-controller",
+                                    "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
+                                ],
+                            )
+                        ]
+                    },
+                }
+            },
+        },
+        {
             # ingress-nginx's ConfigMap: the one value kept is allow-snippet-annotations, as a boolean
             "apiVersion": "v1",
             "kind": "ConfigMap",
