@@ -16,6 +16,9 @@ net.cni-enforces-policies) and whose `ipBlock` peers only a person can map to th
 addresses; whether snippets are accepted follows from `allow-snippet-annotations` in the
 ConfigMap named by `--configmap` (the one ConfigMap value k8saudit keeps, as a boolean) and the
 version's default.
+
+Without a controller these checks judge nothing: they pass without entering the score, as a
+cluster that does not run the product cannot earn (or lose) points for its settings.
 """
 
 from __future__ import annotations
@@ -104,10 +107,6 @@ def controllers(ctx: ScanContext) -> list[Controller]:
     return found
 
 
-def _none_found() -> Result:
-    return result(None, failed=False, message="No ingress-nginx controller runs in the cluster")
-
-
 def _evidence(controller: Controller) -> list[tuple[str, object]]:
     return [("image", controller.image), ("version", ".".join(map(str, controller.version or ())) or None)]
 
@@ -139,11 +138,7 @@ reported, whatever its version.
     references={},
 )
 def end_of_life(ctx: ScanContext) -> Iterator[Result]:
-    found = controllers(ctx)
-    if not found:
-        yield _none_found()
-        return
-    for controller in found:
+    for controller in controllers(ctx):
         yield result(
             controller.workload,
             failed=True,
@@ -272,11 +267,7 @@ pinned by digest alone is not-assessable (read it with `kubectl exec ... -- /ngi
     references={"cve": ["CVE-2025-1974", "CVE-2025-1097", "CVE-2025-1098", "CVE-2025-24514"]},
 )
 def cve_2025_1974(ctx: ScanContext) -> Iterator[Result]:
-    found = controllers(ctx)
-    if not found:
-        yield _none_found()
-        return
-    for controller in found:
+    for controller in controllers(ctx):
         yield _cve_result(ctx.inventory, controller)
 
 
@@ -364,11 +355,7 @@ spec:
 )
 def admission_webhook(ctx: ScanContext) -> Iterator[Result]:
     inv = ctx.inventory
-    found = controllers(ctx)
-    if not found:
-        yield _none_found()
-        return
-    for controller in found:
+    for controller in controllers(ctx):
         yield _webhook_result(inv, controller)
 
 
@@ -489,11 +476,7 @@ data:
 )
 def snippets_allowed_check(ctx: ScanContext) -> Iterator[Result]:
     inv = ctx.inventory
-    found = controllers(ctx)
-    if not found:
-        yield _none_found()
-        return
-    for controller in found:
+    for controller in controllers(ctx):
         verdict = snippets_allowed(inv, controller)
         if verdict.allowed is None:
             yield not_assessable(f"whether snippets are accepted cannot be told: {verdict.why}", controller.workload)
