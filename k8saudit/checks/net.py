@@ -343,7 +343,7 @@ def control_plane_isolation(ctx: ScanContext) -> Iterator[Result]:
 
 @check(
     id="net.workloads-without-policy",
-    title="Every workload is selected by a NetworkPolicy",
+    title="Every workload is isolated by NetworkPolicy for ingress and egress",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("workloads", "NetworkPolicy"),
@@ -351,14 +351,33 @@ def control_plane_isolation(ctx: ScanContext) -> Iterator[Result]:
 A pod that no NetworkPolicy selects is not isolated at all: it accepts connections from
 every pod in the cluster and may connect anywhere. This names the workloads left open, which
 a namespace-level view (net.default-deny) cannot: a namespace with one narrow policy still
-leaves its other pods wide open. A workload passes when a policy of its namespace selects its
-pod labels, in either direction. Skipped: kube-system and kube-node-lease (see
-net.default-deny), static pods, and pods on the host network, which NetworkPolicy does not
-govern (the pod checks report hostNetwork).
+leaves its other pods wide open.
+
+Isolation is per direction. A pod is isolated for ingress (or egress) only when a policy
+selecting it has that direction in its policyTypes; when policyTypes is not set the API server
+takes Ingress, plus Egress when the policy has egress rules (NetworkPolicySpec.PolicyTypes in
+k8s.io/api networking/v1). So an Egress-only policy leaves ingress open, and a policy with
+ingress rules alone leaves egress open. A workload fails when no policy selects it or when a
+direction stays open: medium while ingress is open (any pod can connect to it), low when only
+egress is (it can connect anywhere: the cloud metadata endpoint, other namespaces, the
+internet). Rules do not matter here: a direction listed with no rules allows nothing.
+
+Skipped: kube-system and kube-node-lease (see net.default-deny), static pods, and pods on the
+host network, which NetworkPolicy does not govern (the pod checks report hostNetwork).
 """,
-    remediation="Add a default-deny NetworkPolicy (`podSelector: {}`) to each namespace, or a policy selecting the "
-    "workload's pods, then allow the traffic it needs.",
+    remediation="Add a default-deny NetworkPolicy (`podSelector: {}`, `policyTypes: [Ingress, Egress]`) to each "
+    "namespace, or policies selecting the workload's pods for both directions, then allow the traffic it needs.",
     references={"cis": ["5.3.2"], "kubescape": ["C-0260"], "polaris": ["missingNetworkPolicy"]},
+    fix="""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: NAME
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+""",
 )
 def workloads_without_policy(ctx: ScanContext) -> Iterator[Result]:
     inv = ctx.inventory
@@ -374,20 +393,39 @@ def workloads_without_policy(ctx: ScanContext) -> Iterator[Result]:
         judged += 1
         labels = workload.template_meta.labels
         selecting = [p for p in by_namespace.get(workload.namespace, []) if p.spec.podSelector.matches(labels)]
-        directions = sorted({d for p in selecting for d in p.spec.types()})
-        yield result(
-            workload,
-            failed=not selecting,
-            message=f"Selected by {', '.join(sorted(p.name for p in selecting))} ({', '.join(directions)})"
-            if selecting
-            else f"No NetworkPolicy in {workload.namespace} selects its pods: all traffic is allowed",
-            evidence=[
-                ("pod labels", labels or None),
-                ("selecting NetworkPolicies", sorted(p.name for p in selecting) or None),
-            ],
-        )
+        evidence: list[tuple[str, object]] = [
+            ("pod labels", labels or None),
+            ("selecting NetworkPolicies", sorted(p.name for p in selecting) or None),
+        ]
+        if not selecting:
+            message = f"No NetworkPolicy in {workload.namespace} selects its pods: all traffic is allowed"
+            yield result(workload, failed=True, message=message, evidence=evidence)
+            continue
+        yield _isolation(workload, selecting, evidence)
     if not judged:
         yield not_assessable("no workload outside kube-system and the host network to judge")
+
+
+#: What an open direction lets through, for the message.
+_OPEN = {"Ingress": "ingress is open: any pod can connect to it", "Egress": "egress is open: it may connect anywhere"}
+
+
+def _isolation(workload: Workload, selecting: list[NetworkPolicy], evidence: list[tuple[str, object]]) -> Result:
+    """The verdict for a workload some policies select: open in a direction none of them isolates."""
+    isolated = sorted({d for p in selecting for d in p.spec.types()})
+    open_directions = [d for d in ("Ingress", "Egress") if d not in isolated]
+    names = ", ".join(sorted(p.name for p in selecting))
+    if not open_directions:
+        return result(workload, failed=False, message=f"Selected by {names} (Ingress, Egress)", evidence=evidence)
+    only = " and ".join(isolated)
+    message = f"Selected by {names} ({only} only): " + "; ".join(_OPEN[d] for d in open_directions)
+    return result(
+        workload,
+        failed=True,
+        message=message,
+        evidence=[*evidence, ("isolated directions", isolated), ("open directions", open_directions)],
+        severity=None if "Ingress" in open_directions else Severity.LOW,
+    )
 
 
 #: Annotations that make a cloud LoadBalancer internal (reachable only from the private network).

@@ -827,18 +827,38 @@ def _aws_auth_summary(values: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+#: ingress-nginx's switch for snippet annotations (checks/ingress_nginx.py): a boolean, never a
+#: secret, so the one ConfigMap value kept, and only as `true`, `false` or `unrecognized`.
+ALLOW_SNIPPETS_KEY = "allow-snippet-annotations"
+ALLOW_SNIPPETS_MARK = "x-k8saudit-allow-snippet-annotations"
+#: What Go's strconv.ParseBool accepts, which is how the controller reads the setting.
+_GO_BOOLS = {
+    **dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), "true"),
+    **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), "false"),
+}
+
+
+def _switch(value: Any) -> str:
+    """A boolean setting as `true`/`false`, or `unrecognized`: the raw value is never kept."""
+    return _GO_BOOLS.get(value, "unrecognized") if isinstance(value, str) else "unrecognized"
+
+
 @dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class ConfigMap(K8sObject):
     """A ConfigMap reduced to its key names and which keys looked like credentials.
 
     For the one well-known ConfigMap `kube-system/aws-auth` (EKS), the number of role, user and
     account mappings is recorded as well (`awsAuth`), counted from the values before they are
-    dropped.
+    dropped. Of every other value only ingress-nginx's `allow-snippet-annotations` switch is kept
+    (`allowSnippetAnnotations`: `true`, `false` or `unrecognized`, never the text itself).
     """
 
     keys: list[str] = Field(default_factory=list, alias="x-k8saudit-keys")
     credentialKeys: list[CredentialKey] = Field(default_factory=list, alias="x-k8saudit-credential")  # CREDENTIAL_MARK
     awsAuth: AwsAuthSummary | None = Field(default=None, alias="x-k8saudit-aws-auth")  # AWS_AUTH_MARK
+    allowSnippetAnnotations: str | None = Field(
+        default=None, alias="x-k8saudit-allow-snippet-annotations"
+    )  # ALLOW_SNIPPETS_MARK
 
     @model_validator(mode="before")
     @classmethod
@@ -863,6 +883,8 @@ class ConfigMap(K8sObject):
                 reason = redact.classify(str(key), value if isinstance(value, str) else str(value))
                 if reason:
                     found.append({"key": str(key), "reason": reason})
+            if ALLOW_SNIPPETS_KEY in values:
+                data[ALLOW_SNIPPETS_MARK] = _switch(values[ALLOW_SNIPPETS_KEY])
         if isinstance(binary, dict):
             keys.extend(str(k) for k in binary)
         data["x-k8saudit-keys"] = sorted(keys)

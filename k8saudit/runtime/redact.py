@@ -11,17 +11,37 @@ import re
 from collections.abc import Collection
 from functools import lru_cache
 
-#: Names that suggest the value is a secret. Matched case-insensitively on word parts.
+#: Names that suggest the value is a secret. Matched case-insensitively on word parts. A name
+#: that ends in KEY is one (`AZURE_BATCH_KEY`, `MASTERKEY`, `tls.key`), and so is the key's text
+#: under its own name (`OCI_CLI_KEY_CONTENT`, `SSH_KEY_DATA`).
 _SECRET_NAME = re.compile(
     r"(pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|"
-    r"credential|auth[-_]?key|client[-_]?secret|session[-_]?key|signing[-_]?key|dsn|conn(ection)?[-_]?str)",
+    r"credential|auth[-_]?key|client[-_]?secret|session[-_]?key|signing[-_]?key|dsn|conn(ection)?[-_]?str|"
+    r"key$|key[-_.]?(content|data)$)",
     re.IGNORECASE,
 )
-#: Names containing a secret word that are nonetheless references, not secrets.
-_REFERENCE_NAME = re.compile(r"(_|-)(file|path|dir|name|ref|url_env|secret_name|key_id|length|ttl)$", re.I)
+#: Names containing a secret word that are nonetheless references, not secrets: where the secret
+#: is (a file, a path, a Secret's name, an id), or keys that are public or index data rather than
+#: unlock it (`PUBLIC_KEY`, `SORT_KEY`, `ROUTING_KEY`).
+_REFERENCE_NAME = re.compile(
+    r"(_|-)(file|path|dir|name|ref|url_env|secret_name|key_id|id|length|ttl)$"
+    r"|(pub(lic)?|sort|partition|routing|cache|primary|foreign|hash|range|idempotency|lookup|shard|object)"
+    r"[-_.]?key([-_.]?(content|data))?$",
+    re.I,
+)
+
+#: An HTTP auth scheme (RFC 9110 11.1: schemes are case-insensitive; these are the spellings in use).
+_SCHEME = r"(?:Bearer|Basic|Token|bearer|basic|token)"
+#: A credential after a scheme: a token68 of at least 8 characters, never a placeholder that is
+#: filled in later (`${TOKEN}`, `$http_x_token`, `{{ .Values.token }}`, `%(token)s`, `<redacted>`).
+_CREDENTIAL68 = r"(?![$%{<])[A-Za-z0-9._~+/-]{8,}=*"
 
 _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "value contains a private key"),
+    # PEM of every algorithm, PKCS#8 (ENCRYPTED too), OpenSSH, PGP blocks, SSH.com's `---- BEGIN
+    # SSH2 ENCRYPTED PRIVATE KEY ----`: the header whatever its dashes (certificates and public
+    # keys have none of these words). The words between are bounded: a run of `BEGIN BEGIN ...`
+    # must not make the search quadratic.
+    (re.compile(r"BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?"), "value contains a private key"),
     (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "value looks like an AWS access key id"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "value looks like a JWT"),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"), "value looks like a GitHub token"),
@@ -29,6 +49,20 @@ _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "value looks like a Google API key"),
     (re.compile(r"\bsk_live_[0-9A-Za-z]{16,}"), "value looks like a Stripe secret key"),
     (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"), "value is a URL with an embedded password"),
+    (re.compile(r"PuTTY-User-Key-File-\d+:"), "value contains a private key (PuTTY format)"),
+    # The whole value is an Authorization header's value (`Bearer x`, `Basic x`, `Digest username=...`).
+    (
+        re.compile(
+            rf"\A\s*(?:[Aa]uthorization:\s*)?(?:{_SCHEME}[ \t]+{_CREDENTIAL68}"
+            r"|(?:Digest|digest)[ \t]+[A-Za-z]+=[^\n]{6,})\s*\Z"
+        ),
+        "value is an HTTP Authorization credential",
+    ),
+    # An Authorization header inside a longer value: a curl line, an nginx `proxy_set_header`.
+    (
+        re.compile(rf"[Aa]uthorization[\"']?\s*[:=]?\s*[\"']?(?:{_SCHEME}|Digest|digest)[ \t]+{_CREDENTIAL68}"),
+        "value is an HTTP Authorization credential",
+    ),
 )
 
 #: For each pattern above, the literal substrings a match must contain: alternatives, each a
@@ -37,7 +71,7 @@ _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 #: parsing a 20,000-pod cluster (benchmarks/README.md). The result is the same: a pattern is
 #: still searched whenever it could match.
 _VALUE_NEEDLES: tuple[tuple[tuple[str, ...], ...], ...] = (
-    (("-----BEGIN ",),),
+    (("PRIVATE KEY", "BEGIN "),),
     (("AKIA",), ("ASIA",)),
     (("eyJ",),),
     (("gh", "_"),),
@@ -45,6 +79,9 @@ _VALUE_NEEDLES: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("AIza",),),
     (("sk_live_",),),
     (("://", "@"),),
+    (("PuTTY-User-Key-File-",),),
+    (("earer",), ("asic",), ("oken",), ("igest",)),
+    (("uthorization",),),
 )
 assert len(_VALUE_NEEDLES) == len(_VALUE_PATTERNS)
 _CHECKS = tuple(zip(_VALUE_NEEDLES, _VALUE_PATTERNS, strict=True))
@@ -92,17 +129,55 @@ def any_may_look_secret(values: Collection[object]) -> bool:
     return _ANY_NEEDLE.search(joined) is not None
 
 
+#: A file path in one word: `/var/secrets/google/key.json`, `~/.aws/credentials`, `./token`,
+#: `C:\\secrets\\x`. No `+`, `=` or whitespace (base64 and prose have them, these paths do not).
+_RELATIVE_PATH = re.compile(r"(?:~|\.\.?)/[\w.@:,/-]*\Z")
+_ABSOLUTE_PATH = re.compile(r"/[\w.@:,-]+(?:/[\w.@:,-]+)*/?\Z")
+_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\[\w.@:,\\-]*\Z")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}\Z")
+
+
+def _random_segment(segment: str) -> bool:
+    """A long segment mixing upper case, lower case and digits is a token's text, not a file's name."""
+    return (
+        len(segment) >= 16
+        and any(c.isupper() for c in segment)
+        and any(c.islower() for c in segment)
+        and any(c.isdigit() for c in segment)
+    )
+
+
+def looks_like_path(value: str) -> bool:
+    """Whether `value` is a file path: a variable that says where a credential is
+    (`GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json`) holds no credential.
+
+    A relative path (`./`, `../`, `~/`) is one whatever follows; an absolute one needs two
+    segments or a file extension (`/hunter2` may be a password), and a segment that reads like
+    random text (`/Zx8fH2kQ9pLm3Nv7Bc4/...`, base64 with slashes) makes it a credential again.
+    """
+    if _RELATIVE_PATH.match(value) or _WINDOWS_PATH.match(value):
+        return True
+    if not _ABSOLUTE_PATH.match(value):
+        return False
+    segments = [s for s in value.split("/") if s]
+    if len(segments) < 2 and not _EXTENSION.search(value):
+        return False
+    return not any(_random_segment(s) for s in segments)
+
+
 def classify(name: str, value: str | None) -> str | None:
     """Reason a literal name/value pair looks like a credential, or None.
 
-    An empty value is not a credential whatever its name: `PASSWORD=""` leaks nothing.
+    An empty value is not a credential whatever its name: `PASSWORD=""` leaks nothing; nor is a
+    file path under a credential's name (`GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json`):
+    it says where the credential is.
     """
     if not value:
         return None
     reason = value_reason(value)
     if reason:
         return reason
-    if name_looks_secret(name) and len(value) >= 4:
+    if name_looks_secret(name) and len(value) >= 4 and not looks_like_path(value):
         return f"name {name!r} suggests a credential and it has a literal value"
     return None
 
@@ -113,9 +188,10 @@ _BOOLEANS = ("true", "false")
 def _secret_flag_value(name: str, value: str) -> bool:
     """A flag named like a credential with a value: any length counts (`--password=x`).
 
-    Booleans are switches, not secrets (`--enable-bootstrap-token-auth=true`).
+    Booleans are switches, not secrets (`--enable-bootstrap-token-auth=true`), and a file path says
+    where a credential is (`--kubelet-client-key=/etc/kubernetes/pki/...`).
     """
-    return bool(value) and name_looks_secret(name) and value.lower() not in _BOOLEANS
+    return bool(value) and name_looks_secret(name) and value.lower() not in _BOOLEANS and not looks_like_path(value)
 
 
 _FLAG = re.compile(r"^(--?[A-Za-z0-9][A-Za-z0-9_.-]*)=(.*)$", re.S)
@@ -133,10 +209,13 @@ def _unquoted(value: str) -> str:
 
 
 def _sets_pending(word: str) -> bool:
-    """Whether the word after this one is a credential (`--password x`, `Bearer x`, `X-Api-Key: x`)."""
+    """Whether the word after this one is a credential (`--password x`, `Bearer x`, `X-Api-Key: x`,
+    `AUTH=Bearer x`)."""
     if word.startswith("-") and "=" not in word:
         return name_looks_secret(word.lstrip("-"))
     if _AUTH_SCHEME.match(word):
+        return True
+    if "=" in word and _AUTH_SCHEME.match(word.rsplit("=", 1)[1]):
         return True
     header = _HEADER.match(word)
     return header is not None and (header.group(1).lower() == "authorization" or name_looks_secret(header.group(1)))
@@ -157,6 +236,17 @@ def _redact_word(word: str) -> str:
             return f"{name}={REDACTED}"
         return word
     return REDACTED if value_reason(word) else word
+
+
+#: The value patterns that are whole private keys: their text spans words and lines.
+_PRIVATE_KEYS = tuple(check for check in _CHECKS if "private key" in check[1][1])
+
+
+def _holds_private_key(text: str) -> bool:
+    return any(
+        all(needle in text for needle in alternatives[0]) and pattern.search(text)
+        for alternatives, (pattern, _) in _PRIVATE_KEYS
+    )
 
 
 def _opens_quote(value: str) -> str | None:
@@ -180,15 +270,21 @@ def _redact_sequence(words: list[str]) -> list[str]:
         if pending and _AUTH_SCHEME.match(word):
             out.append(word)  # `Authorization: Bearer x`: the scheme is kept, what follows is not
             continue
-        if pending and not word.startswith("-") and _unquoted(word).lower() not in _BOOLEANS:
-            out.append(REDACTED)  # `--password hunter2`: the value is the next word
+        if (
+            pending
+            and not word.startswith("-")
+            and _unquoted(word).lower() not in _BOOLEANS
+            and not looks_like_path(_unquoted(word))
+        ):
+            out.append(REDACTED)  # `--password hunter2`: the value is the next word (`--key /etc/x.pem` is a path)
             pending, open_quote = False, _opens_quote(word)
             continue
         pending = _sets_pending(word)
         if _SPACE.search(word):
             line = _redact_line(word)
-            # a credential with spaces in it (a PEM private key) survives word by word: drop it whole
-            out.append(REDACTED if value_reason(line) else line)
+            # a credential with spaces in it (a private key) survives word by word: drop it whole; a
+            # key's first word may itself have been redacted (`PuTTY-User-Key-File-3:`): look at both
+            out.append(REDACTED if value_reason(line) or _holds_private_key(word) else line)
             continue
         redacted = _redact_word(word)
         out.append(redacted)

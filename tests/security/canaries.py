@@ -47,6 +47,17 @@ CANARIES: dict[str, str] = {
     "exec-probe": "CNRY-exec-probe-e31",
     "lifecycle-exec": "CNRY-lifecycle-f32",
     "ingress-annotation": "CNRY-ingress-auth-g33",
+    # issue 15: credential shapes the first detection missed, where values are kept unless classified
+    "annotation-bearer": "CNRYannotationbearerh34",
+    "annotation-pgp-key": "CNRY-annotation-pgp-i35",
+    "annotation-ssh2-key": "CNRY-annotation-ssh2-j36",
+    "annotation-key-name": "CNRY-annotation-batchkey-k37",
+    "arg-key-flag": "CNRY-arg-batchkey-l38",
+    "arg-putty-key": "CNRY-arg-putty-m39",
+    "arg-auth-assignment": "CNRYargauthassignn40",
+    "configmap-nginx-other": "CNRY-nginx-other-o41",
+    "configmap-nginx-snippet": "CNRY-nginx-snippet-p42",
+    "ingress-snippet-auth": "CNRYingresssnippetq43",
 }
 C = CANARIES
 
@@ -89,6 +100,15 @@ def canary_objects(namespace: str = "vault") -> list[dict[str, Any]]:
         "example.com/notes": f"ci token ghp_{C['annotation-token']}",
         "kapp.k14s.io/original": json.dumps({"env": [{"name": "X", "value": C["annotation-object"]}]}),
         "example.com/backend": f"https://admin:{C['annotation-url']}@db.internal/",
+        "example.com/upstream-auth": f"Bearer {C['annotation-bearer']}",
+        "example.com/signing": (
+            f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{C['annotation-pgp-key']}\n-----END PGP PRIVATE KEY BLOCK-----"
+        ),
+        "example.com/sftp": (
+            f"---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n{C['annotation-ssh2-key']}\n"
+            "---- END SSH2 ENCRYPTED PRIVATE KEY ----"
+        ),
+        "example.com/batch-key": C["annotation-key-name"],
     }
     main = _container(
         "app",
@@ -99,6 +119,8 @@ def canary_objects(namespace: str = "vault") -> list[dict[str, Any]]:
             "--token",
             C["arg-next-word"],
             f"--upstream=postgres://app:{C['arg-url']}@db:5432/x",
+            f"--azure-batch-key={C['arg-key-flag']}",
+            f"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\n{C['arg-putty-key']}\n",
         ],
         env=[
             {"name": "DB_PASSWORD", "value": C["env-by-name"]},
@@ -121,7 +143,8 @@ def canary_objects(namespace: str = "vault") -> list[dict[str, Any]]:
         command=["sh", "-c"],
         args=[
             f"PGPASSWORD={C['arg-shell-env']} psql -h db && mysql --password {C['arg-shell-line']} && "
-            f"curl -H 'Authorization: Bearer {C['arg-bearer']}' http://api"
+            f"curl -H 'Authorization: Bearer {C['arg-bearer']}' http://api && "
+            f"AUTH=Bearer {C['arg-auth-assignment']} ./notify"
         ],
     )
     pod_spec = {
@@ -179,6 +202,46 @@ def canary_objects(namespace: str = "vault") -> list[dict[str, Any]]:
             "binaryData": {"blob": b64(C["configmap-binary"])},
         },
         {
+            # an ingress-nginx controller reading the ConfigMap below (its verdicts quote the switch)
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+            "spec": {
+                "template": {
+                    "metadata": {"labels": {"app.kubernetes.io/name": "ingress-nginx"}},
+                    "spec": {
+                        "containers": [
+                            _container(
+                                "controller",
+                                image="registry.k8s.io/ingress-nginx/controller:v1.11.3",
+                                args=[
+                                    "/nginx-ingress-controller",
+                                    "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
+                                ],
+                            )
+                        ]
+                    },
+                }
+            },
+        },
+        {
+            # ingress-nginx's ConfigMap: the one value kept is allow-snippet-annotations, as a boolean
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+            "data": {
+                "allow-snippet-annotations": "true",
+                "http-snippet": f"map $x $y {{ default {C['configmap-nginx-snippet']}; }}",
+                "proxy-set-headers": f"ingress-nginx/{C['configmap-nginx-other']}",
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "ingress-nginx-odd", "namespace": "ingress-nginx"},
+            "data": {"allow-snippet-annotations": C["configmap-nginx-other"]},
+        },
+        {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {"name": "aws-auth", "namespace": "kube-system"},
@@ -204,7 +267,12 @@ def canary_objects(namespace: str = "vault") -> list[dict[str, Any]]:
             "metadata": {
                 "name": "leaky",
                 "namespace": namespace,
-                "annotations": {"nginx.ingress.kubernetes.io/auth-url": f"https://u:{C['ingress-annotation']}@auth/"},
+                "annotations": {
+                    "nginx.ingress.kubernetes.io/auth-url": f"https://u:{C['ingress-annotation']}@auth/",
+                    "nginx.ingress.kubernetes.io/configuration-snippet": (
+                        f'proxy_set_header Authorization "Basic {C["ingress-snippet-auth"]}";'
+                    ),
+                },
             },
             "spec": {"rules": [{"host": "leaky.example.com"}]},
         },

@@ -35,6 +35,22 @@ AWS = "AKIAIOSFODNN7EXAMPLE"
             ["sh", "-c", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"],
             ["sh", "-c", "<redacted>"],
         ),
+        (  # issue 15: the key's first word is itself a credential's mark; the block goes whole
+            ["sh", "-c", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\nAAAA"],
+            ["sh", "-c", "<redacted>"],
+        ),
+        (
+            [
+                "gpg",
+                "--import",
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF0Y\n-----END PGP PRIVATE KEY BLOCK-----",
+            ],
+            ["gpg", "--import", "<redacted>"],
+        ),
+        (
+            ["run", "--azure-batch-key=c2VjcmV0", "--key-file=/etc/k.pem"],
+            ["run", "--azure-batch-key=<redacted>", "--key-file=/etc/k.pem"],
+        ),
         (
             ["--enable-bootstrap-token-auth=true", "--password", "false"],
             ["--enable-bootstrap-token-auth=true", "--password", "false"],

@@ -105,10 +105,17 @@ def test_workload_selected_by_no_policy_fails() -> None:
     docs = [
         deployment("web"),
         deployment("db"),
-        policy("allow-web", "shop", {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}),
+        policy(
+            "allow-web",
+            "shop",
+            {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress", "Egress"]},
+        ),
     ]
     report = run(docs, "net.workloads-without-policy")
-    assert set(failing(report)) == {"db"}
+    got = failing(report)
+    assert set(got) == {"db"}
+    assert got["db"].severity is Severity.MEDIUM
+    assert got["db"].message == "No NetworkPolicy in shop selects its pods: all traffic is allowed"
     assert summary(report).passed == 1
 
 
@@ -117,20 +124,92 @@ def test_default_deny_selects_everything_and_skips_are_honoured() -> None:
         deployment("web"),
         deployment("agent", pod={"hostNetwork": True}),
         deployment("dns", namespace="kube-system"),
-        policy("deny-all", "shop", {"podSelector": {}}),
+        policy("deny-all", "shop", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
     ]
     report = run(docs, "net.workloads-without-policy")
     assert summary(report).status is Status.PASS and summary(report).passed == 1
 
 
-def test_policies_of_another_namespace_do_not_count() -> None:
-    docs = [deployment("web"), policy("deny-all", "other", {"podSelector": {}})]
-    assert set(failing(run(docs, "net.workloads-without-policy"))) == {"web"}
+# Issue 15, item 12. Kubernetes (k8s.io/api networking/v1 NetworkPolicySpec.PolicyTypes): "If this
+# field is not specified, it will default based on the existence of ingress or egress rules;
+# policies that contain an egress section are assumed to affect egress, and all policies (whether
+# or not they contain an ingress section) are assumed to affect ingress." A pod is isolated for a
+# direction only when some policy selecting it has that type; otherwise that direction is open.
+@pytest.mark.parametrize(
+    ("spec", "open_direction", "severity"),
+    [
+        ({"podSelector": {}, "policyTypes": ["Egress"]}, "ingress", Severity.MEDIUM),
+        (
+            {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"ports": [{"port": 53}]}]},
+            "ingress",
+            Severity.MEDIUM,
+        ),
+        ({"podSelector": {}}, "egress", Severity.LOW),  # policyTypes defaults to [Ingress]
+        ({"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{}]}, "egress", Severity.LOW),
+    ],
+    ids=["egress-only", "egress-only-with-rules", "default-types", "ingress-only"],
+)
+def test_one_direction_isolation_fails_naming_the_open_direction(
+    spec: dict[str, Any], open_direction: str, severity: Severity
+) -> None:
+    report = run([deployment("web"), policy("half", "shop", spec)], "net.workloads-without-policy")
+    got = failing(report)
+    assert set(got) == {"web"}
+    assert got["web"].severity is severity
+    assert f"{open_direction} is open" in got["web"].message
+    assert "half" in got["web"].message
+    evidence = {e.path: e.value for e in got["web"].evidence}
+    assert evidence["open directions"] == [open_direction.capitalize()]
 
 
-def test_without_network_policies_readable_it_is_not_assessable() -> None:
-    report = run([deployment("web")], "net.workloads-without-policy")
-    assert summary(report).status is Status.NOT_ASSESSABLE  # the manifests hold no NetworkPolicy objects
+def test_egress_rules_without_policy_types_isolate_both_directions() -> None:
+    spec = {"podSelector": {}, "egress": [{"ports": [{"port": 53}]}]}  # defaults to [Ingress, Egress]
+    report = run([deployment("web"), policy("dns-only", "shop", spec)], "net.workloads-without-policy")
+    assert summary(report).status is Status.PASS
+
+
+def test_two_one_way_policies_together_isolate_both_directions() -> None:
+    docs = [
+        deployment("web"),
+        policy("in", "shop", {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}),
+        policy("out", "shop", {"podSelector": {}, "policyTypes": ["Egress"]}),
+    ]
+    report = run(docs, "net.workloads-without-policy")
+    assert summary(report).status is Status.PASS and summary(report).passed == 1
+
+
+#: Where k8saudit and Polaris disagree on one of Polaris' own fixtures, and why Kubernetes is on our side.
+NO_RULES_DENY_ALL = (
+    "Polaris requires ingress and egress rules; a direction listed in policyTypes with no rules allows "
+    "nothing (NetworkPolicySpec.PolicyTypes: 'if you want to write a policy that specifies that no egress "
+    "is allowed, you must specify a policyTypes value that include Egress'), the strictest isolation"
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "we_pass", "polaris_passes", "disagreement"),
+    [
+        # Polaris' own fixtures (test/checks/missingNetworkPolicy), reduced to the policy spec.
+        (
+            {"policyTypes": ["Egress", "Ingress"], "ingress": [{"from": [{}]}], "egress": [{"to": [{}]}]},
+            True,
+            True,
+            None,
+        ),
+        ({"policyTypes": ["Ingress"], "ingress": [{"from": [{}]}], "egress": [{"to": [{}]}]}, False, False, None),
+        ({"policyTypes": ["Egress"], "ingress": [{"from": [{}]}], "egress": [{"to": [{}]}]}, False, False, None),
+        ({"policyTypes": ["Egress", "Ingress"], "ingress": [{"from": [{}]}]}, True, False, NO_RULES_DENY_ALL),
+        ({"policyTypes": ["Egress", "Ingress"], "egress": [{"to": [{}]}]}, True, False, NO_RULES_DENY_ALL),
+    ],
+    ids=["success", "missing-egress-in-types", "missing-ingress-in-types", "no-egress-rules", "no-ingress-rules"],
+)
+def test_against_polaris_missing_network_policy(
+    spec: dict[str, Any], we_pass: bool, polaris_passes: bool, disagreement: str | None
+) -> None:
+    selector = {"podSelector": {"matchLabels": {"app": "web"}}}
+    report = run([deployment("web"), policy("test", "shop", {**selector, **spec})], "net.workloads-without-policy")
+    assert (summary(report).status is Status.PASS) is we_pass
+    assert (we_pass == polaris_passes) is (disagreement is None)  # a disagreement is always written down
 
 
 # --- net.service-exposure ------------------------------------------------------------------------

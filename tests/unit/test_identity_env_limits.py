@@ -117,6 +117,29 @@ def test_env_credentials_names_the_variable_never_the_value() -> None:
     assert summary(report).passed == 1
 
 
+def test_env_credentials_issue_15_shapes() -> None:
+    """Issue 15, items 4-7, at the check: what a workload's verdict is for each shape."""
+    pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF0YvFsBCAC6\n-----END PGP PRIVATE KEY BLOCK-----"
+    docs = [
+        workload("pgp", ctr(env=[{"name": "SIGNING_MATERIAL", "value": pgp}])),
+        workload("bearer", ctr(env=[{"name": "UPSTREAM_HEADER", "value": "Bearer 9f8e7d6c5b4a3f2e"}])),
+        workload("batch", ctr(env=[{"name": "AZURE_BATCH_KEY", "value": "c2VjcmV0LWJhdGNo"}])),
+        workload("oci", ctr(env=[{"name": "OCI_CLI_KEY_CONTENT", "value": "MIIEowIBAAKCAQEAq"}])),
+        workload("gcp", ctr(env=[{"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/var/secrets/google/key.json"}])),
+        workload("public", ctr(env=[{"name": "JWT_PUBLIC_KEY", "value": "MIIBIjANBgkqhkiG9w0B"}])),
+        workload("ids", ctr(env=[{"name": "AZURE_CLIENT_ID", "value": "0f6c2a4e-1b2d-4c3e"}])),
+    ]
+    report = run(docs, "pod.env-credentials")
+    got = fails(report)
+    assert set(got) == {("pgp", "app"), ("bearer", "app"), ("batch", "app"), ("oci", "app")}
+    assert "private key" in got[("pgp", "app")].message
+    assert "Authorization" in got[("bearer", "app")].message
+    assert "AZURE_BATCH_KEY" in got[("batch", "app")].message
+    assert summary(report).passed == 3  # the file path, the public key and the id
+    text = report.model_dump_json()
+    assert "lQOYBF0Y" not in text and "9f8e7d6c" not in text and "c2VjcmV0" not in text
+
+
 def test_env_credentials_passes_without_literals() -> None:
     assert summary(run([hardened("clean")], "pod.env-credentials")).status is Status.PASS
 

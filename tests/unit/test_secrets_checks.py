@@ -31,6 +31,24 @@ def test_configmap_credentials_name_the_key_never_the_value() -> None:
         assert CANARY not in render(report, fmt)
 
 
+def test_configmap_credentials_issue_15_shapes() -> None:
+    """Issue 15, items 4-7: the key names and values a ConfigMap is judged by."""
+    docs = [
+        configmap("ssh", "shop", {"id_ed25519": "---BEGIN OPENSSH PRIVATE KEY---\nb3BlbnNzaC1r\n"}),
+        configmap("nginx", "shop", {"auth.conf": 'proxy_set_header Authorization "Basic dXNlcjpodW50ZXIy";'}),
+        configmap("batch", "shop", {"AZURE_BATCH_KEY": "c2VjcmV0LWJhdGNo"}),
+        configmap("gcp", "shop", {"GOOGLE_APPLICATION_CREDENTIALS": "/var/secrets/google/key.json"}),
+        configmap("keys", "shop", {"PUBLIC_KEY": "MIIBIjANBgkqhkiG9w0B", "SORT_KEY": "created_at"}),
+    ]
+    report = run(docs, "secrets.configmap-credentials")
+    got = failing(report)
+    assert set(got) == {"ssh", "nginx", "batch"}
+    assert "id_ed25519 (value contains a private key)" in got["ssh"].message
+    assert "Authorization" in got["nginx"].message
+    assert summary(report).passed == 2
+    assert "dXNlcjpo" not in report.model_dump_json()
+
+
 def test_configmap_credentials_not_assessable_without_configmaps() -> None:
     assert summary(run([deployment("web")], "secrets.configmap-credentials")).status is Status.NOT_ASSESSABLE
 

@@ -24,9 +24,11 @@ from k8saudit.model.findings import Section, Severity
 A credential written as a literal env value lives in the workload's manifest, in every
 revision of it, in `kubectl get -o yaml` output and in the object store, readable by anyone
 who can read the Deployment (far more people than can read Secrets). A variable is flagged
-when its value matches a known credential shape (private key, cloud or SaaS token, JWT, a URL
-with a password) or its name says it is one (PASSWORD, TOKEN, API_KEY, ...) and it has a
-literal value. Only the variable's name and why it looked secret are reported.
+when its value matches a known credential shape (a private key in any armour, cloud or SaaS
+token, JWT, a URL with a password, an HTTP Authorization value such as `Bearer ...`) or its
+name says it is one (PASSWORD, TOKEN, API_KEY, a name ending in KEY, ...) and it has a literal
+value that is not a file path (`GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json` says where
+the key is). Only the variable's name and why it looked secret are reported.
 """,
     remediation="Move the value into a Secret (or an external secret store) and reference it, preferably as a "
     "mounted file; rotate the credential, since it has been exposed.",
