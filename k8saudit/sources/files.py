@@ -150,7 +150,7 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[P
     except ValidationError as exc:
         yield _skipped(doc, info, origin, default_namespace, exc)
         return
-    yield _placed(obj, info, origin, default_namespace)
+    yield _placed(obj, info, origin, default_namespace, doc)
 
 
 def _skipped(
@@ -180,15 +180,50 @@ def _skipped(
     return skipped
 
 
-def _placed(obj: K8sObject, info: KindInfo, origin: str, default_namespace: str | None) -> K8sObject:
-    """A validated object given its kind, apiVersion (the kind's when unset), namespace and origin."""
+def _placed(
+    obj: K8sObject, info: KindInfo, origin: str, default_namespace: str | None, raw: dict[str, Any]
+) -> K8sObject:
+    """A validated object given its kind, apiVersion (the kind's when unset), namespace, origin
+    and, when it has only a `metadata.generateName` (`raw` is the document it was read from),
+    the name that stands for it: `generateName*` (`_number_generated` tells two apart)."""
     obj.set_kind(info.kind, obj.apiVersion or info.api_version)
     if info.namespaced and not obj.metadata.namespace and default_namespace:
         obj.metadata.namespace = default_namespace
     if not info.namespaced:
         obj.metadata.namespace = None
+    if not obj.metadata.name:
+        meta = raw.get("metadata")
+        prefix = meta.get("generateName") if isinstance(meta, dict) else None
+        if isinstance(prefix, str) and prefix:
+            obj.metadata.name = prefix + GENERATED
     obj.origin = origin
     return obj
+
+
+#: Ends the name of an object that has only `metadata.generateName`: `migrate-*` is "the object the
+#: API server will name migrate-xxxxx". No Kubernetes name can hold it (names are DNS labels or
+#: subdomains, paths for a few kinds), so it never collides with a real name.
+GENERATED = "*"
+
+
+def _number_generated(objects: list[K8sObject]) -> None:
+    """Give objects that share a generated name an identity each, in input order: the first keeps
+    `migrate-*`, the next of the same kind and namespace is `migrate-*#2`, then `#3`.
+
+    A manifest that creates with `generateName` (`kubectl create -f`) makes a new object each
+    time: two such Jobs are two workloads and two sets of findings, not one. The ordinal is
+    stable while those objects keep their order (a fix to one does not rename it, unlike a
+    content hash would; the finding's `location` says which document it is).
+    """
+    seen: dict[tuple[str, str | None, str], int] = {}
+    for obj in objects:
+        name = obj.metadata.name
+        if not name.endswith(GENERATED):
+            continue
+        key = (obj.kind, obj.metadata.namespace, name)
+        seen[key] = count = seen.get(key, 0) + 1
+        if count > 1:
+            obj.metadata.name = f"{name}#{count}"
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -249,8 +284,9 @@ def _snapshot_items(doc: Any, origin: str) -> list[Parsed] | None:
     items.clear()
     for kind in list(groups):
         model: type[Leaf] = ClusterFacts if kind == FACTS_KIND else BY_KIND[kind].model
+        group = groups.pop(kind)
         try:
-            validated = validate_null_tolerant(_list_validator(kind, model).validate_python, groups.pop(kind))
+            validated = validate_null_tolerant(_list_validator(kind, model).validate_python, group)
         except ValidationError:
             raise _Consumed() from None
         if kind == FACTS_KIND:
@@ -258,8 +294,9 @@ def _snapshot_items(doc: Any, origin: str) -> list[Parsed] | None:
                 parsed[i] = facts
             continue
         info = BY_KIND[kind]
-        for i, obj in zip(positions[kind], validated, strict=True):
-            parsed[i] = _placed(obj, info, f"{origin} item {i}", None)
+        for i, obj, raw in zip(positions[kind], validated, group, strict=True):
+            parsed[i] = _placed(obj, info, f"{origin} item {i}", None, raw)
+        del group  # the group's dicts go once its objects are placed
     return parsed
 
 
@@ -278,6 +315,7 @@ def load_snapshot(path: Path) -> Inventory:
             doc, items = next(islice(_documents(path), index, None))[0], None
         parsed.extend(_objects(doc, origin, None) if items is None else items)
     objects, facts, skipped = _split(parsed)
+    _number_generated(objects)
     spec = facts.spec if facts else ClusterFactsSpec()
     spec.source = "snapshot"
     spec.skipped.extend(skipped)
@@ -304,6 +342,7 @@ def load_manifests(paths: Iterable[Path]) -> Inventory:
         for doc, line in _documents(path):
             parsed.extend(_objects(doc, f"{path}:{line}", "default"))
     objects, _, skipped = _split(parsed)
+    _number_generated(objects)
     return Inventory(objects, ClusterFactsSpec(source="manifests", skipped=skipped))
 
 
