@@ -424,7 +424,7 @@ def template_of(obj: o.K8sObject) -> tuple[o.ObjectMeta, o.PodSpec, int | None]:
     if isinstance(obj, o.Pod):
         return obj.metadata, obj.spec, None
     spec = getattr(obj, "spec", None)
-    if isinstance(spec, o.WorkloadSpec):
+    if isinstance(spec, o.WorkloadSpec | o.ReplicationControllerSpec):
         return spec.template.metadata, spec.template.spec, spec.replicas
     return o.ObjectMeta(), o.PodSpec(), None
 

@@ -646,6 +646,24 @@ class Job(K8sObject):
 
 
 @dataclass(slots=True, config=LEAF_CONFIG)
+class ReplicationControllerSpec(Leaf):
+    """A ReplicationController's spec: a ReplicaSet's, except that its selector is a plain label
+    map (equality only: the shape from before `LabelSelector`), defaulted to the template's labels."""
+
+    replicas: int | None = None
+    selector: Labels = Field(default_factory=dict)
+    template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
+
+
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
+class ReplicationController(K8sObject):
+    """The core/v1 controller ReplicaSet replaced; still served, and still in many examples
+    (kubernetes/examples holds 34). Its pods are owned by it directly."""
+
+    spec: ReplicationControllerSpec = Field(default_factory=ReplicationControllerSpec)
+
+
+@dataclass(slots=True, config=LEAF_CONFIG)
 class JobTemplateSpec(Leaf):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
