@@ -201,8 +201,10 @@ def _placed(
 
 
 #: Ends the name of an object that has only `metadata.generateName`: `migrate-*` is "the object the
-#: API server will name migrate-xxxxx". No Kubernetes name can hold it (names are DNS labels or
-#: subdomains, paths for a few kinds), so it never collides with a real name.
+#: API server will name migrate-xxxxx". The names of the kinds that run pods (DNS subdomains) and
+#: of most others cannot hold it; RBAC names are path segments and can, so a Role really named
+#: `migrate-*` beside a generated one of the same namespace is numbered with it (`location` tells
+#: them apart), never merged.
 GENERATED = "*"
 
 

@@ -3,7 +3,7 @@
 `kubectl create -f` of such a manifest makes a new object each time, named by the API server
 (`generateName` plus five random characters): two of them in one file are two objects. Before
 this they were both read with `name: ""`, so they shared one identity: one workload, one set of
-findings, the second one never audited. Now each is `generateName*` (no Kubernetes name can hold
+findings, the second one never audited. Now each is `generateName*` (no workload name can hold
 a `*`), numbered `#2`, `#3` when several share a prefix, and reports show that name.
 """
 
