@@ -27,7 +27,7 @@ from k8saudit.model.findings import (
     Severity,
     Status,
 )
-from k8saudit.model.kinds import KINDS
+from k8saudit.model.kinds import KINDS, WORKLOAD_KINDS
 from k8saudit.runtime import errors
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -69,6 +69,13 @@ def test_readme_cluster_role_is_exactly_what_the_collector_lists() -> None:
         needed.setdefault(info.group, set()).add(info.resource)
     assert granted == needed
     assert all("secrets" not in resources for resources in granted.values())
+
+
+def test_readme_names_every_kind_a_workload_is_reported_as() -> None:
+    """The Pod security section's list of what is judged: every kind that carries a pod template
+    (a ReplicationController was missing from the code and the README alike before issue 15)."""
+    judged = section("Checks").split("Judged per workload (", 1)[1].split(")", 1)[0]
+    assert [kind for kind in WORKLOAD_KINDS if kind not in judged] == []
 
 
 def test_readme_opt_in_rules_are_only_nodes_proxy_get_and_secrets_list() -> None:

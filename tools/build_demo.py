@@ -350,6 +350,24 @@ def statefulset(namespace: str, name: str, spec: Obj, *, replicas: int = 1, clai
         yield pod
 
 
+def replication_controller(namespace: str, name: str, spec: Obj, *, replicas: int = 1) -> Iterator[Obj]:
+    """A ReplicationController (core/v1, the controller before ReplicaSets) and its pods: its
+    selector is a plain label map, and it owns its pods directly."""
+    pod_labels = {"app.kubernetes.io/name": name}
+    tpl = template(pod_labels, spec)
+    rc = obj(
+        "ReplicationController",
+        name,
+        namespace,
+        labels=pod_labels,
+        spec={"replicas": replicas, "selector": pod_labels, "template": tpl},
+    )
+    yield rc
+    for i in range(replicas):
+        pod_name = f"{name}-{_suffix(f'{namespace}/{name}/{i}', 5)}"
+        yield _pod_from_template(pod_name, namespace, tpl, rc, WORKERS[i % len(WORKERS)])
+
+
 def cronjob(namespace: str, name: str, schedule: str, spec: Obj, *, run: int) -> Iterator[Obj]:
     """A CronJob with its last Job (named after the scheduled minute, as the controller does) and pod."""
     pod_labels = {"app.kubernetes.io/name": name}
@@ -1475,6 +1493,30 @@ def data() -> Iterator[Obj]:
         "postgres-config",
         ns,
         data={"POSTGRES_USER": "shop", "POSTGRES_DB": "shop", "POSTGRES_PASSWORD": PG_PASSWORD},
+    )
+    # A cache still run by the ReplicationController of the original install (the kind before
+    # ReplicaSets, still served); hardened since, so it is audited like any controller.
+    yield obj("ServiceAccount", "memcached", ns, automountServiceAccountToken=False)
+    memcached_image = "docker.io/library/memcached:1.6.29-alpine"
+    yield from replication_controller(
+        ns,
+        "memcached",
+        {
+            "serviceAccountName": "memcached",
+            "automountServiceAccountToken": False,
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 11211, "runAsGroup": 11211},
+            "containers": [
+                container(
+                    "memcached",
+                    f"{memcached_image}@{_digest(memcached_image)}",
+                    args=["-m", "64"],
+                    ports=[{"containerPort": 11211, "name": "memcached", "protocol": "TCP"}],
+                    resources=limits("250m", "96Mi", "50m", "96Mi"),
+                    securityContext=HARDENED,
+                )
+            ],
+        },
+        replicas=2,
     )
     # A binding to a ClusterRole nobody created (left over from a removed backup operator).
     yield obj(

@@ -128,6 +128,25 @@ class ApiEndpoint(Slim):
     tlsError: str | None = None
 
 
+class SkippedObject(Slim):
+    """An object a snapshot or manifest held that could not be read, so was not audited.
+
+    `origin` is where it was (`app.yaml:12`, `snap.json item 3`), `problem` the first field at
+    fault (`spec.replicas: Input should be a finite number`): names and messages, never a value.
+    """
+
+    origin: str
+    kind: str
+    namespace: str | None = None
+    name: str | None = None
+    problem: str
+
+    def label(self) -> str:
+        """`app.yaml:12 (Deployment shop/web): spec.replicas: ...`, for warnings and coverage notes."""
+        where = "/".join(part for part in (self.namespace, self.name) if part)
+        return f"{self.origin} ({self.kind}{' ' + where if where else ''}): {self.problem}"
+
+
 class ClusterFactsSpec(Slim):
     source: str = "snapshot"
     context: str | None = None
@@ -145,6 +164,9 @@ class ClusterFactsSpec(Slim):
     #: None: Secret metadata was not asked for (`--secret-metadata` not given).
     secretMetadata: SecretMetadata | None = None
     apiEndpoint: ApiEndpoint | None = None
+    #: Objects of audited kinds that were malformed (after `null` was read as absent) and skipped:
+    #: each was one warning line, and is a note on its kind's coverage (`Inventory.availability`).
+    skipped: list[SkippedObject] = Field(default_factory=list)
 
 
 @dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)

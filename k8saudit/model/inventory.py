@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from k8saudit.model import objects as o
-from k8saudit.model.facts import MANAGED_PLATFORMS, Availability, ClusterFactsSpec
+from k8saudit.model.facts import MANAGED_PLATFORMS, Availability, ClusterFactsSpec, SkippedObject
 from k8saudit.model.kinds import BY_KIND, WORKLOAD_KINDS
 
 K = TypeVar("K", bound=o.K8sObject)
@@ -196,6 +196,10 @@ class Inventory:
     # --- availability -------------------------------------------------------------------
 
     def kind_availability(self, kind: str) -> Availability:
+        return _noted(self._read_availability(kind), self.skipped((kind,)))
+
+    def _read_availability(self, kind: str) -> Availability:
+        """What the source says of a kind, before the objects it skipped are noted."""
         known = self.facts.kinds.get(kind)
         if known is not None:
             return known
@@ -203,6 +207,11 @@ class Inventory:
         if count:
             return Availability(status="ok", count=count)
         return Availability(status="absent", reason=f"{self.source_phrase()} holds no {kind} objects")
+
+    def skipped(self, kinds: Iterable[str]) -> list[SkippedObject]:
+        """Objects of these kinds the source held but could not read (malformed), in input order."""
+        wanted = set(kinds)
+        return [s for s in self.facts.skipped if s.kind in wanted]
 
     def source_phrase(self) -> str:
         """`the cluster`, `the snapshot`, `the set of manifests`: the subject of a reason sentence."""
@@ -272,23 +281,28 @@ class Inventory:
         return Availability(status="ok")
 
     def _all_of(self, kinds: Iterable[str]) -> Availability:
+        kinds = tuple(kinds)
         for kind in kinds:
             avail = self.kind_availability(kind)
             if not avail.ok:
                 return avail
-        return Availability(status="ok")
+        return _noted(Availability(status="ok"), self.skipped(kinds))
 
     def _workloads_availability(self) -> Availability:
-        """Pods cover everything that runs; without them every controller kind must be seen."""
-        pods = self.kind_availability("Pod")
+        """Pods cover everything that runs; without them every controller kind must be seen.
+
+        Workload objects the source skipped (malformed) are noted on the answer: when nothing else
+        was read, `error` with what was skipped, rather than "no workloads"."""
+        skipped = self.skipped(WORKLOAD_KINDS)
+        pods = self._read_availability("Pod")
         if pods.ok:
-            return pods
+            return _noted(pods, skipped)
         if pods.status != "absent":
-            return pods  # forbidden or failed on a live cluster: bare pods would be invisible
-        present = [k for k in WORKLOAD_KINDS if self.kind_availability(k).ok]
+            return _noted(pods, skipped)  # forbidden or failed on a live cluster: bare pods would be invisible
+        present = [k for k in WORKLOAD_KINDS if self._read_availability(k).ok]
         if present:
-            return Availability(status="ok", count=len(self.workloads))
-        return Availability(status="absent", reason=f"{self.source_phrase()} holds no workloads")
+            return _noted(Availability(status="ok", count=len(self.workloads)), skipped)
+        return _noted(Availability(status="absent", reason=f"{self.source_phrase()} holds no workloads"), skipped)
 
     def _component_availability(self, component: str) -> Availability:
         if self.control_plane.get(component):
@@ -350,6 +364,29 @@ class Inventory:
         return sorted(result.values(), key=lambda w: (w.namespace or "", w.kind, w.name))
 
 
+#: Skipped objects named in one coverage note; the warnings printed while reading name them all.
+_NOTED = 3
+
+
+def _noted(avail: Availability, skipped: list[SkippedObject]) -> Availability:
+    """`avail` with a note of the objects the source skipped. Objects were read besides them: the
+    input stays `ok`, and the note says what was not audited. None was: `error`, not `absent` (a
+    source that held only a malformed Deployment does not hold "no Deployment objects")."""
+    if not skipped:
+        return avail
+    shown = "; ".join(s.label() for s in skipped[:_NOTED])
+    more = f"; and {len(skipped) - _NOTED} more" if len(skipped) > _NOTED else ""
+    what = "1 malformed object was" if len(skipped) == 1 else f"{len(skipped)} malformed objects were"
+    note = f"{what} not read, so not audited: {shown}{more}"
+    if avail.ok:
+        return Availability(status="ok", count=avail.count, reason=f"{avail.reason}; {note}" if avail.reason else note)
+    if avail.status == "absent":
+        return Availability(status="error", reason=note)
+    return Availability(
+        status=avail.status, count=avail.count, reason=f"{avail.reason}; {note}" if avail.reason else note
+    )
+
+
 def _merge_injected(workload: Workload, pod: o.Pod) -> None:
     """Add containers a pod runs that its controller's template does not declare.
 
@@ -387,7 +424,7 @@ def template_of(obj: o.K8sObject) -> tuple[o.ObjectMeta, o.PodSpec, int | None]:
     if isinstance(obj, o.Pod):
         return obj.metadata, obj.spec, None
     spec = getattr(obj, "spec", None)
-    if isinstance(spec, o.WorkloadSpec):
+    if isinstance(spec, o.WorkloadSpec | o.ReplicationControllerSpec):
         return spec.template.metadata, spec.template.spec, spec.replicas
     return o.ObjectMeta(), o.PodSpec(), None
 

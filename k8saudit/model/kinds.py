@@ -40,6 +40,7 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("ConfigMap", "", "v1", "configmaps", True, o.ConfigMap),
     KindInfo("ResourceQuota", "", "v1", "resourcequotas", True, o.ResourceQuota),
     KindInfo("LimitRange", "", "v1", "limitranges", True, o.LimitRange),
+    KindInfo("ReplicationController", "", "v1", "replicationcontrollers", True, o.ReplicationController),
     KindInfo("Deployment", "apps", "v1", "deployments", True, o.Deployment),
     KindInfo("ReplicaSet", "apps", "v1", "replicasets", True, o.ReplicaSet),
     KindInfo("StatefulSet", "apps", "v1", "statefulsets", True, o.StatefulSet),
@@ -97,5 +98,14 @@ KINDS: tuple[KindInfo, ...] = (
 
 BY_KIND: dict[str, KindInfo] = {k.kind: k for k in KINDS}
 
-#: Kinds that carry a pod template, from the most to the least specific owner.
-WORKLOAD_KINDS: tuple[str, ...] = ("Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob")
+#: Kinds that carry a pod template: pods first, then every controller that can own pods.
+WORKLOAD_KINDS: tuple[str, ...] = (
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+)

@@ -17,15 +17,19 @@ and label values that look like a credential, are replaced by `<redacted>`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic.dataclasses import dataclass
+from pydantic_core import from_json
 
 from k8saudit.runtime import redact
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+T_valid = TypeVar("T_valid")
 
 
 def _annotation_value(key: str, value: Any) -> Any:
@@ -100,10 +104,97 @@ Labels = Annotated[dict[str, str], BeforeValidator(_redact_labels)]
 CREDENTIAL_MARK = "x-k8saudit-credential"
 
 
+# --- null means absent ------------------------------------------------------------------------
+#
+# The API server decodes JSON into Go structs, where `null` in an optional field leaves it unset:
+# `annotations:`, `resources:`, `volumeMounts:` with no value (Helm renders them all the time) are
+# the same as leaving the key out. pydantic refuses a null where a field expects a dict or a
+# list, so validation is tried as is first, and only when it fails are the nulls it refused
+# removed and the object validated once more: a valid object (every object of a live cluster,
+# every page of a 20,000-pod list) pays nothing for this, and a null is read as its field's
+# default wherever the models are fed from (manifests, snapshots, live pages).
+
+
+def without_refused_nulls(data: Any, exc: ValidationError) -> Any:
+    """`data` without the nulls `exc` refused, as if those keys had not been sent; `data` itself
+    (the same object) when no error was about a null, so the caller knows a retry is pointless.
+
+    Only mapping keys are removed (a struct field or a map entry whose value is null). A null
+    list item (`containers: [null]`) stays an error: it is a zero-valued element to the API
+    server, which then refuses it (a container needs a name), not an absent one. Containers on
+    the way are copied, never changed: the caller's dicts stay as they were.
+    """
+    for error in exc.errors(include_url=False, include_context=False):
+        if error.get("input", ...) is None:
+            data = _without_null_at(data, error["loc"])
+    return data
+
+
+def _without_null_at(node: Any, loc: tuple[int | str, ...]) -> Any:
+    """`node` with the null at `loc` removed. The path is followed as far as the data goes: a
+    union's error adds the member type's name after the value (`...limits.cpu.str`)."""
+    if not loc:
+        return node
+    key, rest = loc[0], loc[1:]
+    if isinstance(node, dict) and key in node:
+        child = node[key]
+        if child is None:
+            return {k: v for k, v in node.items() if k != key}
+        changed = _without_null_at(child, rest)
+        return node if changed is child else {**node, key: changed}
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node) and node[key] is not None:
+        changed = _without_null_at(node[key], rest)
+        if changed is node[key]:
+            return node
+        copy = list(node)
+        copy[key] = changed
+        return copy
+    return node
+
+
+def validate_null_tolerant(validate: Callable[[Any], T_valid], data: Any) -> T_valid:
+    """`validate(data)`, and when that fails on nulls, `validate` of `data` without them.
+
+    The second failure (an object still malformed once its nulls are gone) is what is raised:
+    it names the field that is wrong, not the null that was forgiven.
+    """
+    try:
+        return validate(data)
+    except ValidationError as exc:
+        cleaned = without_refused_nulls(data, exc)
+        if cleaned is data:
+            raise
+    return validate(cleaned)
+
+
 class Slim(BaseModel):
-    """Base of every top-level slim model (an object, a list): unknown fields are ignored, not kept."""
+    """Base of every top-level slim model (an object, a list): unknown fields are ignored, not kept.
+
+    Validation reads `null` as absent (`validate_null_tolerant`), from Python data and from JSON.
+    """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        return validate_null_tolerant(partial(super().model_validate, **options), obj)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        """From JSON text: straight from the bytes; only when that fails is the text parsed into
+        Python data, to drop the refused nulls and validate that."""
+        try:
+            return super().model_validate_json(json_data, **options)
+        except ValidationError as exc:
+            failure = exc
+        try:
+            data = from_json(json_data)
+        except ValueError:
+            raise failure from None
+        cleaned = without_refused_nulls(data, failure)
+        if cleaned is data:
+            raise failure
+        return super().model_validate(cleaned, **options)
 
     def dump(self) -> dict[str, Any]:
         """Kubernetes-shaped dict without empty fields (what a snapshot stores)."""
@@ -129,8 +220,9 @@ class Leaf:
 
     @classmethod
     def model_validate(cls, data: Any) -> Self:
-        """Parse `data` (API-shaped dicts) into this type: the same call as for a `Slim` model."""
-        validated: Self = cls.__pydantic_validator__.validate_python(data)  # type: ignore[attr-defined]
+        """Parse `data` (API-shaped dicts) into this type: the same call as for a `Slim` model,
+        reading `null` as absent in the same way (`validate_null_tolerant`)."""
+        validated: Self = validate_null_tolerant(cls.__pydantic_validator__.validate_python, data)  # type: ignore[attr-defined]
         return validated
 
     def dump(self) -> dict[str, Any]:
@@ -551,6 +643,24 @@ class DaemonSet(K8sObject):
 @dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
 class Job(K8sObject):
     spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+@dataclass(slots=True, config=LEAF_CONFIG)
+class ReplicationControllerSpec(Leaf):
+    """A ReplicationController's spec: a ReplicaSet's, except that its selector is a plain label
+    map (equality only: the shape from before `LabelSelector`), defaulted to the template's labels."""
+
+    replicas: int | None = None
+    selector: Labels = Field(default_factory=dict)
+    template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
+
+
+@dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)
+class ReplicationController(K8sObject):
+    """The core/v1 controller ReplicaSet replaced; still served, and still in many examples
+    (kubernetes/examples holds 34). Its pods are owned by it directly."""
+
+    spec: ReplicationControllerSpec = Field(default_factory=ReplicationControllerSpec)
 
 
 @dataclass(slots=True, config=LEAF_CONFIG)

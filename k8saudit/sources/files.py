@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from functools import partial
@@ -20,14 +21,16 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
-from k8saudit.model.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec
+from k8saudit.model.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec, SkippedObject
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import BY_KIND, KindInfo
-from k8saudit.model.objects import K8sObject, Leaf
+from k8saudit.model.objects import K8sObject, Leaf, validate_null_tolerant
 from k8saudit.runtime import gcpause
 from k8saudit.runtime.errors import InputError
 from k8saudit.runtime.files import DEFAULT_MAX_INPUT_BYTES, read_bounded, write_atomic
 from k8saudit.runtime.yamlguard import GuardedLoader, alias_problem
+
+log = logging.getLogger(__name__)
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: Refuse inputs larger than this rather than exhausting memory (see `fileio.max_input_bytes`:
@@ -104,8 +107,18 @@ def _documents(path: Path) -> Iterator[tuple[Any, int]]:
             loader.dispose()
 
 
-def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K8sObject | ClusterFacts]:
-    """Typed objects from one document; `List` kinds are flattened, unknown kinds skipped."""
+Parsed = K8sObject | ClusterFacts | SkippedObject
+
+
+def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[Parsed]:
+    """Typed objects from one document; `List` kinds are flattened, unknown kinds skipped.
+
+    What stays an input error (exit 2): a document that is not a Kubernetes object at all (not a
+    mapping, no kind, a `List` without items: the path is not what was meant) and a malformed
+    `ClusterFacts` (the snapshot's own record of what was readable). An object of a kind we
+    audit that is malformed even with its nulls read as absent is skipped with one warning line
+    and recorded (`SkippedObject`), and the rest of the file is audited.
+    """
     if doc is None:
         return
     if not isinstance(doc, dict):
@@ -135,19 +148,84 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K
     try:
         obj = info.model.model_validate(doc)
     except ValidationError as exc:
-        raise InputError(f"{origin}: malformed {kind}: {_first_error(exc)}") from None
-    yield _placed(obj, info, origin, default_namespace)
+        yield _skipped(doc, info, origin, default_namespace, exc)
+        return
+    yield _placed(obj, info, origin, default_namespace, doc)
 
 
-def _placed(obj: K8sObject, info: KindInfo, origin: str, default_namespace: str | None) -> K8sObject:
-    """A validated object given its kind, apiVersion (the kind's when unset), namespace and origin."""
+def _skipped(
+    doc: dict[str, Any], info: KindInfo, origin: str, default_namespace: str | None, exc: ValidationError
+) -> SkippedObject:
+    """The record of an object that could not be read, and its one warning line."""
+    meta = doc.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    if not isinstance(namespace, str) or not namespace:
+        namespace = default_namespace if info.namespaced else None
+    skipped = SkippedObject(
+        origin=origin,
+        kind=info.kind,
+        namespace=namespace if info.namespaced else None,
+        name=name if isinstance(name, str) and name else None,
+        problem=_first_error(exc),
+    )
+    where = "/".join(part for part in (skipped.namespace, skipped.name) if part)
+    log.warning(
+        "%s: skipped a malformed %s%s, the rest is audited: %s",
+        origin,
+        info.kind,
+        f" {where}" if where else "",
+        skipped.problem,
+    )
+    return skipped
+
+
+def _placed(
+    obj: K8sObject, info: KindInfo, origin: str, default_namespace: str | None, raw: dict[str, Any]
+) -> K8sObject:
+    """A validated object given its kind, apiVersion (the kind's when unset), namespace, origin
+    and, when it has only a `metadata.generateName` (`raw` is the document it was read from),
+    the name that stands for it: `generateName*` (`_number_generated` tells two apart)."""
     obj.set_kind(info.kind, obj.apiVersion or info.api_version)
     if info.namespaced and not obj.metadata.namespace and default_namespace:
         obj.metadata.namespace = default_namespace
     if not info.namespaced:
         obj.metadata.namespace = None
+    if not obj.metadata.name:
+        meta = raw.get("metadata")
+        prefix = meta.get("generateName") if isinstance(meta, dict) else None
+        if isinstance(prefix, str) and prefix:
+            obj.metadata.name = prefix + GENERATED
     obj.origin = origin
     return obj
+
+
+#: Ends the name of an object that has only `metadata.generateName`: `migrate-*` is "the object the
+#: API server will name migrate-xxxxx". The names of the kinds that run pods (DNS subdomains) and
+#: of most others cannot hold it; RBAC names are path segments and can, so a Role really named
+#: `migrate-*` beside a generated one of the same namespace is numbered with it (`location` tells
+#: them apart), never merged.
+GENERATED = "*"
+
+
+def _number_generated(objects: list[K8sObject]) -> None:
+    """Give objects that share a generated name an identity each, in input order: the first keeps
+    `migrate-*`, the next of the same kind and namespace is `migrate-*#2`, then `#3`.
+
+    A manifest that creates with `generateName` (`kubectl create -f`) makes a new object each
+    time: two such Jobs are two workloads and two sets of findings, not one. The ordinal is
+    stable while those objects keep their order (a fix to one does not rename it, unlike a
+    content hash would; the finding's `location` says which document it is).
+    """
+    seen: dict[tuple[str, str | None, str], int] = {}
+    for obj in objects:
+        name = obj.metadata.name
+        if not name.endswith(GENERATED):
+            continue
+        key = (obj.kind, obj.metadata.namespace, name)
+        seen[key] = count = seen.get(key, 0) + 1
+        if count > 1:
+            obj.metadata.name = f"{name}#{count}"
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -156,15 +234,18 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-def _split(parsed: Iterable[K8sObject | ClusterFacts]) -> tuple[list[K8sObject], ClusterFacts | None]:
+def _split(parsed: Iterable[Parsed]) -> tuple[list[K8sObject], ClusterFacts | None, list[SkippedObject]]:
     objects: list[K8sObject] = []
     facts: ClusterFacts | None = None
+    skipped: list[SkippedObject] = []
     for obj in parsed:
         if isinstance(obj, ClusterFacts):
             facts = obj
+        elif isinstance(obj, SkippedObject):
+            skipped.append(obj)
         else:
             objects.append(obj)
-    return objects, facts
+    return objects, facts, skipped
 
 
 _LIST_VALIDATORS: dict[str, TypeAdapter[list[Any]]] = {}
@@ -178,7 +259,7 @@ def _list_validator(kind: str, model: type[Leaf]) -> TypeAdapter[list[Any]]:
     return adapter
 
 
-def _snapshot_items(doc: Any, origin: str) -> list[K8sObject | ClusterFacts] | None:
+def _snapshot_items(doc: Any, origin: str) -> list[Parsed] | None:
     """The objects of a `List` whose items are all of kinds we audit (what `collect` writes), or
     None for anything else: `_objects` then reads it the slow way. The items are taken out of
     `doc` as they are validated; a malformed one raises `_Consumed` (the caller reads the
@@ -205,8 +286,9 @@ def _snapshot_items(doc: Any, origin: str) -> list[K8sObject | ClusterFacts] | N
     items.clear()
     for kind in list(groups):
         model: type[Leaf] = ClusterFacts if kind == FACTS_KIND else BY_KIND[kind].model
+        group = groups.pop(kind)
         try:
-            validated = _list_validator(kind, model).validate_python(groups.pop(kind))
+            validated = validate_null_tolerant(_list_validator(kind, model).validate_python, group)
         except ValidationError:
             raise _Consumed() from None
         if kind == FACTS_KIND:
@@ -214,8 +296,9 @@ def _snapshot_items(doc: Any, origin: str) -> list[K8sObject | ClusterFacts] | N
                 parsed[i] = facts
             continue
         info = BY_KIND[kind]
-        for i, obj in zip(positions[kind], validated, strict=True):
-            parsed[i] = _placed(obj, info, f"{origin} item {i}", None)
+        for i, obj, raw in zip(positions[kind], validated, group, strict=True):
+            parsed[i] = _placed(obj, info, f"{origin} item {i}", None, raw)
+        del group  # the group's dicts go once its objects are placed
     return parsed
 
 
@@ -225,7 +308,7 @@ class _Consumed(Exception):
 
 def load_snapshot(path: Path) -> Inventory:
     """An Inventory from a snapshot file (k8saudit collect, or kubectl get -o json/yaml)."""
-    parsed: list[K8sObject | ClusterFacts] = []
+    parsed: list[Parsed] = []
     for index, (doc, line) in enumerate(_documents(path)):
         origin = f"{path}:{line}" if index else str(path)
         try:
@@ -233,9 +316,11 @@ def load_snapshot(path: Path) -> Inventory:
         except _Consumed:  # a malformed item: read the document again for `_objects` to name it
             doc, items = next(islice(_documents(path), index, None))[0], None
         parsed.extend(_objects(doc, origin, None) if items is None else items)
-    objects, facts = _split(parsed)
+    objects, facts, skipped = _split(parsed)
+    _number_generated(objects)
     spec = facts.spec if facts else ClusterFactsSpec()
     spec.source = "snapshot"
+    spec.skipped.extend(skipped)
     return Inventory(objects, spec)
 
 
@@ -251,15 +336,16 @@ def _manifest_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def load_manifests(paths: Iterable[Path]) -> Inventory:
     """An Inventory from manifest files and folders; no namespace means `default`."""
-    parsed: list[K8sObject | ClusterFacts] = []
+    parsed: list[Parsed] = []
     files = list(_manifest_files(paths))
     if not files:
         raise InputError("no .yaml, .yml or .json files found in the given --manifests paths")
     for path in files:
         for doc, line in _documents(path):
             parsed.extend(_objects(doc, f"{path}:{line}", "default"))
-    objects, _ = _split(parsed)
-    return Inventory(objects, ClusterFactsSpec(source="manifests"))
+    objects, _, skipped = _split(parsed)
+    _number_generated(objects)
+    return Inventory(objects, ClusterFactsSpec(source="manifests", skipped=skipped))
 
 
 def _item(obj: K8sObject) -> dict[str, Any]:

@@ -447,7 +447,7 @@ def _list_model(info: KindInfo) -> Any:
 
 
 _CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
-_TOP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+_TOP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "ReplicationController")
 #: Kinds whose pages are compacted, and the kinds listed (and waited for) before them.
 _WAITS_FOR: dict[str, tuple[str, ...]] = {"ReplicaSet": _TOP_KINDS, "Job": _TOP_KINDS, "Pod": WORKLOAD_KINDS[1:]}
 

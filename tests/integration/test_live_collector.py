@@ -365,3 +365,45 @@ def test_owned_pods_are_compacted_without_changing_workloads_or_findings(
     live_report = report(live)
     assert live_report == report(full)
     assert any(f["container"] == "istio-proxy" for f in live_report["findings"])
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_replication_controllers_are_listed_and_own_their_pods(
+    fake_api: FakeKubeAPI, tls: TLSFiles, tmp_path: Path, workers: int
+) -> None:
+    """Issue 15: the core/v1 controller is listed (paged like the others) before pods, so its
+    pods are reported as it and kept compact, its injected sidecar audited under it."""
+    labels = {"app": "legacy"}
+    template = {"containers": [container("app", "registry.example.com/legacy:1", securityContext=RESTRICTED)]}
+    controller = {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": meta("legacy", "prod"),
+        "spec": {"replicas": 3, "selector": labels, "template": {"metadata": {"labels": labels}, "spec": template}},
+    }
+    pods = pods_of("prod", "legacy", "ReplicationController", labels, template, 3, api_version="v1")
+    pods[0]["spec"]["containers"] = [
+        *template["containers"],
+        container("istio-proxy", "istio/proxyv2:1", securityContext={"privileged": True}),
+    ]
+    idle = [{**controller, "metadata": meta(f"idle-{i}", "prod"), "spec": {"replicas": 0}} for i in range(2)]
+    fake_api.add(controller, *idle, *pods)
+
+    with FakeCluster(fake_api, tls) as fake:
+        inv = collect(fake.write_kubeconfig(tmp_path / "kubeconfig"), workers=workers, page_size=2)
+        rc_lists = fake_api.requests_to("/api/v1/replicationcontrollers")
+    assert [(s.status, "continue" in s.params) for s in rc_lists] == [(200, False), (200, True)]  # two pages
+    assert inv.facts.kinds["ReplicationController"].count == 3
+    legacy = {(w.kind, w.name): w for w in inv.workloads}["ReplicationController", "legacy"]
+    assert (legacy.pods, legacy.replicas, legacy.injected) == (3, 3, {"istio-proxy"})
+    assert not [w for w in inv.workloads if w.kind == "Pod" and w.name.startswith("legacy-")]
+    by_name = {p.name: p for p in inv.of("Pod", Pod)}
+    assert [c.name for c in by_name[pods[0]["metadata"]["name"]].spec.containers] == ["istio-proxy"]
+    assert by_name[pods[1]["metadata"]["name"]].spec.containers == []  # compact: the RC's template is audited
+    report = run_checks(inv, ScanOptions(checks=("pod.privileged",)))
+    failed = [
+        (f.resource.kind, f.resource.name, f.container)
+        for f in report.findings
+        if f.resource and f.status is Status.FAIL
+    ]
+    assert ("ReplicationController", "legacy", "istio-proxy") in failed

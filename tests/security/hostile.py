@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from k8saudit.sources.demo import snapshot_path
 from tests.integration.cluster import realistic_cluster
-from tests.security.support import Outcome, assert_one_line_error, run_main
+from tests.security.support import WARNING_PREFIX, Outcome, assert_one_line_error, run_main
 
 Path_ = tuple[str | int, ...]
 
@@ -122,10 +122,17 @@ def validate_config(path: Path) -> Outcome:
 
 def assert_accepted_or_refused(outcome: Outcome, path: Path, *where: str) -> None:
     """Either a report (exit 0, JSON on stdout) or exit 2 with one line naming the file and `where`
-    (the document or item); nothing else: no traceback, no internal error, no second line."""
+    (the document or item); nothing else: no traceback, no internal error, no second line.
+
+    A report may come with warnings: one line per malformed object that was skipped (issue 15),
+    each naming the file and `where`, and nothing but such lines."""
     assert "Traceback" not in outcome.stderr, outcome.stderr[-3000:]
     if outcome.code == 0:
-        assert outcome.stderr == "", outcome.stderr[-3000:]
+        for line in outcome.stderr.splitlines():
+            assert line.startswith(WARNING_PREFIX) and "skipped a malformed" in line, outcome.stderr[-3000:]
+            assert str(path) in line, line
+            for name in where:
+                assert name in line, (name, line)
         if outcome.stdout.startswith("{"):
             assert "findings" in outcome.report()
         return

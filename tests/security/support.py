@@ -69,6 +69,23 @@ def assert_one_line_error(outcome: Outcome, code: int, *names: str) -> str:
     return line
 
 
+WARNING_PREFIX = "k8saudit: warning: "
+
+
+def assert_one_line_warning(outcome: Outcome, *names: str) -> str:
+    """Exit 0 with a report, and exactly one line on stderr: the warning of a skipped object,
+    naming each of `names` (issue 15: a malformed object is skipped, the rest audited)."""
+    assert "Traceback" not in outcome.stderr, outcome.stderr
+    assert outcome.code == 0, (outcome.code, outcome.stderr[-2000:])
+    lines = outcome.stderr.splitlines()
+    assert len(lines) == 1, outcome.stderr[-2000:]
+    line = lines[0]
+    assert line.startswith(WARNING_PREFIX) and "skipped a malformed" in line, line
+    for name in names:
+        assert name in line, (name, line)
+    return line
+
+
 _READS = {c.id: set(c.reads) for c in all_checks()}
 
 

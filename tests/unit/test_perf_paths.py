@@ -414,8 +414,9 @@ def test_annotation_maps_redact_as_the_value_by_value_rule() -> None:
 # --- files: a snapshot's items released as they are validated ---------------------------------
 
 
-def test_a_malformed_item_found_after_the_items_were_released_is_still_named(tmp_path: Path) -> None:
-    from k8saudit.runtime.errors import InputError
+def test_a_malformed_item_found_after_the_items_were_released_is_still_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from k8saudit.sources.files import load_snapshot
 
     items = [
@@ -430,8 +431,10 @@ def test_a_malformed_item_found_after_the_items_were_released_is_still_named(tmp
     ]
     path = tmp_path / "snapshot.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
-    with pytest.raises(InputError, match=r"item 2: malformed Pod: spec\.containers"):
-        load_snapshot(path)
+    inv = load_snapshot(path)  # the malformed pod is skipped (issue 15) and named in its warning
+    assert [o.name for o in inv.all_objects()] == ["shop", "ok"]
+    (record,) = caplog.records
+    assert "item 2: skipped a malformed Pod shop/bad, the rest is audited: spec.containers" in record.getMessage()
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items[:2]}))
     inv = load_snapshot(path)
     assert [o.name for o in inv.all_objects()] == ["shop", "ok"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,6 @@ from k8saudit.model.facts import ClusterFactsSpec
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import BY_KIND
 from k8saudit.model.objects import K8sObject
-from k8saudit.runtime.errors import InputError
 from k8saudit.sources.demo import snapshot_path
 from k8saudit.sources.files import (
     _Consumed,
@@ -107,10 +107,15 @@ def test_a_malformed_item_gives_up_after_releasing_the_items() -> None:
         _snapshot_items(doc, "snap.json")
 
 
-def test_a_malformed_item_is_named_as_before(tmp_path: Path) -> None:
+def test_a_malformed_item_is_named_as_before(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Named in its warning, and skipped (issue 15): the other items are read."""
     items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}] * 3
     items.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": ["x"]}})
     path = tmp_path / "snap.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
-    with pytest.raises(InputError, match=r"snap\.json item 3: malformed Pod: metadata\.labels: "):
-        load_snapshot(path)
+    inv = load_snapshot(path)
+    assert [obj.kind for obj in inv.all_objects()] == ["Namespace"] * 3
+    (record,) = caplog.records
+    assert re.match(
+        r".*snap\.json item 3: skipped a malformed Pod p, the rest is audited: metadata\.labels: ", record.getMessage()
+    )
