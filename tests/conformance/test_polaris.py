@@ -96,14 +96,6 @@ ANY_ONE_HARDENING = (
     "seccomp unless the kubelet's seccompDefault is on (KEP-2413; seen with --kubelet-config), and the restricted "
     "Pod Security Standard refuses it: pod.seccomp fails whatever else is hardened."
 )
-ITEM_4 = (
-    "issue 15 item 4 (in progress elsewhere): a private key is recognised only with the exact "
-    "-----BEGIN ... PRIVATE KEY----- header; this value has three dashes."
-)
-ITEM_6 = (
-    "issue 15 item 6 (in progress elsewhere): names ending in KEY and *KEY_CONTENT (AZURE_BATCH_KEY, "
-    "OCI_CLI_KEY_CONTENT) are not credential names yet."
-)
 ITEM_8 = (
     "issue 15 item 8 (in progress elsewhere): a RoleBinding outside kube-system is not judged by the permission "
     "checks yet (it appears in the access review only), so testuser's exec in namespace test passes."
@@ -124,10 +116,6 @@ ITEM_11 = (
     "issue 15 item 11 (in progress elsewhere): the shipped cluster-admin ClusterRole with fewer rules is trusted "
     "as written, though the API server reconciles it back to * / * / * at every start (unless "
     "rbac.authorization.kubernetes.io/autoupdate is false), so binding it is cluster-admin: Polaris is right."
-)
-ITEM_12 = (
-    "issue 15 item 12 (in progress elsewhere): a policy that isolates one direction only leaves the other open, "
-    "and net.workloads-without-policy still passes it."
 )
 
 #: fixture -> k8saudit's verdict where it is not Polaris', and why. Every fixture not here agrees.
@@ -176,9 +164,7 @@ KNOWN: dict[str, Known] = {
     "linuxHardening/success.drop_capabilities.yaml": Known("fail", ANY_ONE_HARDENING),
     "linuxHardening/success.selinux_container.yaml": Known("fail", ANY_ONE_HARDENING),
     "linuxHardening/success.selinux_pod.yaml": Known("fail", ANY_ONE_HARDENING),
-    "missingNetworkPolicy/failure.netpol_missing_egress_in_policytypes.yaml": Known("pass", ITEM_12),
     "missingNetworkPolicy/failure.netpol_missing_egress_rules.yaml": Known("pass", DENY_ALL_IS_ISOLATION),
-    "missingNetworkPolicy/failure.netpol_missing_ingress_in_policytypes.yaml": Known("pass", ITEM_12),
     "missingNetworkPolicy/failure.netpol_missing_ingress_rules.yaml": Known("pass", DENY_ALL_IS_ISOLATION),
     "pullPolicyNotAlways/failure.cron-job.yaml": Known("pass", PULL_ALWAYS_BY_DEFAULT),
     "pullPolicyNotAlways/failure.yaml": Known("pass", PULL_ALWAYS_BY_DEFAULT),
@@ -239,9 +225,6 @@ KNOWN: dict[str, Known] = {
     "rolebindingRolePodExecAttach/failure.get_attach_and_exec_using_resource_wildcard.yaml": Known("pass", ITEM_8),
     "rolebindingRolePodExecAttach/failure.get_attach_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
     "rolebindingRolePodExecAttach/failure.get_exec_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "sensitiveConfigmapContent/failure.key_azure_batch_key.yaml": Known("pass", ITEM_6),
-    "sensitiveConfigmapContent/failure.key_oci_cli_key_content.yaml": Known("pass", ITEM_6),
-    "sensitiveContainerEnvVar/failure.value_private_key.yaml": Known("pass", ITEM_4),
 }
 
 #: A Polaris check k8saudit splits over several checks: how the verdicts combine, and why.
