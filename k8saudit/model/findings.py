@@ -277,8 +277,15 @@ class Coverage(Model):
     inputs: list[InputCoverage] = Field(default_factory=list)
 
 
+def _absent(value: object) -> bool:
+    """A field left out of the JSON report while unset: reports without it stay byte for byte as before."""
+    return value is None
+
+
 class ClusterInfo(Model):
     source: str
+    #: The name given with `scan --cluster-name` (the metrics' `cluster` label); left out when not given.
+    name: str | None = Field(default=None, exclude_if=_absent)
     context: str | None = None
     server: str | None = None
     version: str | None = None
@@ -287,6 +294,11 @@ class ClusterInfo(Model):
     namespaces: int = 0
     workloads: int = 0
     pods: int = 0
+
+    def label(self) -> str:
+        """What the reports and the metrics call the cluster: `--cluster-name`, else the kubeconfig
+        context, else the API server's address, else the source (`snapshot`, `manifests`)."""
+        return self.name or self.context or self.server or self.source
 
 
 class ExemptionRuleInfo(Model):

@@ -406,7 +406,7 @@ def context(report: Report) -> dict[str, Any]:
         "grades": GRADES,
         "permissions": PERMISSIONS,
         "sources": SOURCES,
-        "cluster_name": report.cluster.context or report.cluster.server or report.cluster.source,
+        "cluster_name": report.cluster.label(),
         "scope": scope_text(report),
         "manifests": report.cluster.source == "manifests",
         "breaking_shown": BREAKING_SHOWN,
