@@ -120,6 +120,15 @@ def scan(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary and no progress display.")] = False,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            metavar="DIR",
+            help="Earlier JSON reports (a --timestamped folder, or *.json files): the reports show the score "
+            "and failing counts over time and since when each finding fails (--timestamped reads its own runs).",
+        ),
+    ] = None,
     pushgateway: Annotated[
         str | None,
         typer.Option(
@@ -181,6 +190,7 @@ def scan(
         pushgateway=pushgateway,
         cluster_name=cluster_name,
         metrics_per_namespace=metrics_per_namespace,
+        history=history,
     )
     try:
         outcome = run_scan(request)

@@ -19,6 +19,7 @@ from k8saudit.cli.scan_metrics import MetricsRequest
 from k8saudit.cli.source import Source, choose_source
 from k8saudit.model.findings import Severity
 from k8saudit.output.formats import ReportFormat
+from k8saudit.output.history import check_folder
 from k8saudit.runtime.errors import InputError
 from k8saudit.sources.live import LiveOptions
 
@@ -48,6 +49,13 @@ class ScanRequest:
     quiet: bool = False
     #: The Prometheus side: --pushgateway, --cluster-name, --metrics-per-namespace.
     metrics: MetricsRequest = field(default_factory=MetricsRequest)
+    #: A folder of earlier JSON reports for the history (`--history`).
+    history: Path | None = None
+
+    @property
+    def history_folders(self) -> list[Path]:
+        """Where the earlier scans are: --history, and the --timestamped run folders."""
+        return [*([self.history] if self.history is not None else []), *([self.output_dir] if self.timestamped else [])]
 
     @classmethod
     def from_options(
@@ -72,6 +80,7 @@ class ScanRequest:
         pushgateway: str | None = None,
         cluster_name: str | None = None,
         metrics_per_namespace: bool = False,
+        history: Path | None = None,
     ) -> ScanRequest:
         """The request the options ask for (named and valued as the CLI's, the `no-` flags turned
         around; `fail_on` a severity or `none`), or the InputError of the first conflict."""
@@ -104,6 +113,7 @@ class ScanRequest:
             fail_on_new=fail_on_new,
             quiet=quiet,
             metrics=metrics,
+            history=check_folder(history) if history is not None else None,
         )
 
     @property

@@ -22,7 +22,7 @@ from k8saudit.engine.config import AuditConfig, load_config
 from k8saudit.model.findings import Report
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import KINDS
-from k8saudit.output import terminal
+from k8saudit.output import history, terminal
 from k8saudit.output.diff import compare, load_report
 from k8saudit.runtime import log
 from k8saudit.sources.live import NEVER_LISTED
@@ -54,6 +54,8 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         report.cluster.name = request.metrics.cluster_name
     if previous is not None:
         report.sinceLastScan = compare(previous, report, baseline_file=str(request.baseline), full=False)
+    if request.history_folders:  # before this run is written: its own folder is not yet among them
+        report.history = history.history(report, history.report_files(request.history_folders))
     duration = time.perf_counter() - started  # collect and checks: the metrics' scan duration
     written = report_files.write_reports(
         report,

@@ -18,13 +18,13 @@ The registry is made anew per call: no module-level registry, so two reports in 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from k8saudit.model.findings import Report, Section, Severity, Status
 from k8saudit.model.scoring import GRADES
+from k8saudit.output.history import unix_time
 from k8saudit.output.writer import Writer
 
 if TYPE_CHECKING:  # prometheus_client is imported when metrics are made (~50 ms), not with the CLI
@@ -108,12 +108,6 @@ class _Metrics:
             documentation, extra = METRICS[name]
             gauge = self._gauges[name] = Gauge(name, documentation, ("cluster", *extra), registry=self.registry)
         gauge.labels(cluster=self.cluster, **labels).set(value)
-
-
-def unix_time(iso: str) -> float:
-    """An ISO time of a report (`2026-11-05T03:17:02+00:00`) as Unix seconds; a naive one is UTC."""
-    when = dt.datetime.fromisoformat(iso)
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def registry(report: Report, options: MetricsOptions | None = None) -> CollectorRegistry:
@@ -202,6 +196,9 @@ def new_by_severity(report: Report) -> Counter[Severity] | None:
     else from the history's previous run; None when no previous scan is known."""
     if report.sinceLastScan is not None:
         return Counter(c.severity for c in report.sinceLastScan.new)
+    if report.history is not None and len(report.history.runs) > 1:
+        since = report.history.failingSince  # a failing finding not in it was not failing the scan before
+        return Counter(f.severity for f in report.findings if f.status is Status.FAIL and f.key() not in since)
     return None
 
 
