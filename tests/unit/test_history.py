@@ -145,7 +145,7 @@ def test_html_shows_the_chart_inline_under_the_same_csp_and_each_findings_since(
     assert "<script" not in section and "style=" not in section and "href" not in section
     (points,) = re.findall(r'<polyline points="([^"]+)" fill="none" stroke="#0969da"', section)
     ys = [float(pair.split(",")[1]) for pair in points.split()]
-    assert len(ys) == 3 and ys[0] > ys[1]  # 40.0 then 61.8: higher is nearer the top
+    assert len(ys) == 3 and ys[0] > ys[1]  # 40.0 then the demo's (above 50): higher is nearer the top
     assert '<a href="#history">History</a>' in page and '<a href="#history">' not in plain
     rows = page.count("failing since ") + page.count("new in this scan")
     assert rows == sum(1 for f in report.findings if f.status is Status.FAIL)
@@ -159,7 +159,7 @@ def test_markdown_has_the_table_and_each_findings_since(tmp_path: Path) -> None:
     table = text.split("## History\n", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in table.splitlines() if line.startswith("| ")]
     assert lines[0].startswith("| Scan | Score | Grade | Critical | High | Medium | Low | Info | Failing | Coverage |")
-    assert "(this scan) | 61.8 | D |" in lines[1] and "| 40.0 | D |" in lines[2]
+    assert f"(this scan) | {report.score:.1f} | {report.grade} |" in lines[1] and "| 40.0 | D |" in lines[2]
     assert "\n\n| Scan |" in table  # the table is its own block
     assert text.count(" · failing since ") == sum(1 for f in report.findings if f.status is Status.FAIL)
 
@@ -223,13 +223,16 @@ def test_trend_prints_the_history_in_80_columns(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert lines[0] == "k8saudit trend: kind-demo"
-    assert lines[1].startswith("3 scans from ") and lines[2] == "score 40.0 → 61.8 (+21.8), failing findings 5 → 260"
-    assert lines[4].startswith("Score    ▄▅▅  ") and lines[5].startswith("Failing  ▁██  (0-260)")
+    score, failing = demo().score, sum(demo().counts.values())
+    assert score is not None and 50 < score < 70  # the sparkline below: ▅ for 50 to 64
+    assert lines[1].startswith("3 scans from ")
+    assert lines[2] == f"score 40.0 → {score:.1f} ({score - 40:+.1f}), failing findings 5 → {failing}"
+    assert lines[4].startswith("Score    ▄▅▅  ") and lines[5].startswith(f"Failing  ▁██  (0-{failing})")
     body = "\n".join(lines)
     assert body.count(" D ") >= 3
     longest = lines[lines.index(next(x for x in lines if x.startswith("Failing since"))) + 1 :]
     assert all(" 3  " in line for line in longest[:5])  # the five failing since the first scan come first
-    assert longest[-1].startswith("  ... and 255 more")
+    assert longest[-1].startswith(f"  ... and {failing - 5} more")
 
 
 def test_trend_refuses_a_folder_without_reports(tmp_path: Path) -> None:
