@@ -24,6 +24,10 @@ REPO = Path(__file__).resolve().parent.parent
 DEPLOY = REPO / "deploy"
 BASE = DEPLOY / "base"
 OVERLAYS = sorted(p.parent for p in (DEPLOY / "overlays").glob("*/kustomization.yaml"))
+#: The overlay that pushes metrics to a Pushgateway: arguments and an egress policy, no permission.
+METRICS_OVERLAY = DEPLOY / "overlays" / "pushgateway"
+#: The overlays that turn on a collector opt-in and grant the permission it needs.
+PERMISSION_OVERLAYS = [o for o in OVERLAYS if o != METRICS_OVERLAY]
 #: The ClusterRole users apply (the real-API-server tier and the README use this one).
 CLUSTER_ROLE_FILE = BASE / "clusterrole.yaml"
 KUSTOMIZATION_FIELDS = {"apiVersion", "kind", "resources", "images", "patches"}

@@ -25,7 +25,9 @@ from tests.deploy_support import (
     BASE,
     CLUSTER_ROLE_FILE,
     DEPLOY,
+    METRICS_OVERLAY,
     OVERLAYS,
+    PERMISSION_OVERLAYS,
     REPO,
     Permission,
     granted,
@@ -78,7 +80,7 @@ def test_the_base_role_reads_and_asks_only() -> None:
     assert [p for p in perms if p[2] == "create"] == [("authorization.k8s.io", "subjectaccessreviews", "create")]
 
 
-@pytest.mark.parametrize("folder", OVERLAYS, ids=_ids)
+@pytest.mark.parametrize("folder", PERMISSION_OVERLAYS, ids=_ids)
 def test_an_overlay_adds_only_its_opt_in_flag_and_the_permission_it_needs(folder: Path) -> None:
     base, overlay = scanner(DEPLOY), scanner(folder)
     added_args = [a for a in overlay.args if a not in base.args]
@@ -100,6 +102,26 @@ def test_the_kubelet_overlay_adds_nodes_proxy_and_says_why_it_is_dangerous() -> 
     assert ("", "nodes/proxy", "get") in granted(overlay.role)
     text = (folder / "kustomization.yaml").read_text()
     assert re.search(r"DANGER.*nodes/proxy.*exec", text, re.S), "the overlay must say why nodes/proxy is dangerous"
+
+
+def test_the_metrics_overlay_adds_the_push_and_its_egress_and_no_permission(tmp_path: Path) -> None:
+    base, overlay = scanner(DEPLOY), scanner(METRICS_OVERLAY)
+    added = [a for a in overlay.args if a not in base.args]
+    assert [a.split("=", 1)[0] for a in added] == ["--pushgateway", "--cluster-name"]
+    assert [a for a in base.args if a not in overlay.args] == []
+    assert granted(overlay.role) == granted(base.role)  # pushing needs no Kubernetes permission
+    (policy,) = [o for o in render(METRICS_OVERLAY) if o["metadata"]["name"] == "k8saudit-to-pushgateway"]
+    assert policy["spec"]["policyTypes"] == ["Egress"]
+    ports = sorted((p["protocol"], p["port"]) for rule in policy["spec"]["egress"] for p in rule["ports"])
+    assert ports == [("TCP", 53), ("TCP", 9091), ("UDP", 53)]
+    assert all(rule["to"] for rule in policy["spec"]["egress"])  # to named pods only, never anywhere
+    # the arguments are ones `scan` accepts, and the overlay passes the auditor's own audit
+    result = CliRunner().invoke(app, ["scan", "--help"], terminal_width=200)
+    assert "--pushgateway" in result.output and "--cluster-name" in result.output
+    rendered = tmp_path / "rendered.yaml"
+    rendered.write_text(yaml.safe_dump_all(render(METRICS_OVERLAY)))
+    report = _scan_manifests(rendered)
+    assert [f["check"] for f in report["findings"] if f["status"] == "fail"] == []
 
 
 def test_exactly_one_cluster_role_file_in_deploy() -> None:
@@ -273,7 +295,7 @@ def test_the_auditor_passes_its_own_audit() -> None:
         assert statuses["net.default-deny"]["status"] == "pass"
 
 
-@pytest.mark.parametrize("folder", OVERLAYS, ids=_ids)
+@pytest.mark.parametrize("folder", PERMISSION_OVERLAYS, ids=_ids)
 def test_an_overlay_fails_only_on_the_risk_it_documents(folder: Path, tmp_path: Path) -> None:
     """Rendered, an overlay's only failures are about the ClusterRole's added permission."""
     rendered = tmp_path / "rendered.yaml"

@@ -61,6 +61,8 @@ def test_wheel_contains_templates_demo_and_entry_point(wheel: Path) -> None:
         "k8saudit/templates/report.md",
         "k8saudit/templates/report.css",  # inlined into report.html, admitted by its CSP hash
         "k8saudit/templates/report.js",
+        "k8saudit/templates/history.html",  # included by report.html and report.md with a history
+        "k8saudit/templates/history.md",
         "k8saudit/schemas/report.schema.json",  # the JSON report's contract, for consumers
         "k8saudit/schemas/diff.schema.json",
         "k8saudit/data/demo-cluster.json",

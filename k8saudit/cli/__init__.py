@@ -1,4 +1,4 @@
-"""Command line: `k8saudit scan | collect | report | diff | who-can | checks | explain | config validate`.
+"""Command line: `k8saudit scan | collect | report | diff | trend | who-can | checks | explain | config validate`.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
 3 cannot reach or authenticate to the cluster, 4 internal error (a bug: please report it).

@@ -16,6 +16,7 @@ from k8saudit.cli.collect import collect
 from k8saudit.cli.config import config_app
 from k8saudit.cli.saved_reports import diff, report
 from k8saudit.cli.scan import scan
+from k8saudit.cli.trend import trend
 from k8saudit.cli.who_can import who_can
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.command()(scan)
 app.command()(collect)
 app.command()(diff)
 app.command()(report)
+app.command()(trend)
 app.command("who-can")(who_can)
 app.command("checks")(list_checks)
 app.command()(explain)

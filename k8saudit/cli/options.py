@@ -58,7 +58,7 @@ def _listed(items: list[str], last: str) -> str:
 def _scan_formats_help() -> str:
     """`scan --format`'s help, from the registry: each format (with its purpose) and file name."""
     listed = [f"{f.name} ({f.purpose})" if f.purpose else f.name for f in FORMATS]
-    files = [FORMATS[0].file_name, *(f".{f.extension}" for f in FORMATS[1:])]
+    files = [FORMATS[0].file_name, *(f.file or f".{f.extension}" for f in FORMATS[1:])]
     default = _listed(list(SCAN_DEFAULT_FORMATS), "and")
     return f"Report format: {_listed(listed, 'or')}; repeatable (default: {default}). Files are {', '.join(files)}."
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from k8saudit.cli.scan_events import elapsed_ms
 from k8saudit.model.findings import Report
 from k8saudit.output import render
 from k8saudit.output.formats import ReportFormat, by_name
+from k8saudit.output.metrics import MetricsOptions, exposition
 from k8saudit.runtime import lifecycle, log, reportdir
 from k8saudit.runtime.errors import InputError
 from k8saudit.runtime.files import preflight, write_atomic, write_atomic_set
@@ -69,6 +70,7 @@ def write_reports(
     *,
     timestamped: bool = False,
     keep: int | None = None,
+    metrics: MetricsOptions | None = None,
 ) -> list[str]:
     """Render and write every format (SIGTERM waits for the writing: see lifecycle.py).
 
@@ -76,19 +78,33 @@ def write_reports(
     set is on disk, so no report is ever held whole in memory (20,000 pods: ~110 MB of text) and
     a failure still leaves the previous set. Standard output gets the one report rendered first.
     Returns what was written: file paths, a run folder with --timestamped, `-` for stdout.
+    `metrics` are the options of the `prom` format a scan knows beyond its report (its duration,
+    --metrics-per-namespace); without them it writes what the report alone gives.
     """
     phase = time.perf_counter()
     chosen = list(dict.fromkeys(formats[:1] if output is not None else formats))  # `-f md -f md`: one report.md
     if output == "-":
-        written = _to_stdout(report, chosen[0])
+        written = _to_stdout(report, chosen[0], metrics)
     else:
-        written = _to_files(report, chosen, output_dir, output, timestamped=timestamped, keep=keep)
+        written = _to_files(report, chosen, output_dir, output, timestamped=timestamped, keep=keep, metrics=metrics)
     log.event("write", formats=[fmt.name for fmt in chosen], written=written, ms=elapsed_ms(phase))
     return written
 
 
-def _to_stdout(report: Report, fmt: ReportFormat) -> list[str]:
-    text = render.render(report, fmt.name)  # whole before any of it is printed
+def _scan_metrics(report: Report, fmt: ReportFormat, metrics: MetricsOptions | None) -> bytes | None:
+    """For `prom` with a scan's options: the metrics as the scan knows them (a few KB); else None."""
+    return exposition(report, metrics) if fmt.name == "prom" and metrics is not None else None
+
+
+def _writer(report: Report, fmt: ReportFormat, metrics: MetricsOptions | None) -> bytes | Callable[[BinaryIO], object]:
+    """What `write_atomic` and `reportdir.write_run` take: `render.writer`, or the scan's metrics."""
+    data = _scan_metrics(report, fmt, metrics)
+    return data if data is not None else render.writer(report, fmt.name)
+
+
+def _to_stdout(report: Report, fmt: ReportFormat, metrics: MetricsOptions | None) -> list[str]:
+    data = _scan_metrics(report, fmt, metrics)
+    text = data.decode() if data is not None else render.render(report, fmt.name)  # whole before any is printed
     with lifecycle.critical():
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -103,8 +119,9 @@ def _to_files(
     *,
     timestamped: bool,
     keep: int | None,
+    metrics: MetricsOptions | None,
 ) -> list[str]:
-    writers = {fmt.file_name: render.writer(report, fmt.name) for fmt in formats}
+    writers = {fmt.file_name: _writer(report, fmt, metrics) for fmt in formats}
     with lifecycle.critical():
         if output is not None:
             (write,) = writers.values()

@@ -120,11 +120,45 @@ def scan(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary and no progress display.")] = False,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            metavar="DIR",
+            help="Earlier JSON reports (a --timestamped folder, or *.json files): the reports show the score "
+            "and failing counts over time and since when each finding fails (--timestamped reads its own runs).",
+        ),
+    ] = None,
+    pushgateway: Annotated[
+        str | None,
+        typer.Option(
+            "--pushgateway",
+            metavar="URL",
+            help="Push the scan's Prometheus metrics to this Pushgateway at the end of the run (job k8saudit, "
+            "grouped by cluster); an unreachable gateway is a warning, never a lost report or another exit code.",
+        ),
+    ] = None,
+    cluster_name: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster-name",
+            help="The cluster's name in the reports and the metrics' `cluster` label "
+            "(default: the kubeconfig context).",
+        ),
+    ] = None,
+    metrics_per_namespace: Annotated[
+        bool,
+        typer.Option(
+            "--metrics-per-namespace",
+            help="Also export failing findings per namespace and severity (one series each: opt-in cardinality).",
+        ),
+    ] = False,
 ) -> None:
     """Audit a cluster (live by default), a snapshot or manifests, and write reports."""
     from k8saudit.cli import scan_events
     from k8saudit.cli.exit_policy import exit_code
     from k8saudit.cli.report_files import terminal_for
+    from k8saudit.cli.scan_metrics import push_failure
     from k8saudit.cli.scan_request import ScanRequest
     from k8saudit.cli.scan_run import run_scan
     from k8saudit.cli.source import live_options, source_label
@@ -153,8 +187,16 @@ def scan(
         fail_on=fail_on.value,
         fail_on_new=fail_on_new,
         quiet=quiet,
+        pushgateway=pushgateway,
+        cluster_name=cluster_name,
+        metrics_per_namespace=metrics_per_namespace,
+        history=history,
     )
-    outcome = run_scan(request)
+    try:
+        outcome = run_scan(request)
+    except Exception:  # the scan failed (cluster unreachable, bad input file, a bug): say so on the gateway
+        push_failure(request.metrics, context or source_label(snapshot, manifests, demo))
+        raise
     code = exit_code(outcome, request)
     scan_events.done(outcome.report, exit_code=code, written=outcome.written, ms=scan_events.elapsed_ms(started))
     if code != EXIT_OK:

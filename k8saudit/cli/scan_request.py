@@ -9,15 +9,17 @@ Nothing is read here: the baseline and the config are loaded by the run, before 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from k8saudit.cli.options import SCAN_DEFAULT_FORMATS
 from k8saudit.cli.report_files import chosen_formats, terminal_for
+from k8saudit.cli.scan_metrics import MetricsRequest
 from k8saudit.cli.source import Source, choose_source
 from k8saudit.model.findings import Severity
 from k8saudit.output.formats import ReportFormat
+from k8saudit.output.history import check_folder
 from k8saudit.runtime.errors import InputError
 from k8saudit.sources.live import LiveOptions
 
@@ -45,6 +47,15 @@ class ScanRequest:
     #: Judge only the findings new since `baseline` (every severity when `fail_on` is None).
     fail_on_new: bool = False
     quiet: bool = False
+    #: The Prometheus side: --pushgateway, --cluster-name, --metrics-per-namespace.
+    metrics: MetricsRequest = field(default_factory=MetricsRequest)
+    #: A folder of earlier JSON reports for the history (`--history`).
+    history: Path | None = None
+
+    @property
+    def history_folders(self) -> list[Path]:
+        """Where the earlier scans are: --history, and the --timestamped run folders."""
+        return [*([self.history] if self.history is not None else []), *([self.output_dir] if self.timestamped else [])]
 
     @classmethod
     def from_options(
@@ -66,6 +77,10 @@ class ScanRequest:
         fail_on: str = "none",
         fail_on_new: bool = False,
         quiet: bool = False,
+        pushgateway: str | None = None,
+        cluster_name: str | None = None,
+        metrics_per_namespace: bool = False,
+        history: Path | None = None,
     ) -> ScanRequest:
         """The request the options ask for (named and valued as the CLI's, the `no-` flags turned
         around; `fail_on` a severity or `none`), or the InputError of the first conflict."""
@@ -76,9 +91,16 @@ class ScanRequest:
             raise InputError("--timestamped writes report folders under --output-dir: it cannot be used with --output")
         if fail_on_new and baseline is None:
             raise InputError("--fail-on-new compares with a previous report: add --baseline OLD.json")
+        chosen = chosen_formats(formats, SCAN_DEFAULT_FORMATS, output, example="json")
+        metrics = MetricsRequest.from_options(
+            pushgateway=pushgateway,
+            cluster_name=cluster_name,
+            per_namespace=metrics_per_namespace,
+            prom_format=any(f.name == "prom" for f in chosen),
+        )
         return cls(
             source=source,
-            formats=chosen_formats(formats, SCAN_DEFAULT_FORMATS, output, example="json"),
+            formats=chosen,
             output_dir=output_dir,
             output=output,
             timestamped=timestamped,
@@ -90,6 +112,8 @@ class ScanRequest:
             fail_on=None if fail_on == "none" else Severity(fail_on),
             fail_on_new=fail_on_new,
             quiet=quiet,
+            metrics=metrics,
+            history=check_folder(history) if history is not None else None,
         )
 
     @property

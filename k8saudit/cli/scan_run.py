@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from k8saudit import api
-from k8saudit.cli import report_files, scan_events
+from k8saudit.cli import report_files, scan_events, scan_metrics
 from k8saudit.cli.scan_request import ScanRequest
 from k8saudit.cli.source import Source, collect
 from k8saudit.engine.config import AuditConfig, load_config
 from k8saudit.model.findings import Report
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import KINDS
-from k8saudit.output import terminal
+from k8saudit.output import history, terminal
 from k8saudit.output.diff import compare, load_report
 from k8saudit.runtime import log
 from k8saudit.sources.live import NEVER_LISTED
@@ -43,15 +43,20 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
     config = load_config(request.config) if request.config is not None else None
     report_files.preflight_outputs(request.formats, request.output_dir, request.output, timestamped=request.timestamped)
     human = not request.quiet and not log.current().enabled  # a progress display and the summary
-    phase = time.perf_counter()
+    started = phase = time.perf_counter()
     inventory = _collect(request.source, request.terminal, progress=human)
     scan_events.collected(inventory, scan_events.elapsed_ms(phase))
     phase = time.perf_counter()
     report = api.run_checks(inventory, _scan_options(request, config))
     del inventory  # the writers reuse its memory (see above)
     scan_events.checked(report, scan_events.elapsed_ms(phase))
+    if request.metrics.cluster_name is not None:
+        report.cluster.name = request.metrics.cluster_name
     if previous is not None:
         report.sinceLastScan = compare(previous, report, baseline_file=str(request.baseline), full=False)
+    if request.history_folders:  # before this run is written: its own folder is not yet among them
+        report.history = history.history(report, history.report_files(request.history_folders))
+    duration = time.perf_counter() - started  # collect and checks: the metrics' scan duration
     written = report_files.write_reports(
         report,
         request.formats,
@@ -59,7 +64,9 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         request.output,
         timestamped=request.timestamped,
         keep=request.keep,
+        metrics=request.metrics.options(duration),
     )
+    scan_metrics.push_report(report, request.metrics, duration)  # after the reports: a push never costs one
     if human:
         terminal.print_summary(report, request.terminal, since=report.sinceLastScan)
     return ScanOutcome(report=report, written=written)

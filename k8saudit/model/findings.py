@@ -277,8 +277,15 @@ class Coverage(Model):
     inputs: list[InputCoverage] = Field(default_factory=list)
 
 
+def _absent(value: object) -> bool:
+    """A field left out of the JSON report while unset: reports without it stay byte for byte as before."""
+    return value is None
+
+
 class ClusterInfo(Model):
     source: str
+    #: The name given with `scan --cluster-name` (the metrics' `cluster` label); left out when not given.
+    name: str | None = Field(default=None, exclude_if=_absent)
     context: str | None = None
     server: str | None = None
     version: str | None = None
@@ -287,6 +294,11 @@ class ClusterInfo(Model):
     namespaces: int = 0
     workloads: int = 0
     pods: int = 0
+
+    def label(self) -> str:
+        """What the reports and the metrics call the cluster: `--cluster-name`, else the kubeconfig
+        context, else the API server's address, else the source (`snapshot`, `manifests`)."""
+        return self.name or self.context or self.server or self.source
 
 
 class ExemptionRuleInfo(Model):
@@ -508,6 +520,33 @@ class Comparison(Model):
     unchanged: list[ChangedFinding] | None = None
 
 
+class HistoryRun(Model):
+    """One scan of the history: an earlier report, or this scan (the last run)."""
+
+    generatedAt: str
+    #: Where it was read from (a run folder's report.json, a file); null for this scan.
+    source: str | None = None
+    score: float | None
+    grade: str
+    coverage: float  # share of the checks assessed
+    counts: dict[str, int] = Field(default_factory=dict)  # failing findings by severity
+    failing: int = 0  # failing findings
+
+
+class History(Model):
+    """This scan among the earlier ones (`scan --timestamped` runs, `scan --history DIR`)."""
+
+    #: Oldest first; the last is this scan.
+    runs: list[HistoryRun]
+    #: For each finding failing now that was also failing in the scan before: the `generatedAt`
+    #: of the first scan of its unbroken run of failures (a scan where it did not fail, or its
+    #: check could not look, ends the run). A failing finding not listed is new in this scan.
+    failingSince: dict[str, str] = Field(default_factory=dict)
+    #: Earlier reports that could not be used, each `path: why` (corrupt, another schema version,
+    #: another cluster, the same scan twice).
+    leftOut: list[str] = Field(default_factory=list)
+
+
 class Report(Model):
     schemaVersion: str = SCHEMA_VERSION
     tool: str
@@ -526,6 +565,8 @@ class Report(Model):
     podSecurity: list[NamespacePodSecurity] | None = None
     nodes: list[NodeInfo] | None = None  # the node inventory (null: nodes not read)
     sinceLastScan: Comparison | None = None  # with `scan --baseline OLD.json`
+    #: Earlier scans' scores and counts, and since when each finding fails (left out when there are none).
+    history: History | None = Field(default=None, exclude_if=_absent)
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status is Status.FAIL]

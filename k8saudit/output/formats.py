@@ -1,8 +1,9 @@
 """The report formats: one entry each, the one list the CLI, the file names and the dispatch read.
 
-An entry says the format's name (the `--format` value), its file name (`report.<extension>`) and
-the module that writes it. The module defines `WRITER`, a `k8saudit.output.writer.Writer`: how
-to stream the report into an open binary file and, when it has a cheaper way, how to give it as text.
+An entry says the format's name (the `--format` value), its file name (`report.<extension>`,
+unless the entry names its own file) and the module that writes it. The module defines `WRITER`,
+a `k8saudit.output.writer.Writer`: how to stream the report into an open binary file and, when
+it has a cheaper way, how to give it as text.
 
 Adding a format is one module under `k8saudit/output/` and one entry in `FORMATS`.
 
@@ -29,11 +30,14 @@ class ReportFormat:
     module: str
     #: What the format is for, when its name does not say (`scan --help` shows it).
     purpose: str = ""
+    #: The file's name when it is not `report.<extension>` (metrics: `metrics.prom`, the name
+    #: node-exporter's textfile collector is pointed at).
+    file: str = ""
 
     @property
     def file_name(self) -> str:
-        """The report's file name in an output folder: `report.<extension>`."""
-        return f"report.{self.extension}"
+        """The report's file name in an output folder: `report.<extension>` unless the entry names one."""
+        return self.file or f"report.{self.extension}"
 
     def writer(self) -> Writer:
         """The format's `Writer` (imports its module the first time)."""
@@ -48,6 +52,13 @@ FORMATS: tuple[ReportFormat, ...] = (
     ReportFormat("json", "json", "k8saudit.output.json_report"),
     ReportFormat("sarif", "sarif", "k8saudit.output.sarif", purpose="code scanning"),
     ReportFormat("junit", "junit.xml", "k8saudit.output.junit", purpose="CI test results"),
+    ReportFormat(
+        "prom",
+        "prom",
+        "k8saudit.output.metrics",
+        purpose="Prometheus metrics, for the textfile collector",
+        file="metrics.prom",
+    ),
 )
 
 

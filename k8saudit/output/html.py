@@ -16,7 +16,10 @@ TEMPLATE = "report.html"
 
 def _pieces(report: Report) -> Iterator[str]:
     return templates.pieces(
-        TEMPLATE, report, assets=view.assets(templates.templates_dir()), finding_rows=view.HtmlCells().rows
+        TEMPLATE,
+        report,
+        assets=view.assets(templates.templates_dir()),
+        finding_rows=view.HtmlCells(view.since(report)).rows,
     )
 
 

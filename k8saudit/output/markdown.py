@@ -14,7 +14,7 @@ TEMPLATE = "report.md"
 
 
 def _pieces(report: Report) -> Iterator[str]:
-    return templates.pieces(TEMPLATE, report, finding_rows=view.MarkdownCells().rows)
+    return templates.pieces(TEMPLATE, report, finding_rows=view.MarkdownCells(view.since(report)).rows)
 
 
 def write(report: Report, handle: BinaryIO) -> None:

@@ -30,7 +30,7 @@ def print_summary(report: Report, file: TextIO, *, top: int = 10, since: Compari
     """Score and grade, coverage, counts by severity, exemptions, the top failing checks."""
     console = Console(file=file, highlight=False, soft_wrap=False)
     cluster = report.cluster
-    name = cluster.context or cluster.server or cluster.source
+    name = cluster.label()
     header = Text.assemble(
         ("k8saudit ", "bold"), name, f"  (source: {cluster.source}, version: {cluster.version or 'unknown'})"
     )

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -31,6 +31,7 @@ from k8saudit.model.findings import (
     Status,
 )
 from k8saudit.model.scoring import GRADES
+from k8saudit.output.history_view import HistoryView
 
 TOP_RISKS = 5
 #: Affected resources named in a top-risk line before "and N more".
@@ -240,7 +241,9 @@ class _Cells:
     #: What separates the evidence in a cell.
     EVIDENCE_SEPARATOR = ""
 
-    def __init__(self) -> None:
+    def __init__(self, since: Callable[[Finding], str] | None = None) -> None:
+        #: With a history: each finding's "failing since" text, shown under its resource (`SINCE`).
+        self._since = since
         self._texts: dict[str, str] = {}
         # Keyed by id(): every object whose id is in a key is kept in `_keep`, so no id is
         # reused by another object while these are cached.
@@ -295,6 +298,8 @@ class _Cells:
     #: A finding's container and location (file:line) parts of its row, when it has them.
     CONTAINER = "{}"
     LOCATION = "{}"
+    #: Since when it fails, with a history.
+    SINCE = "{}"
 
     def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
         raise NotImplementedError  # pragma: no cover - overridden per format
@@ -302,6 +307,7 @@ class _Cells:
     def _rows(self, findings: list[Finding]) -> list[str]:
         containers, locations = self._containers, self._locations
         label, text, evidence_cell, row = self.label, self.text, self.evidence_cell, self._row
+        since = self._since
         out = []
         for f in findings:
             container = containers.get(f.container)
@@ -310,6 +316,8 @@ class _Cells:
             location = locations.get(f.location)
             if location is None:
                 location = locations[f.location] = self.LOCATION.format(text(f.location or ""))
+            if since is not None:
+                location += self.SINCE.format(text(since(f)))
             out.append(row(label(f.resource), container, location, text(f.message), evidence_cell(f.evidence)))
         return out
 
@@ -319,6 +327,7 @@ class HtmlCells(_Cells):
 
     CONTAINER = '<br><span class="loc">container {}</span>'
     LOCATION = '<br><span class="loc">{}</span>'
+    SINCE = '<br><span class="loc">{}</span>'
 
     def escape(self, text: str) -> str:
         if _HTML_CELL.search(text) is None:  # most texts: nothing to escape
@@ -339,6 +348,7 @@ class MarkdownCells(_Cells):
 
     EVIDENCE_SEPARATOR = "; "
     LOCATION = " ({})"
+    SINCE = " · {}"
 
     def escape(self, text: str) -> str:
         return _MD_CELL.sub(_md_cell_char, text)
@@ -406,12 +416,24 @@ def context(report: Report) -> dict[str, Any]:
         "grades": GRADES,
         "permissions": PERMISSIONS,
         "sources": SOURCES,
-        "cluster_name": report.cluster.context or report.cluster.server or report.cluster.source,
+        "cluster_name": report.cluster.label(),
         "scope": scope_text(report),
         "manifests": report.cluster.source == "manifests",
         "breaking_shown": BREAKING_SHOWN,
         "Section": Section,
+        "history": history_view(report),
     }
+
+
+def history_view(report: Report) -> HistoryView | None:
+    """What the reports show of the scan's history (None: no earlier scan was read)."""
+    return HistoryView(report.history) if report.history is not None else None
+
+
+def since(report: Report) -> Callable[[Finding], str] | None:
+    """Each finding's "failing since" text for the findings tables, when the report has a history."""
+    shown = history_view(report)
+    return shown.since if shown is not None else None
 
 
 def scope_text(report: Report) -> str:

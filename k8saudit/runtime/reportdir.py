@@ -21,10 +21,10 @@ by the next run.
 
 Only what k8saudit made is ever renamed or removed, and only regular files and its own folders:
 an entry must have one of the names above *and* be what k8saudit makes there. A run folder (or
-leftover) is removed only while it holds nothing but regular report files (`report.*`); one
-holding anything else is left alone. `latest` is replaced only when it is a symlink to a run
-name or a copy folder of report files; anything else there (a file, a FIFO, a device, a link
-elsewhere) is refused before any run is written (`check_root`).
+leftover) is removed only while it holds nothing but regular report files (`report.*` and
+`metrics.prom`); one holding anything else is left alone. `latest` is replaced only when it is
+a symlink to a run name or a copy folder of report files; anything else there (a file, a FIFO,
+a device, a link elsewhere) is refused before any run is written (`check_root`).
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ RUN_NAME = re.compile(r"^\d{8}T\d{6}Z(?:-\d+)?$")
 _LEFTOVER = re.compile(
     r"^\.(?:\d{8}T\d{6}Z(?:-\d+)?\.[0-9a-f]+\.tmp|latest\.[0-9a-f]+\.(?:tmp|old)|trash-\d{8}T\d{6}Z(?:-\d+)?\.[0-9a-f]+)$"
 )
-#: The files k8saudit writes into a run folder: `report.html`, `report.junit.xml`, ...
-_REPORT_FILE = re.compile(r"^report\.[a-z][a-z.]*$")
+#: The files k8saudit writes into a run folder: `report.html`, `report.junit.xml`, ..., `metrics.prom`.
+_REPORT_FILE = re.compile(r"^(?:report\.[a-z][a-z.]*|metrics\.prom)$")
 #: A leftover older than this belongs to a run that is certainly dead (a Job's deadline is shorter).
 LEFTOVER_AGE_SECONDS = 3600.0
 

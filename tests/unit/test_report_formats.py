@@ -297,8 +297,9 @@ def test_check_summaries_carry_the_catalogue_entry() -> None:
 
 
 def test_formats_and_file_names() -> None:
-    assert names() == ("html", "md", "json", "sarif", "junit")
+    assert names() == ("html", "md", "json", "sarif", "junit", "prom")
     assert by_name("junit").file_name == "report.junit.xml" and by_name("sarif").file_name == "report.sarif"
+    assert by_name("prom").file_name == "metrics.prom"
     with pytest.raises(ValueError, match="unknown format"):
         render(demo(), "pdf")
 
