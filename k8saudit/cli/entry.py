@@ -10,6 +10,7 @@ import sys
 from k8saudit.cli.app import app
 from k8saudit.runtime import log
 from k8saudit.runtime.errors import EXIT_OK, AuditError
+from k8saudit.runtime.stdout import tolerate_closed_stdout
 
 EXIT_INTERNAL = 4
 
@@ -29,6 +30,12 @@ def main() -> None:
     from k8saudit.runtime import lifecycle
 
     lifecycle.install()  # SIGTERM (a Job's pod being stopped): exit 143 without a half-written report
+    # A reader that stops early (`| head`) makes stdout /dev/null, not exit 1: see runtime/stdout.py.
+    with tolerate_closed_stdout():
+        _run()
+
+
+def _run() -> None:
     try:
         with log.human_warnings():  # one `k8saudit: warning:` line each, never Python's raw output
             app()
@@ -39,7 +46,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("k8saudit: interrupted", file=sys.stderr)
         sys.exit(130)
-    except BrokenPipeError:
+    except BrokenPipeError:  # another stream than stdout (which cannot raise it: see above)
         sys.exit(EXIT_OK)
     except Exception as exc:  # a bug: say so in one line, keep the traceback for who asks
         if os.environ.get("K8SAUDIT_DEBUG"):

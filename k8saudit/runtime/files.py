@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from k8saudit.runtime.errors import InputError
+from k8saudit.runtime.stdout import reader_left
 
 #: The largest snapshot, manifest or config file read (K8SAUDIT_MAX_INPUT_BYTES overrides it).
 DEFAULT_MAX_INPUT_BYTES = 2 * 1024**3
@@ -266,8 +267,13 @@ def _stream(dest: Destination, payload: bytes | Callable[[BinaryIO], object]) ->
         if not (stat.S_ISCHR(kind) or stat.S_ISFIFO(kind)):  # replaced since `destination` looked
             os.close(fd)
             raise InputError(f"cannot write {dest.path}: it changed while k8saudit was writing; run again")
-    with os.fdopen(fd, "wb") as handle:
-        if callable(payload):
-            payload(handle)
-        else:
-            handle.write(payload)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if callable(payload):
+                payload(handle)
+            else:
+                handle.write(payload)
+    except BrokenPipeError:
+        if dest.fd != 1:
+            raise
+        reader_left()  # `-o /dev/stdout | head`: standard output's reader left, not a write error
