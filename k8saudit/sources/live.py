@@ -12,7 +12,10 @@ template is the workload audited. Per list:
 - 429 (honouring Retry-After, capped), 5xx and dropped connections are retried with backoff;
 - 403 records the kind as `forbidden` and 404 as `not-served`, and the scan goes on;
 - 401 anywhere on the API is fatal (`ClusterError`, exit 3), as is a server that cannot be
-  reached or whose TLS certificate does not verify on the first request.
+  reached or whose TLS certificate does not verify on the first request, and one whose first
+  answer (`GET /version`) is not what a Kubernetes API server sends (`_Response.is_kubernetes`:
+  a web server's HTML page, a login proxy's redirect), which would otherwise be audited as an
+  empty cluster with a false anonymous-access finding.
 
 Besides objects, it records the cluster facts: server version, platform, the anonymous-access
 probe (one unauthenticated request each to `/version` and `/api`, CA still verified), kubelet
@@ -252,13 +255,36 @@ class _Response:
 
     def message(self) -> str:
         """The `message` of a Kubernetes Status body, or the HTTP reason."""
-        try:
-            body = json.loads(self.data)
-        except ValueError:
-            body = None
+        body = self.json()
         if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
             return _one_line(body["message"])[:300]
         return self.reason or f"HTTP {self.status}"
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON (an HTML page, nothing)."""
+        try:
+            return json.loads(self.data)
+        except (ValueError, RecursionError):
+            return None
+
+    def content_type(self) -> str:
+        """The media type of the body (`text/html`), for a person reading an error."""
+        value = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+        return _one_line(value.split(";", 1)[0]).lower()[:100] or "no Content-Type"
+
+    def is_kubernetes(self, kind: str) -> bool:
+        """Whether a Kubernetes API server could have sent this: on success a JSON object of the
+        `kind` asked for (`version`: an object with gitVersion or major/minor; `APIVersions` for
+        /api), and otherwise a JSON `Status`, which the API server sends with every error. A web
+        server or a proxy's login page answers HTML (often with 200) to every path."""
+        body = self.json()
+        if not isinstance(body, dict):
+            return False
+        if self.status != 200:
+            return body.get("kind") == "Status"
+        if kind == "version":
+            return any(isinstance(body.get(k), str) and body[k] for k in ("gitVersion", "major"))
+        return body.get("kind") == kind
 
 
 class _Unreachable(Exception):
@@ -280,6 +306,9 @@ def _connection_problem(exc: BaseException) -> _Unreachable:
         return _Unreachable(f"TLS verification failed: {text}", tls=True)
     if isinstance(cause, u3.NameResolutionError):
         return _Unreachable("cannot resolve the host name")
+    if isinstance(cause, u3.ResponseError) and "redirect" in text:
+        # urllib3 follows none (retries are ours): the API server never redirects, a login proxy does
+        return _Unreachable("it answered with a redirect, which no Kubernetes API server sends (a login page?)")
     if isinstance(cause, u3.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
         match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
         return _Unreachable((match.group(1) if match else "connection failed").lower().strip(), transient=True)
@@ -729,6 +758,15 @@ class _Collector:
             f"({what}: 401 {response.message()}); {self.target.hint()}"
         )
 
+    def not_kubernetes(self, what: str, response: _Response) -> ClusterError:
+        """The server answered, but not as a Kubernetes API server does (a web server's welcome
+        page, a proxy's login page): auditing its answers would audit nothing (exit 3)."""
+        return ClusterError(
+            f"not a Kubernetes API server: {self.target.server} answered {response.status} "
+            f"{response.content_type()} to {what} (context {self.target.context}); "
+            "check the server address in the kubeconfig"
+        )
+
     def unreachable(self, problem: _Unreachable) -> ClusterError:
         if problem.tls:
             return ClusterError(
@@ -753,6 +791,8 @@ class _Collector:
             raise self.unreachable(problem) from None
         if response.status == 401:
             raise self.unauthorized("GET /version", response)
+        if not response.is_kubernetes("version") and response.status < 500:
+            raise self.not_kubernetes("GET /version", response)
         if response.status != 200:
             log.warning("GET /version answered %s: %s", response.status, response.message())
             return None
@@ -1202,15 +1242,29 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def anonymous_probe(target: _Target, options: LiveOptions) -> AnonymousProbe:
-    """Unauthenticated GET /version and /api (CA still verified); errors are recorded, never fatal."""
+    """Unauthenticated GET /version and /api (CA still verified); errors are recorded, never fatal.
+
+    Only a Kubernetes answer counts (`_Response.is_kubernetes`): a proxy in front of the API
+    server that answers requests without credentials with its login page (200, HTML) has not
+    served them as system:anonymous, and counting its 200 would be a false critical finding.
+    Such an answer is recorded as the probe's error, so the check is not-assessable with it.
+    """
     session = _Session(target, options, anonymous=True)
     probe = AnonymousProbe()
     try:
-        for path, attr in (("/version", "versionStatus"), ("/api", "apiStatus")):
+        for path, attr, kind in (("/version", "versionStatus", "version"), ("/api", "apiStatus", "APIVersions")):
             try:
-                setattr(probe, attr, session.get(path, retries=0).status)
+                response = session.get(path, retries=0)
             except _Unreachable as problem:
                 probe.error = f"GET {path} without credentials: {problem.detail}"
+                continue
+            if response.is_kubernetes(kind):
+                setattr(probe, attr, response.status)
+            else:
+                probe.error = (
+                    f"GET {path} without credentials was answered {response.status} {response.content_type()}, "
+                    "not as a Kubernetes API server answers (a proxy in front of it?)"
+                )
     finally:
         session.close()
     return probe
