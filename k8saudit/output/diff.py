@@ -27,6 +27,7 @@ from k8saudit.model.findings import (
     Report,
     Severity,
     Status,
+    schema_major,
 )
 from k8saudit.output.view import md_escape
 from k8saudit.runtime.errors import InputError
@@ -48,15 +49,22 @@ def load_report(path: Path) -> Report:
         raise InputError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict) or "schemaVersion" not in document:
         raise InputError(f"{path}: not a k8saudit JSON report (no schemaVersion); write one with --format json")
-    if document["schemaVersion"] != SCHEMA_VERSION:
-        found = document["schemaVersion"]
-        raise InputError(f"{path}: report schema version {found!r}; this k8saudit reads version {SCHEMA_VERSION!r}")
+    found = document["schemaVersion"]
+    if schema_major(found) != schema_major(SCHEMA_VERSION):
+        tool = document.get("tool")
+        by = f", written by {tool}" if isinstance(tool, str) and tool else ""
+        raise InputError(
+            f"{path}: report schema version {found!r}{by}; this k8saudit reads version {SCHEMA_VERSION} "
+            "(and fields added to it): use a k8saudit that reads that version"
+        )
     try:
-        return Report.model_validate(document)
+        report = Report.model_validate(document)  # fields a newer 1.x added are ignored
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f"{path}: not a valid k8saudit report: {where}: {err['msg']}") from None
+    report.schemaVersion = SCHEMA_VERSION  # what was read is a report of this version, and no more
+    return report
 
 
 def _changed(f: Finding, now: str | None = None) -> ChangedFinding:
