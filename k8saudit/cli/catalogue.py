@@ -27,16 +27,9 @@ def list_checks(
     if fmt is ListFormat.json:
         print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from k8saudit.output.terminal import print_catalogue
 
-    table = Table(show_edge=False, pad_edge=False)
-    table.add_column("ID", no_wrap=True)  # an id is copied into `explain`: never cut it
-    for column in ("Severity", "Section", "Title"):
-        table.add_column(column)
-    for info in infos:
-        table.add_row(info.id, info.severity.value, info.section.value, info.title)
-    Console(highlight=False).print(table)
+    print_catalogue(infos, sys.stdout)  # ids whole (they are copied into `explain`), by section
 
 
 def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.privileged.")]) -> None:

@@ -61,7 +61,7 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
         keep=request.keep,
     )
     if human:
-        terminal.print_summary(report, request.terminal, since=report.sinceLastScan)
+        terminal.print_summary(report, request.terminal, since=report.sinceLastScan, written=written)
     return ScanOutcome(report=report, written=written)
 
 
