@@ -169,7 +169,12 @@ def _by_type(target: Path, mode: int, resolved: Path) -> Destination:
 
 def preflight(target: Path) -> Destination:
     """`destination(target)`, and for a file also its folder checked for writing: called before a
-    scan reads a cluster, so an unusable output is one line at once, not after the whole read."""
+    scan reads a cluster, so an unusable output is one line at once, not after the whole read.
+
+    Where the folder exists, the check is the write itself: a temporary file is made there (as
+    the atomic write will) and removed. Permission bits (`os.access`) are not enough: root passes
+    them, yet cannot create files in `/sys`, on a read-only bind mount or a root-squashed NFS
+    share, nor as anyone where SELinux or an immutable flag says no."""
     dest = destination(target)
     if not dest.stream:
         folder = dest.path.parent
@@ -177,9 +182,24 @@ def preflight(target: Path) -> Destination:
             folder = folder.parent  # the folders still to be made are made in the nearest existing one
         if not folder.is_dir():
             raise InputError(f"cannot write {target}: {folder} is not a folder")
-        if not os.access(folder, os.W_OK | os.X_OK):
+        if folder == dest.path.parent:
+            _try_writing(target, folder, dest.path.name)
+        elif not os.access(folder, os.W_OK | os.X_OK):  # the folders to make: can they be made here?
             raise InputError(f"cannot write {target}: the folder {folder} is not writable by this user")
     return dest
+
+
+def _try_writing(target: Path, folder: Path, name: str) -> None:
+    """Make and remove a temporary file in `folder`, beside where `name` will be written."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".preflight", dir=folder)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {target}: the folder {folder} does not accept new files ({exc.strerror or exc})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(probe)
 
 
 def write_atomic(path: Path, data: Content, mode: int = 0o600) -> None:

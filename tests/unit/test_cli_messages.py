@@ -1,0 +1,114 @@
+"""What the command line says in the small moments (issue 16, item 11): where the reports went,
+the errors a person makes (a file as -d, a text file as --snapshot, a Helm chart, a wrong
+--fail-on, an output folder that takes no files, a credential plugin that is missing), how
+`explain` and `--help` read, plurals, who-can's verbs, `-f` everywhere, and one way to write UTC."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from k8saudit.output.diff import load_report
+from k8saudit.output.render import render
+from tests.integration.runcli import closed_port, run_cli
+from tests.security.support import assert_one_line_error, run_main
+from tests.unit.helpers import deployment
+
+COLUMNS_80 = {"COLUMNS": "80"}
+
+
+def kubeconfig(folder: Path, user: dict[str, Any], server: str | None = None) -> Path:
+    path = folder / "kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": server or f"https://127.0.0.1:{closed_port()}"}}],
+                "users": [{"name": "u", "user": user}],
+                "contexts": [{"name": "prod", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "prod",
+            }
+        )
+    )
+    return path
+
+
+def one_namespace(tmp_path: Path) -> Path:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "app.yaml").write_text(yaml.safe_dump(deployment("web")))
+    return folder
+
+
+# --- where the reports went ---------------------------------------------------------------------
+
+
+def load_report_demo() -> Any:
+    from k8saudit.engine.run import run_checks
+    from k8saudit.sources.demo import snapshot_path
+    from k8saudit.sources.files import load_snapshot
+
+    return run_checks(load_snapshot(snapshot_path()))
+
+
+# --- errors a person makes ----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys")
+def test_collect_refuses_an_output_folder_that_takes_no_files_before_reading(tmp_path: Path) -> None:
+    """As root, `os.access` says /sys is writable; creating a file there fails. The cluster (a
+    closed port here) must not be asked first: that would be exit 3, after the whole read."""
+    config = kubeconfig(tmp_path, {"token": "t"})
+    run = run_main("collect", "-o", "/sys/k8saudit-snapshot.json", "--kubeconfig", config)
+    assert_one_line_error(run, 2, "/sys/k8saudit-snapshot.json", "does not accept new files")
+    assert not Path("/sys/k8saudit-snapshot.json").exists()
+
+
+def test_collect_refuses_a_read_only_folder_before_reading(tmp_path: Path) -> None:
+    """A read-only mount, when this machine can make one (a private mount namespace as root)."""
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None:
+        pytest.skip("needs root and unshare(1) to mount a read-only tmpfs")
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    config = kubeconfig(tmp_path, {"token": "t"})
+    script = Path(sys.executable).parent / "k8saudit"
+    k8saudit = str(script) if script.exists() else f"{sys.executable} -m k8saudit"
+    shell = f"mount -t tmpfs -o ro tmpfs {mount} && exec {k8saudit} collect -o {mount}/snap.json --kubeconfig {config}"
+    run = run_cli_raw([unshare, "--mount", "sh", "-c", shell], tmp_path)
+    if "mount:" in run.stderr or "unshare:" in run.stderr:
+        pytest.skip(f"cannot mount here: {run.stderr.strip()}")
+    assert run.returncode == 2, run.stderr
+    assert "does not accept new files (Read-only file system)" in run.stderr, run.stderr
+
+
+def run_cli_raw(command: list[str], cwd: Path) -> Any:
+    import subprocess
+
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+# --- explain and --help -------------------------------------------------------------------------
+
+
+TYPE_NAMES = re.compile(r"<(?:str|path|bool|int|float|int range|float range|list\[[^>]*\]|\w+(?:\|\w+)+)>")
+
+
+# --- plurals and the empty References line -----------------------------------------------------
+
+
+# --- who-can's verbs, and -f ----------------------------------------------------------------------
+
+
+# --- one way to write UTC ---------------------------------------------------------------------------
+
+
