@@ -63,6 +63,23 @@ def load_report_demo() -> Any:
 # --- errors a person makes ----------------------------------------------------------------------
 
 
+def test_a_text_file_as_snapshot_says_what_it_is(tmp_path: Path) -> None:
+    (tmp_path / "notjson.txt").write_text("hello, this is not JSON\n")
+    line = assert_one_line_error(run_main("scan", "--snapshot", tmp_path / "notjson.txt", "-q"), 2, "plain text")
+    assert "found str" not in line and "hello" not in line  # what the file is, never what it says
+
+
+def test_a_helm_chart_says_render_it_with_helm_template(tmp_path: Path) -> None:
+    chart = tmp_path / "charts" / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicaCount: 2\n")
+    (chart / "templates" / "deployment.yaml").write_text("kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+    for given in (tmp_path / "charts", chart, chart / "Chart.yaml"):
+        line = assert_one_line_error(run_main("scan", "--manifests", given, "-q"), 2, "Helm chart", "helm template")
+        assert f"`helm template {chart} " in line and "no kind" not in line
+
+
 @pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys")
 def test_collect_refuses_an_output_folder_that_takes_no_files_before_reading(tmp_path: Path) -> None:
     """As root, `os.access` says /sys is writable; creating a file there fails. The cluster (a
