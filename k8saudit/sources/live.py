@@ -220,16 +220,78 @@ def _load_config(options: LiveOptions) -> _Target:
             raise InputError(f"{label} has no current-context: pass --context NAME (available: {', '.join(names)})")
         context = options.context or str(current.get("name"))
         try:
-            config.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=source, context=context, client_configuration=cfg, persist_config=False
-            )
+            with _credential_plugin_errors() as plugin_errors:
+                config.load_kube_config(  # type: ignore[no-untyped-call]
+                    config_file=source, context=context, client_configuration=cfg, persist_config=False
+                )
         except Exception as exc:
             raise InputError(f"context {context!r} in {label} is not usable: {_one_line(exc)}") from None
+        if plugin_errors:
+            user = next((c.get("context", {}).get("user") for c in contexts if c.get("name") == context), None)
+            raise _plugin_failed(context, label, _exec_command(source, user), plugin_errors[-1])
     cfg.retries = 0  # retries are ours: urllib3's would hide 429 and multiply timeouts
     server = str(cfg.host or "")
     if not server:
         raise InputError(f"context {context!r} names no API server address")
     return _Target(cfg, context, server, in_cluster)
+
+
+@contextmanager
+def _credential_plugin_errors() -> Iterator[list[str]]:
+    """What the client's kubeconfig loader says when a credential plugin (`users[].user.exec`)
+    fails: it runs the plugin while loading and, on failure, only calls `logging.error` on the
+    root logger and goes on without credentials. Python's first root-logger call prints a raw
+    `ERROR:root:` line (its `basicConfig`); here the messages are collected instead, for one
+    error line that names the plugin (`_plugin_failed`)."""
+    messages: list[str] = []
+
+    def collect(record: logging.LogRecord) -> bool:
+        if record.name == "root" and record.module == "kube_config":
+            messages.append(record.getMessage())
+            return False  # not printed by any handler
+        return True
+
+    root = logging.getLogger()
+    quiet = logging.NullHandler()  # a handler on the root logger: no `basicConfig` stderr handler
+    root.addHandler(quiet)
+    root.addFilter(collect)
+    try:
+        yield messages
+    finally:
+        root.removeFilter(collect)
+        root.removeHandler(quiet)
+
+
+def _exec_command(source: str, user: object) -> str | None:
+    """The `exec.command` of kubeconfig user `user`; of several files ($KUBECONFIG), the first
+    that names the user wins, as the client merges them."""
+    import yaml
+
+    for name in source.split(os.pathsep):
+        try:
+            document = yaml.safe_load(Path(name).expanduser().read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):  # the loader read it already; this only adds a name
+            continue
+        users = document.get("users") if isinstance(document, dict) else None
+        for entry in users if isinstance(users, list) else []:
+            if isinstance(entry, dict) and entry.get("name") == user:
+                plugin = (entry.get("user") or {}).get("exec") or {}
+                command = plugin.get("command") if isinstance(plugin, dict) else None
+                return str(command) if command else None
+    return None
+
+
+def _plugin_failed(context: str, label: str, command: str | None, message: str) -> ClusterError:
+    """The kubeconfig's credential plugin could not give a credential: authentication cannot
+    happen (exit 3, like credentials the cluster refuses), said with the plugin's name."""
+    plugin = f"`{command}`" if command else "(exec)"
+    problem = _one_line(message).removeprefix("exec: ")[:300]
+    if "No such file or directory" in problem or "Errno 2" in problem:
+        problem = "it is not installed, or not on PATH"
+    return ClusterError(
+        f"context {context!r} in {label} gets its credentials from the plugin {plugin}, which failed: {problem}; "
+        f"run it by hand to see why (e.g. log in again), or fix users[].user.exec in the kubeconfig"
+    )
 
 
 def _anonymous_config(cfg: Any) -> Any:

@@ -114,6 +114,27 @@ def run_cli_raw(command: list[str], cwd: Path) -> Any:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
+def test_a_missing_credential_plugin_is_named_in_one_line(tmp_path: Path) -> None:
+    plugin = {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws-iam-authenticator-gone"}
+    run = run_cli("scan", "--kubeconfig", kubeconfig(tmp_path, {"exec": plugin}), "-q", cwd=tmp_path)
+    assert run.returncode == 3, run.stderr
+    assert "ERROR:root" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith("k8saudit: error: ") and "`aws-iam-authenticator-gone`" in line
+    assert "not installed, or not on PATH" in line and "context 'prod'" in line
+
+
+def test_a_failing_credential_plugin_says_what_it_said(tmp_path: Path) -> None:
+    script = tmp_path / "sso-login"
+    script.write_text("#!/bin/sh\necho 'the SSO session has expired; run: aws sso login' >&2\nexit 1\n")
+    script.chmod(0o755)
+    plugin = {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": str(script)}
+    run = run_cli("scan", "--kubeconfig", kubeconfig(tmp_path, {"exec": plugin}), "-q", cwd=tmp_path)
+    assert run.returncode == 3 and "ERROR:root" not in run.stderr, run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert f"`{script}`" in line and "the SSO session has expired" in line
+
+
 # --- explain and --help -------------------------------------------------------------------------
 
 
