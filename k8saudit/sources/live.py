@@ -1363,7 +1363,7 @@ def collect_live(options: LiveOptions) -> Inventory:
         source="live",
         context=target.context,
         server=target.server,
-        collectedAt=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        collectedAt=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         tool=f"k8saudit {__version__}",
         version=version,
         platform=platform,

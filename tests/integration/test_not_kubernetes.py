@@ -143,3 +143,4 @@ def test_a_login_page_for_anonymous_requests_is_not_anonymous_access(tmp_path: P
     assert "200 text/html" in anonymous["reason"]
     assert not [f for f in report["findings"] if f["check"] == "cp.anonymous-auth" and f["status"] == "fail"]
     assert report["cluster"]["version"] == "v1.37.2"  # the authenticated requests were a cluster's
+    assert report["cluster"]["collectedAt"].endswith("Z") and report["generatedAt"].endswith("Z")

@@ -150,3 +150,13 @@ TYPE_NAMES = re.compile(r"<(?:str|path|bool|int|float|int range|float range|list
 # --- one way to write UTC ---------------------------------------------------------------------------
 
 
+def test_times_end_in_z_and_old_reports_still_read(tmp_path: Path) -> None:
+    run = run_main("scan", "--demo", "-f", "json", "-o", tmp_path / "new.json", "-q")
+    assert run.code == 0, run.stderr
+    report = json.loads((tmp_path / "new.json").read_text())
+    assert report["generatedAt"].endswith("Z") and report["cluster"]["collectedAt"].endswith("Z")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", report["generatedAt"])
+    report["generatedAt"] = report["generatedAt"].replace("Z", "+00:00")  # as k8saudit wrote it before
+    (tmp_path / "old.json").write_text(json.dumps(report))
+    assert load_report(tmp_path / "old.json").generatedAt.endswith("+00:00")
+    assert run_main("diff", tmp_path / "old.json", tmp_path / "new.json").code == 0
