@@ -147,6 +147,20 @@ TYPE_NAMES = re.compile(r"<(?:str|path|bool|int|float|int range|float range|list
 # --- who-can's verbs, and -f ----------------------------------------------------------------------
 
 
+def test_who_can_warns_about_a_verb_kubernetes_does_not_know() -> None:
+    typo = run_main("who-can", "lsit", "secrets", "--demo")
+    assert typo.code == 0 and "Who can lsit secrets" in typo.stdout  # answered, as kubectl auth can-i does
+    (warning,) = typo.stderr.splitlines()
+    assert warning.startswith("k8saudit: warning: who-can: 'lsit' is not a verb Kubernetes knows")
+    assert "did you mean list?" in warning and "--custom-verb" in warning
+    custom = run_main("who-can", "frobnicate", "widgets.example.com", "--demo", "--custom-verb")
+    assert custom.code == 0 and custom.stderr == ""
+    for known in (["get", "secrets"], ["escalate", "clusterroles"], ["attest", "signers"], ["post", "/metrics"]):
+        assert run_main("who-can", *known, "--demo").stderr == "", known
+    url = run_main("who-can", "create", "/metrics", "--demo").stderr
+    assert "for a non-resource URL" in url and "post" in url
+
+
 # --- one way to write UTC ---------------------------------------------------------------------------
 
 
