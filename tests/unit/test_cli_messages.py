@@ -80,6 +80,30 @@ def test_a_helm_chart_says_render_it_with_helm_template(tmp_path: Path) -> None:
         assert f"`helm template {chart} " in line and "no kind" not in line
 
 
+def test_a_wrong_choice_is_one_line_listing_the_choices() -> None:
+    run = run_main("scan", "--demo", "--fail-on", "severe")
+    line = assert_one_line_error(run, 2, "k8saudit scan", "--fail-on", "'severe'", "k8saudit scan --help")
+    assert all(f"'{s}'" in line for s in ("critical", "high", "medium", "low", "info", "none"))
+    assert "Usage:" not in run.stderr
+    assert_one_line_error(run_main("diff", "a.json", "b.json", "--format", "html"), 2, "table", "md", "json")
+    assert_one_line_error(run_main("no-such-command"), 2, "no-such-command")
+
+
+def test_an_abort_is_one_line_not_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Click's standalone mode printed "Aborted!" for an end of input at a prompt; without it the
+    entry point says so itself, rather than calling it a bug (exit 4)."""
+    import typer
+
+    from k8saudit.cli import entry
+
+    def aborting(**_: Any) -> None:
+        raise typer.Abort()
+
+    monkeypatch.setattr(entry, "app", aborting)
+    run = run_main("scan")
+    assert (run.code, run.stderr) == (1, "k8saudit: aborted\n")
+
+
 @pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys")
 def test_collect_refuses_an_output_folder_that_takes_no_files_before_reading(tmp_path: Path) -> None:
     """As root, `os.access` says /sys is writable; creating a file there fails. The cluster (a
