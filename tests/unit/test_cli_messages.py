@@ -63,6 +63,16 @@ def load_report_demo() -> Any:
 # --- errors a person makes ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("extra", [[], ["--timestamped"]])
+@pytest.mark.parametrize("below", ["", "/sub"])
+def test_a_file_as_output_dir_names_the_option(extra: list[str], below: str, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("mine")
+    target = f"{tmp_path / 'afile'}{below}"
+    run = run_main("scan", "--demo", "-d", target, "-q", *extra)
+    assert_one_line_error(run, 2, f"--output-dir {target}", "is a file, not a folder")
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
 def test_a_text_file_as_snapshot_says_what_it_is(tmp_path: Path) -> None:
     (tmp_path / "notjson.txt").write_text("hello, this is not JSON\n")
     line = assert_one_line_error(run_main("scan", "--snapshot", tmp_path / "notjson.txt", "-q"), 2, "plain text")
