@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 
 def list_checks(
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", metavar="table|json", help="table or json.")
+    ] = ListFormat.table,
 ) -> None:
     """List the check catalogue."""
     from k8saudit.checks.registry import all_checks
@@ -32,7 +34,7 @@ def list_checks(
     print_catalogue(infos, sys.stdout)  # ids whole (they are copied into `explain`), by section
 
 
-def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.privileged.")]) -> None:
+def explain(check_id: Annotated[str, typer.Argument(metavar="ID", help="A check id, e.g. pod.privileged.")]) -> None:
     """Print one catalogue entry: what it checks, why, and how to fix it."""
     from k8saudit.checks.registry import all_checks
 

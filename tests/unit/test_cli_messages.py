@@ -52,6 +52,17 @@ def one_namespace(tmp_path: Path) -> Path:
 # --- where the reports went ---------------------------------------------------------------------
 
 
+def test_report_says_what_it_wrote(tmp_path: Path) -> None:
+    (tmp_path / "scan.json").write_text(render(load_report_demo(), "json"))
+    run = run_main("report", tmp_path / "scan.json", "-d", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert run.stdout == f"wrote {tmp_path / 'out' / 'report.html'}, report.md\n"
+    one = run_main("report", tmp_path / "scan.json", "-f", "sarif", "-o", tmp_path / "k8saudit.sarif")
+    assert one.stdout == f"wrote {tmp_path / 'k8saudit.sarif'}\n"
+    to_stdout = run_main("report", tmp_path / "scan.json", "-f", "md", "-o", "-")
+    assert to_stdout.stdout.startswith("# k8saudit") and "wrote" not in to_stdout.stdout + to_stdout.stderr
+
+
 def load_report_demo() -> Any:
     from k8saudit.engine.run import run_checks
     from k8saudit.sources.demo import snapshot_path
@@ -175,6 +186,24 @@ def test_a_failing_credential_plugin_says_what_it_said(tmp_path: Path) -> None:
 TYPE_NAMES = re.compile(r"<(?:str|path|bool|int|float|int range|float range|list\[[^>]*\]|\w+(?:\|\w+)+)>")
 
 
+@pytest.mark.parametrize(
+    "command", ["", "scan", "collect", "diff", "report", "who-can", "checks", "explain", "config", "config validate"]
+)
+def test_help_names_values_not_types(command: str) -> None:
+    run = run_main(*command.split(), "--help")
+    assert run.code == 0, run.stderr
+    assert TYPE_NAMES.findall(run.stdout) == [], run.stdout
+
+
+def test_help_says_what_the_values_are() -> None:
+    scan = run_main("scan", "--help").stdout
+    for shown in ("--snapshot FILE", "--manifests PATH", "--output-dir DIR", "--output FILE|-", "--page-size N"):
+        assert shown in scan, shown
+    assert "--fail-on critical|high|medium|low|info|none" in scan
+    assert "-f, --format html|md|json|sarif|junit" in scan
+    assert "VERB" in run_main("who-can", "--help").stdout
+
+
 # --- plurals and the empty References line -----------------------------------------------------
 
 
@@ -193,6 +222,11 @@ def test_who_can_warns_about_a_verb_kubernetes_does_not_know() -> None:
         assert run_main("who-can", *known, "--demo").stderr == "", known
     url = run_main("who-can", "create", "/metrics", "--demo").stderr
     assert "for a non-resource URL" in url and "post" in url
+
+
+def test_checks_and_who_can_take_f() -> None:
+    assert json.loads(run_main("checks", "-f", "json").stdout)[0]["id"]
+    assert json.loads(run_main("who-can", "get", "secrets", "--demo", "-f", "json").stdout)["query"]["verb"] == "get"
 
 
 # --- one way to write UTC ---------------------------------------------------------------------------
