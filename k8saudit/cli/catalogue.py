@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -46,14 +48,27 @@ def explain(check_id: Annotated[str, typer.Argument(metavar="ID", help="A check 
         raise InputError(f"no check with id {check_id!r}.{hint}")
     info = chk.info()
     refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in info.references.items() if v) or "none"
+    width = shutil.get_terminal_size().columns  # the terminal's, else $COLUMNS, else 80
+    fix = "" if not info.fix else "\n\n" + textwrap.indent(info.fix.rstrip("\n"), "    ")
     print(
         f"{info.id}  [{info.severity.value}]  {info.title}\n"
         f"Section:     {info.section.heading}\n"
         f"Reads:       {', '.join(info.reads)}\n"
         f"References:  {refs}\n"
         f"Defined in:  {defined_in(chk)}\n\n"
-        f"Why:\n  {info.rationale}\n\n"
-        f"Fix:\n  {info.remediation}"
+        f"Why:\n{reflowed(info.rationale, width)}\n\n"
+        f"Fix:\n{reflowed(info.remediation, width)}{fix}"
+    )
+
+
+def reflowed(text: str, width: int, indent: str = "  ") -> str:
+    """`text` (written with hard line breaks, as the catalogue's strings are) as paragraphs
+    wrapped to `width`; a blank line still separates paragraphs. Words are never split."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(
+        textwrap.fill(p, max(width, 40), initial_indent=indent, subsequent_indent=indent, break_long_words=False)
+        for p in paragraphs
+        if p
     )
 
 

@@ -183,6 +183,19 @@ def test_a_failing_credential_plugin_says_what_it_said(tmp_path: Path) -> None:
 # --- explain and --help -------------------------------------------------------------------------
 
 
+def test_explain_shows_the_yaml_fix_and_reflows_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    run = run_main("explain", "pod.privileged")
+    assert run.code == 0, run.stderr
+    assert all(len(line) <= 80 for line in run.stdout.splitlines())
+    assert "    securityContext:\n      privileged: false" in run.stdout  # the catalogue's YAML fix
+    monkeypatch.setenv("COLUMNS", "1000")
+    wide = run_main("explain", "pod.root-group").stdout
+    why = wide.split("Why:\n", 1)[1].split("\n\n")
+    assert why[0].startswith("  A process whose group is 0") and why[0].count("\n") == 0  # one paragraph, one line
+    assert why[1].startswith("  Semantics follow the Kubernetes API reference")  # paragraphs stay apart
+
+
 TYPE_NAMES = re.compile(r"<(?:str|path|bool|int|float|int range|float range|list\[[^>]*\]|\w+(?:\|\w+)+)>")
 
 
