@@ -220,6 +220,23 @@ def test_help_says_what_the_values_are() -> None:
 # --- plurals and the empty References line -----------------------------------------------------
 
 
+def test_one_of_a_thing_is_singular(tmp_path: Path) -> None:
+    run = run_main("scan", "--manifests", one_namespace(tmp_path), "-d", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "1 workload in 1 namespace" in run.stdout
+    html = (tmp_path / "out" / "report.html").read_text()
+    md = (tmp_path / "out" / "report.md").read_text()
+    for text in (html, md, run.stdout):
+        assert not re.search(r"\b1 (namespaces|workloads|pods|nodes|checks)\b", re.sub(r"<[^>]+>", "", text))
+    assert "All 1 checks" not in html and "The only check of this section" in html
+
+
+def test_no_empty_references_line() -> None:
+    html = render(load_report_demo(), "html")
+    assert re.search(r'class="refs">References: \s*</p>', html) is None
+    assert 'class="refs">References: cis' in html  # the checks that have references still show them
+
+
 # --- who-can's verbs, and -f ----------------------------------------------------------------------
 
 
