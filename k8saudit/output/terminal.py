@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.text import Text
 
 from k8saudit.model.findings import CheckInfo, CheckSummary, Comparison, Report, Section, Severity, Status
+from k8saudit.output.view import plural
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 _GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "bold yellow", "F": "bold red"}
@@ -41,9 +42,9 @@ def _score(value: float | None) -> str:
     return f"{value:.1f}" if value is not None else "n/a"
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """`1 namespace`, `11 namespaces`."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+def counted(count: int, noun: str) -> str:
+    """`1 namespace`, `11 namespaces` (the reports' rule: `view.plural`)."""
+    return f"{count} {plural(noun, count)}"
 
 
 def console_for(file: TextIO) -> Console:
@@ -94,7 +95,7 @@ def keyed_line(
     first = lead.copy()
     if len(key) > width:
         first.append(key, style=key_style)
-        console.print(first, overflow="fold", crop=False)
+        console.print(first, overflow="ignore", crop=False)  # whole, even wider than the screen
         first = Text(" " * (lead.cell_len + width + 2))
     else:
         first.append(key.ljust(width), style=key_style)
@@ -180,7 +181,7 @@ def print_summary(
     not_assessable = [c for c in report.checks if c.status is Status.NOT_ASSESSABLE]
     if not_assessable:
         console.print(
-            f"Not assessable: {plural(len(not_assessable), 'check')}; the reports say why and what to review",
+            f"Not assessable: {counted(len(not_assessable), 'check')}; the reports say why and what to review",
             markup=False,
             overflow="fold",
         )
@@ -208,8 +209,8 @@ def _print_headline(console: Console, report: Report, since: Comparison | None, 
     cluster = report.cluster
     exempt = sum(1 for f in report.findings if f.status is Status.EXEMPT)
     expired = sum(1 for f in report.findings if f.exemption is not None and f.exemption.expired)
-    exemptions = f"{plural(exempt, 'finding')} exempt" + (
-        f", {plural(expired, 'exemption')} expired" if expired else ""
+    exemptions = f"{counted(exempt, 'finding')} exempt" + (
+        f", {counted(expired, 'exemption')} expired" if expired else ""
     )
     rows: list[tuple[str, Text]] = [("Exemptions", Text(exemptions))]
     if since is not None:
@@ -238,7 +239,7 @@ def _print_headline(console: Console, report: Report, since: Comparison | None, 
             "Coverage",
             Text(
                 f"{report.coverage.assessed}/{report.coverage.checks} checks assessed ({report.coverage.ratio:.0%})"
-                f" · {plural(cluster.workloads, 'workload')} in {plural(cluster.namespaces, 'namespace')}"
+                f" · {counted(cluster.workloads, 'workload')} in {counted(cluster.namespaces, 'namespace')}"
             ),
         )
     )
@@ -282,7 +283,7 @@ def print_catalogue(infos: Sequence[CheckInfo], file: TextIO) -> None:
         entries = [i for i in infos if i.section is section]
         if not entries:
             continue
-        console.print(Text(f"{section.heading} ({plural(len(entries), 'check')})", style="bold"), overflow="fold")
+        console.print(Text(f"{section.heading} ({counted(len(entries), 'check')})", style="bold"), overflow="fold")
         for info in entries:
             hang = severity_cell(info.severity.value)
             keyed_line(console, Text("  "), info.id, width, Text(info.title), hang=hang)
