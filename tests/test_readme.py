@@ -120,7 +120,8 @@ def test_readme_command_flags_exist(words: list[str]) -> None:
 def test_readme_options_tables_name_real_flags() -> None:
     text = section("Quick start") + section("Command line")
     documented = set(re.findall(r"`(--[a-z][a-z0-9-]+)", text))
-    known = set(re.findall(r"(--[a-z][a-z0-9-]+)", _help("scan") + _help("collect") + _help("checks")))
+    helps = "".join(_help(command) for command in ("scan", "collect", "checks", "who-can"))
+    known = set(re.findall(r"(--[a-z][a-z0-9-]+)", helps))
     known |= {"--version"}
     assert len(documented) >= 10
     assert documented - known == set()

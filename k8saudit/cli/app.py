@@ -14,6 +14,7 @@ from k8saudit import __version__
 from k8saudit.cli.catalogue import explain, list_checks
 from k8saudit.cli.collect import collect
 from k8saudit.cli.config import config_app
+from k8saudit.cli.helptext import Command
 from k8saudit.cli.saved_reports import diff, report
 from k8saudit.cli.scan import scan
 from k8saudit.cli.trend import trend
@@ -46,12 +47,12 @@ def _root(
     """Audit a Kubernetes cluster against the NSA/CISA Kubernetes Hardening Guidance."""
 
 
-app.command()(scan)
-app.command()(collect)
-app.command()(diff)
-app.command()(report)
-app.command()(trend)
-app.command("who-can")(who_can)
-app.command("checks")(list_checks)
-app.command()(explain)
+app.command(cls=Command)(scan)
+app.command(cls=Command)(collect)
+app.command(cls=Command)(diff)
+app.command(cls=Command)(report)
+app.command(cls=Command)(trend)
+app.command("who-can", cls=Command)(who_can)
+app.command("checks", cls=Command)(list_checks)
+app.command(cls=Command)(explain)
 app.add_typer(config_app, name="config")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def list_checks(
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", metavar="table|json", help="table or json.")
+    ] = ListFormat.table,
 ) -> None:
     """List the check catalogue."""
     from k8saudit.checks.registry import all_checks
@@ -27,19 +31,12 @@ def list_checks(
     if fmt is ListFormat.json:
         print(json.dumps([i.model_dump(mode="json") for i in infos], indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from k8saudit.output.terminal import print_catalogue
 
-    table = Table(show_edge=False, pad_edge=False)
-    table.add_column("ID", no_wrap=True)  # an id is copied into `explain`: never cut it
-    for column in ("Severity", "Section", "Title"):
-        table.add_column(column)
-    for info in infos:
-        table.add_row(info.id, info.severity.value, info.section.value, info.title)
-    Console(highlight=False).print(table)
+    print_catalogue(infos, sys.stdout)  # ids whole (they are copied into `explain`), by section
 
 
-def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.privileged.")]) -> None:
+def explain(check_id: Annotated[str, typer.Argument(metavar="ID", help="A check id, e.g. pod.privileged.")]) -> None:
     """Print one catalogue entry: what it checks, why, and how to fix it."""
     from k8saudit.checks.registry import all_checks
 
@@ -51,14 +48,27 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. pod.p
         raise InputError(f"no check with id {check_id!r}.{hint}")
     info = chk.info()
     refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in info.references.items() if v) or "none"
+    width = shutil.get_terminal_size().columns  # the terminal's, else $COLUMNS, else 80
+    fix = "" if not info.fix else "\n\n" + textwrap.indent(info.fix.rstrip("\n"), "    ")
     print(
         f"{info.id}  [{info.severity.value}]  {info.title}\n"
         f"Section:     {info.section.heading}\n"
         f"Reads:       {', '.join(info.reads)}\n"
         f"References:  {refs}\n"
         f"Defined in:  {defined_in(chk)}\n\n"
-        f"Why:\n  {info.rationale}\n\n"
-        f"Fix:\n  {info.remediation}"
+        f"Why:\n{reflowed(info.rationale, width)}\n\n"
+        f"Fix:\n{reflowed(info.remediation, width)}{fix}"
+    )
+
+
+def reflowed(text: str, width: int, indent: str = "  ") -> str:
+    """`text` (written with hard line breaks, as the catalogue's strings are) as paragraphs
+    wrapped to `width`; a blank line still separates paragraphs. Words are never split."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(
+        textwrap.fill(p, max(width, 40), initial_indent=indent, subsequent_indent=indent, break_long_words=False)
+        for p in paragraphs
+        if p
     )
 
 

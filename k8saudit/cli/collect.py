@@ -22,7 +22,7 @@ from k8saudit.cli.options import (
 
 
 def collect(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Snapshot file to write.")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="Snapshot file to write.")],
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     in_cluster: InClusterOpt = None,

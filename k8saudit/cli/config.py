@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
+from k8saudit.cli.helptext import Command
+
 config_app = typer.Typer(help="Work with audit config files (k8saudit.yaml).", no_args_is_help=True)
 
 
-@config_app.command("validate")
-def config_validate(file: Annotated[Path, typer.Argument(help="The config file to check.")]) -> None:
+@config_app.command("validate", cls=Command)
+def config_validate(file: Annotated[Path, typer.Argument(metavar="FILE", help="The config file to check.")]) -> None:
     """Check a config file without scanning: exit 0 when valid, else one line naming the line, exit 2."""
     import datetime as dt
 

@@ -45,6 +45,11 @@ else:
     OutFormat = StrEnum("OutFormat", [(name, name) for name in names()])
 
 
+#: How `--format` and `--fail-on` show their value in `--help` (typer would print type names
+#: such as `<list[html|md|json|sarif|junit]>`).
+FORMAT_CHOICES = "|".join(names())
+FAIL_ON_CHOICES = "|".join(FailOn)
+
 #: The formats a scan writes without `--format`, and those `report` writes.
 SCAN_DEFAULT_FORMATS = ("html", "md", "json")
 REPORT_DEFAULT_FORMATS = ("html", "md")
@@ -66,9 +71,12 @@ def _scan_formats_help() -> str:
 # --- the live cluster (scan, collect, who-can) -------------------------------------------------
 
 KubeconfigOpt = Annotated[
-    Path | None, typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).")
+    Path | None,
+    typer.Option("--kubeconfig", metavar="FILE", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."),
 ]
-ContextOpt = Annotated[str | None, typer.Option("--context", help="Kubeconfig context (default: current).")]
+ContextOpt = Annotated[
+    str | None, typer.Option("--context", metavar="NAME", help="Kubeconfig context (default: current).")
+]
 InClusterOpt = Annotated[
     bool | None,
     typer.Option(
@@ -84,20 +92,24 @@ KubeletOpt = Annotated[
         "a powerful permission that also allows exec into every pod on the node; off by default.",
     ),
 ]
-PageSizeOpt = Annotated[int, typer.Option("--page-size", min=1, max=10000, help="Objects per list page.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per API request.")]
+PageSizeOpt = Annotated[int, typer.Option("--page-size", min=1, max=10000, metavar="N", help="Objects per list page.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds per API request.")]
 RetriesOpt = Annotated[
     int,
     typer.Option(
         "--retries",
         min=0,
         max=20,
+        metavar="N",
         help="Further attempts of one API request after 429, 5xx, a timeout or a dropped connection "
         "(with backoff; Retry-After honoured, each wait capped at 10 s).",
     ),
 ]
 WorkersOpt = Annotated[
-    int, typer.Option("--workers", min=1, max=32, help="Kinds listed concurrently (each list is paged in order).")
+    int,
+    typer.Option(
+        "--workers", min=1, max=32, metavar="N", help="Kinds listed concurrently (each list is paged in order)."
+    ),
 ]
 SecretMetadataOpt = Annotated[
     bool,
@@ -111,14 +123,22 @@ SecretMetadataOpt = Annotated[
 
 # --- the reports written (scan, report) ---------------------------------------------------------
 
-ScanFormatsOpt = Annotated[list[OutFormat] | None, typer.Option("--format", "-f", help=_scan_formats_help())]
+ScanFormatsOpt = Annotated[
+    list[OutFormat] | None, typer.Option("--format", "-f", metavar=FORMAT_CHOICES, help=_scan_formats_help())
+]
 ReportFormatsOpt = Annotated[
     list[OutFormat] | None,
     typer.Option(
-        "--format", "-f", help=f"Format to write; repeatable (default: {_listed(list(REPORT_DEFAULT_FORMATS), 'and')})."
+        "--format",
+        "-f",
+        metavar=FORMAT_CHOICES,
+        help=f"Format to write; repeatable (default: {_listed(list(REPORT_DEFAULT_FORMATS), 'and')}).",
     ),
 ]
-OutputDirOpt = Annotated[Path, typer.Option("--output-dir", "-d", help="Folder for report.<format> files.")]
+OutputDirOpt = Annotated[
+    Path, typer.Option("--output-dir", "-d", metavar="DIR", help="Folder for report.<format> files.")
+]
 OutputOpt = Annotated[
-    str | None, typer.Option("--output", "-o", help="Write the one --format to this file, or `-` for stdout.")
+    str | None,
+    typer.Option("--output", "-o", metavar="FILE|-", help="Write the one --format to this file, or `-` for stdout."),
 ]

@@ -55,11 +55,27 @@ def preflight_outputs(
         return
     if output is not None:
         preflight(Path(output))
-    elif timestamped:
+        return
+    _check_output_dir(output_dir)
+    if timestamped:
         reportdir.check_root(output_dir)
     else:
         for fmt in formats:
             preflight(output_dir / fmt.file_name)
+
+
+def _check_output_dir(output_dir: Path) -> None:
+    """`-d` names a folder (made if missing): a file there, or on the way to it, is a mistake the
+    person fixes on the command line, so say which option and what it wants."""
+    existing = output_dir
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        what = "is a file" if existing == output_dir else f"cannot be made: {existing} is a file"
+        raise InputError(
+            f"--output-dir {output_dir} {what}, not a folder; give a folder for the report.<format> files "
+            "(made if missing), or --output FILE for one report"
+        )
 
 
 def write_reports(

@@ -15,6 +15,7 @@ import typer
 
 from k8saudit import __version__
 from k8saudit.cli.options import (
+    FAIL_ON_CHOICES,
     ContextOpt,
     FailOn,
     InClusterOpt,
@@ -39,12 +40,18 @@ def scan(
     snapshot: Annotated[
         Path | None,
         typer.Option(
-            "--snapshot", help="Audit a snapshot file (from `k8saudit collect` or `kubectl get ... -o json`)."
+            "--snapshot",
+            metavar="FILE",
+            help="Audit a snapshot file (from `k8saudit collect` or `kubectl get ... -o json`).",
         ),
     ] = None,
     manifests: Annotated[
         list[Path] | None,
-        typer.Option("--manifests", help="Audit manifest files or folders (YAML/JSON, multi-document). Repeatable."),
+        typer.Option(
+            "--manifests",
+            metavar="PATH",
+            help="Audit manifest files or folders (YAML/JSON, multi-document). Repeatable.",
+        ),
     ] = None,
     demo: Annotated[
         bool, typer.Option("--demo", help="Audit the demo cluster snapshot shipped with k8saudit (no cluster needed).")
@@ -62,7 +69,10 @@ def scan(
     output_dir: OutputDirOpt = Path("k8saudit-report"),
     output: OutputOpt = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a failing finding has this severity or higher.")
+        FailOn,
+        typer.Option(
+            "--fail-on", metavar=FAIL_ON_CHOICES, help="Exit 1 when a failing finding has this severity or higher."
+        ),
     ] = FailOn.none,
     no_annotation_exemptions: Annotated[
         bool, typer.Option("--no-annotation-exemptions", help="Ignore k8saudit.io/exempt annotations on objects.")
@@ -71,6 +81,7 @@ def scan(
         Path | None,
         typer.Option(
             "--config",
+            metavar="FILE",
             help="Audit config (k8saudit.yaml): exemptions with reason, owner and expiry, severity overrides, "
             "namespace scope, image registry allow-list.",
         ),
@@ -92,13 +103,16 @@ def scan(
     ] = False,
     keep: Annotated[
         int | None,
-        typer.Option("--keep", min=0, help="With --timestamped: keep the newest N runs (0: all; default 10)."),
+        typer.Option(
+            "--keep", min=0, metavar="N", help="With --timestamped: keep the newest N runs (0: all; default 10)."
+        ),
     ] = None,
     log_format: Annotated[
         LogFormat,
         typer.Option(
             "--log-format",
             envvar="K8SAUDIT_LOG_FORMAT",
+            metavar="human|json|auto",
             help="human: the terminal summary; json: one JSON event per line on stdout (stderr with -o -), "
             "the summary as the last; auto: json unless stdout is a terminal (the container image's default).",
         ),
@@ -107,6 +121,7 @@ def scan(
         Path | None,
         typer.Option(
             "--baseline",
+            metavar="OLD.json",
             help="A previous JSON report: every report gets a 'since last scan' section (new, resolved, "
             "still failing, score change).",
         ),
@@ -142,6 +157,7 @@ def scan(
         str | None,
         typer.Option(
             "--cluster-name",
+            metavar="NAME",
             help="The cluster's name in the reports and the metrics' `cluster` label "
             "(default: the kubeconfig context).",
         ),

@@ -68,7 +68,7 @@ def run_scan(request: ScanRequest) -> ScanOutcome:
     )
     scan_metrics.push_report(report, request.metrics, duration)  # after the reports: a push never costs one
     if human:
-        terminal.print_summary(report, request.terminal, since=report.sinceLastScan)
+        terminal.print_summary(report, request.terminal, since=report.sinceLastScan, written=written)
     return ScanOutcome(report=report, written=written)
 
 

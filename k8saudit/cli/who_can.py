@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,26 +13,34 @@ from k8saudit.cli.options import ContextOpt, InClusterOpt, KubeconfigOpt, ListFo
 
 
 def who_can(
-    verb: Annotated[str, typer.Argument(help="The verb: get, list, create, delete, impersonate, bind, * ...")],
+    verb: Annotated[
+        str, typer.Argument(metavar="VERB", help="The verb: get, list, create, delete, impersonate, bind, * ...")
+    ],
     resource: Annotated[
         str,
         typer.Argument(
-            help="RESOURCE[/SUBRESOURCE], e.g. secrets, pods/exec, deployments.apps; or a non-resource URL (/metrics)."
+            metavar="RESOURCE",
+            help="RESOURCE[/SUBRESOURCE], e.g. secrets, pods/exec, deployments.apps; or a non-resource URL (/metrics).",
         ),
     ],
     namespace: Annotated[
-        str | None, typer.Option("--namespace", "-n", help="Ask in this namespace (default: cluster-wide).")
+        str | None,
+        typer.Option("--namespace", "-n", metavar="NAMESPACE", help="Ask in this namespace (default: cluster-wide)."),
     ] = None,
     all_namespaces: Annotated[
         bool, typer.Option("--all-namespaces", "-A", help="Ask in every namespace; each grant says where.")
     ] = False,
     api_group: Annotated[
-        str | None, typer.Option("--api-group", help="API group (default: from RESOURCE.GROUP or the resource).")
+        str | None,
+        typer.Option("--api-group", metavar="GROUP", help="API group (default: from RESOURCE.GROUP or the resource)."),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Ask about one object by name.")] = None,
-    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="Answer from a snapshot file.")] = None,
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="Ask about one object by name.")] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", metavar="FILE", help="Answer from a snapshot file.")
+    ] = None,
     manifests: Annotated[
-        list[Path] | None, typer.Option("--manifests", help="Answer from manifest files or folders. Repeatable.")
+        list[Path] | None,
+        typer.Option("--manifests", metavar="PATH", help="Answer from manifest files or folders. Repeatable."),
     ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Answer from the demo cluster snapshot.")] = False,
     kubeconfig: KubeconfigOpt = None,
@@ -39,16 +48,33 @@ def who_can(
     in_cluster: InClusterOpt = None,
     page_size: PageSizeOpt = 500,
     timeout: TimeoutOpt = 30.0,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", metavar="table|json", help="table or json.")
+    ] = ListFormat.table,
+    custom_verb: Annotated[
+        bool,
+        typer.Option(
+            "--custom-verb",
+            help="VERB is one an extension defines (an aggregated API server, a webhook authorizer): "
+            "no warning that Kubernetes does not know it.",
+        ),
+    ] = False,
 ) -> None:
     """Which subjects may make a request, and the binding, role and rule that allow each."""
     from k8saudit.cli.source import choose_source, collect, live_options
-    from k8saudit.semantics.whocan import parse_query, render_table
+    from k8saudit.semantics.whocan import parse_query, render_table, unknown_verb
     from k8saudit.semantics.whocan import who_can as answer
 
     query = parse_query(
         verb, resource, namespace=namespace, all_namespaces=all_namespaces, api_group=api_group, name=name
     )
+    problem = None if custom_verb else unknown_verb(query)
+    if problem:  # answered anyway (RBAC matches any verb), as kubectl auth can-i does, but said
+        logging.getLogger(__name__).warning(
+            "who-can: %s; answered with the rules that name it or every verb (*); pass --custom-verb if an "
+            "extension defines it",
+            problem,
+        )
     live = live_options(kubeconfig, context, in_cluster, False, page_size, timeout)
     result = answer(collect(choose_source(snapshot=snapshot, manifests=manifests, demo=demo, live=live)), query)
     if fmt is ListFormat.json:

@@ -102,7 +102,7 @@ def run_checks(inv: Inventory, options: ScanOptions | None = None) -> Report:
     in_scope = policy.namespace_in_scope
     return Report(
         tool=f"k8saudit {__version__}",
-        generatedAt=now.replace(microsecond=0).isoformat(),
+        generatedAt=now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),  # as collectedAt
         cluster=ClusterInfo(
             source=facts.source,
             context=facts.context,

@@ -13,7 +13,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
+#: The JSON report's schema version: its major part changes with any incompatible change; a reader
+#: of "1" reads every report whose version is "1" or "1.<n>" (`schema_major`).
 SCHEMA_VERSION = "1"
+
+
+def schema_major(version: object) -> str | None:
+    """The major part of a report's `schemaVersion` ("1" of "1" and "1.4"), None when it is not a
+    version string."""
+    if not isinstance(version, str) or not version.strip():
+        return None
+    return version.strip().split(".", 1)[0]
 
 
 class Status(StrEnum):
@@ -73,11 +83,16 @@ SECTION_TITLES: dict[Section, str] = {
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    """Base of the report's models. Unknown fields are ignored, not refused: a report written by a
+    newer k8saudit of the same schema major version only adds optional fields (the README's
+    promise), and a baseline or `diff` input from one must still be read (see `output/diff.py`'s
+    `load_report`). The JSON Schema therefore admits added properties too."""
+
+    model_config = ConfigDict(extra="ignore", frozen=False)
 
 
 #: The parse rules of the per-finding types: the same as `Model`'s.
-FINDING_CONFIG = ConfigDict(extra="forbid")
+FINDING_CONFIG = ConfigDict(extra="ignore")
 
 
 class Record:

@@ -27,6 +27,7 @@ from k8saudit.model.findings import (
     Report,
     Severity,
     Status,
+    schema_major,
 )
 from k8saudit.output.view import md_escape
 from k8saudit.runtime.errors import InputError
@@ -48,15 +49,22 @@ def load_report(path: Path) -> Report:
         raise InputError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(document, dict) or "schemaVersion" not in document:
         raise InputError(f"{path}: not a k8saudit JSON report (no schemaVersion); write one with --format json")
-    if document["schemaVersion"] != SCHEMA_VERSION:
-        found = document["schemaVersion"]
-        raise InputError(f"{path}: report schema version {found!r}; this k8saudit reads version {SCHEMA_VERSION!r}")
+    found = document["schemaVersion"]
+    if schema_major(found) != schema_major(SCHEMA_VERSION):
+        tool = document.get("tool")
+        by = f", written by {tool}" if isinstance(tool, str) and tool else ""
+        raise InputError(
+            f"{path}: report schema version {found!r}{by}; this k8saudit reads version {SCHEMA_VERSION} "
+            "(and fields added to it): use a k8saudit that reads that version"
+        )
     try:
-        return Report.model_validate(document)
+        report = Report.model_validate(document)  # fields a newer 1.x added are ignored
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f"{path}: not a valid k8saudit report: {where}: {err['msg']}") from None
+    report.schemaVersion = SCHEMA_VERSION  # what was read is a report of this version, and no more
+    return report
 
 
 def _changed(f: Finding, now: str | None = None) -> ChangedFinding:
@@ -167,32 +175,26 @@ def render_markdown(c: Comparison) -> str:
     return "\n".join(lines)
 
 
-_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-
-
 def print_comparison(c: Comparison, file: TextIO, *, limit: int = 50) -> None:
-    """The comparison for a terminal (rich; plain text when `file` is not one)."""
-    from rich.console import Console
-    from rich.table import Table
+    """The comparison for a terminal (rich; plain text when `file` is not one), fit to its width:
+    per finding a line with its severity, check and resource (identifiers, never cut: the line
+    breaks between them), then its message (or what it is now) wrapped beneath. The headline
+    (score and grade change, counts) comes last, where a person's eyes end up."""
     from rich.text import Text
 
-    console = Console(file=file, highlight=False, soft_wrap=False)
-    console.print(f"Since {c.baseline.generatedAt}: {headline(c)}", markup=False)
+    from k8saudit.output.terminal import console_for, identifier_lines, severity_cell, wrapped
+
+    console = console_for(file)
+    indent = 2 + severity_cell("info").cell_len
     for title, entries in (("New", c.new), ("Resolved", c.resolved)):
         if not entries:
             continue
-        table = Table(title=f"{title} findings ({len(entries)})", title_justify="left", show_edge=False, pad_edge=False)
-        table.add_column("Severity")
-        table.add_column("Check", no_wrap=True)
-        table.add_column("Resource")
-        table.add_column("Now" if title == "Resolved" else "Finding")
+        console.print(Text(f"{title} findings ({len(entries)}):", style="bold"))
         for e in entries[:limit]:
-            table.add_row(
-                f"[{_STYLE[e.severity.value]}]{e.severity.value}[/]",
-                Text(e.check),
-                Text(_label(e)),
-                Text((e.now or "") if title == "Resolved" else e.message),
-            )
-        console.print(table)
+            words = [("", e.check), *(("  " if i == 0 else " ", w) for i, w in enumerate(_label(e).split(" ")))]
+            identifier_lines(console, Text("  ").append_text(severity_cell(e.severity.value)), words)
+            detail = f"now {e.now or 'gone'}" if title == "Resolved" else e.message
+            wrapped(console, Text(detail, style="dim"), indent)
         if len(entries) > limit:
             console.print(f"... and {len(entries) - limit} more (--format md or json lists all)", markup=False)
+    wrapped(console, Text(f"Since {c.baseline.generatedAt}: {headline(c)}"))

@@ -3,8 +3,9 @@
 Both are generated from the pydantic models (`k8saudit.model.findings`) and committed under
 `k8saudit/schemas/`, so a consumer reads the contract without running the tool, and a change of
 the models that forgets the committed schema fails the tests (`python -m k8saudit.output.schema`
-regenerates them). `schemaVersion` is pinned by the schema: a report of another version does
-not validate against this one.
+regenerates them). `schemaVersion` is required and pinned by the schema: a report of another
+version does not validate against this one. Properties the schema does not name are admitted: a
+newer k8saudit of the same version may add optional fields, and older readers ignore them.
 
 Every JSON report the test suite produces is validated against it: the suite sets
 `K8SAUDIT_VALIDATE_REPORTS=1`, which makes `k8saudit.output.json_report` check each JSON report before
@@ -31,10 +32,12 @@ def report_schema() -> dict[str, Any]:
     schema = Report.model_json_schema(mode="serialization")
     schema["properties"]["schemaVersion"] = {
         "const": SCHEMA_VERSION,
-        "description": "Bumped on any incompatible change of this schema.",
+        "description": "Bumped on any incompatible change of this schema; fields added later keep it, "
+        "so readers ignore properties they do not know.",
         "title": "Schemaversion",
         "type": "string",
     }
+    schema["required"] = ["schemaVersion", *(name for name in schema["required"] if name != "schemaVersion")]
     return {
         "$schema": DRAFT,
         "$id": f"urn:k8saudit:schema:report:{SCHEMA_VERSION}",

@@ -66,6 +66,7 @@ def _environment() -> jinja2.Environment:
     env.filters["bar"] = view.bar
     env.filters["code"] = view.code_spans
     env.filters["fence"] = fence
+    env.filters["plural"] = view.plural
     env.globals.update(Status=Status, Severity=Severity, Section=Section)
     return env
 

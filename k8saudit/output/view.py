@@ -181,6 +181,12 @@ def control_picture(char: str) -> str:
     return "\u2421" if code == 0x7F else "\ufffd"
 
 
+def plural(noun: str, count: int) -> str:
+    """`noun` as `count` of it is written: `namespace` for 1, `namespaces` otherwise (the
+    templates' `plural` filter: `{{ "namespace" | plural(n) }}`; "1 namespaces" read as a bug)."""
+    return noun if count == 1 else f"{noun}s"
+
+
 def md_escape(value: Any) -> str:
     """Escape text for a GitHub-flavoured Markdown table cell or paragraph.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from k8saudit.runtime.errors import InputError
+from k8saudit.runtime.stdout import reader_left
 
 #: The largest snapshot, manifest or config file read (K8SAUDIT_MAX_INPUT_BYTES overrides it).
 DEFAULT_MAX_INPUT_BYTES = 2 * 1024**3
@@ -168,7 +169,12 @@ def _by_type(target: Path, mode: int, resolved: Path) -> Destination:
 
 def preflight(target: Path) -> Destination:
     """`destination(target)`, and for a file also its folder checked for writing: called before a
-    scan reads a cluster, so an unusable output is one line at once, not after the whole read."""
+    scan reads a cluster, so an unusable output is one line at once, not after the whole read.
+
+    Where the folder exists, the check is the write itself: a temporary file is made there (as
+    the atomic write will) and removed. Permission bits (`os.access`) are not enough: root passes
+    them, yet cannot create files in `/sys`, on a read-only bind mount or a root-squashed NFS
+    share, nor as anyone where SELinux or an immutable flag says no."""
     dest = destination(target)
     if not dest.stream:
         folder = dest.path.parent
@@ -176,9 +182,24 @@ def preflight(target: Path) -> Destination:
             folder = folder.parent  # the folders still to be made are made in the nearest existing one
         if not folder.is_dir():
             raise InputError(f"cannot write {target}: {folder} is not a folder")
-        if not os.access(folder, os.W_OK | os.X_OK):
+        if folder == dest.path.parent:
+            _try_writing(target, folder, dest.path.name)
+        elif not os.access(folder, os.W_OK | os.X_OK):  # the folders to make: can they be made here?
             raise InputError(f"cannot write {target}: the folder {folder} is not writable by this user")
     return dest
+
+
+def _try_writing(target: Path, folder: Path, name: str) -> None:
+    """Make and remove a temporary file in `folder`, beside where `name` will be written."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".preflight", dir=folder)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {target}: the folder {folder} does not accept new files ({exc.strerror or exc})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(probe)
 
 
 def write_atomic(path: Path, data: Content, mode: int = 0o600) -> None:
@@ -266,8 +287,13 @@ def _stream(dest: Destination, payload: bytes | Callable[[BinaryIO], object]) ->
         if not (stat.S_ISCHR(kind) or stat.S_ISFIFO(kind)):  # replaced since `destination` looked
             os.close(fd)
             raise InputError(f"cannot write {dest.path}: it changed while k8saudit was writing; run again")
-    with os.fdopen(fd, "wb") as handle:
-        if callable(payload):
-            payload(handle)
-        else:
-            handle.write(payload)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if callable(payload):
+                payload(handle)
+            else:
+                handle.write(payload)
+    except BrokenPipeError:
+        if dest.fd != 1:
+            raise
+        reader_left()  # `-o /dev/stdout | head`: standard output's reader left, not a write error

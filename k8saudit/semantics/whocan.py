@@ -95,6 +95,32 @@ CLUSTER_SCOPED = frozenset(
 )
 
 
+#: The verbs Kubernetes itself authorises on resources: the API server's request verbs and the
+#: special ones RBAC rules name (`use`, `bind`, `escalate`, `impersonate`, `approve`, `sign`,
+#: `attest`): kubectl's `auth can-i` list (staging/src/k8s.io/kubectl/pkg/cmd/auth/cani.go).
+RESOURCE_VERBS = frozenset(
+    {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+    | {"use", "bind", "escalate", "impersonate", "approve", "sign", "attest", "*"}
+)
+#: The verbs of non-resource URLs: the HTTP methods, lower-case (same source).
+URL_VERBS = frozenset({"get", "put", "post", "head", "options", "delete", "patch", "*"})
+
+
+def unknown_verb(query: WhoCanQuery) -> str | None:
+    """Why the query's verb is not one Kubernetes knows (the verbs it does know, the closest to
+    it), or None. RBAC matches any string, so a custom verb is legal; a typo is answered with the
+    subjects of `*` rules only, which reads like an all-clear: the CLI warns."""
+    import difflib
+
+    known = URL_VERBS if query.url else RESOURCE_VERBS
+    if query.verb in known:
+        return None
+    close = difflib.get_close_matches(query.verb, sorted(known - {"*"}), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    kind = "a non-resource URL" if query.url else "resources"
+    return f"{query.verb!r} is not a verb Kubernetes knows for {kind}{hint}: {', '.join(sorted(known - {'*'}))} or *"
+
+
 class WhoCanQuery(Model):
     verb: str
     resource: str = ""  # plural resource, no group, no subresource

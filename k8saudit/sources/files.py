@@ -122,7 +122,10 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[P
     if doc is None:
         return
     if not isinstance(doc, dict):
-        raise InputError(f"{origin}: expected a Kubernetes object (a mapping), found {type(doc).__name__}")
+        raise InputError(
+            f"{origin}: not a Kubernetes object but {_what(doc)}; expected JSON or YAML with apiVersion and kind "
+            "(what `k8saudit collect` or `kubectl get ... -o json` writes, or manifests)"
+        )
     kind = doc.get("kind")
     if not isinstance(kind, str) or not kind:
         raise InputError(f"{origin}: object has no kind")
@@ -151,6 +154,20 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[P
         yield _skipped(doc, info, origin, default_namespace, exc)
         return
     yield _placed(obj, info, origin, default_namespace, doc)
+
+
+def _what(doc: object) -> str:
+    """What a document that is not an object is, in words a person recognises (`found str` said
+    nothing to whoever passed a text file): never its content, which may be anything."""
+    if isinstance(doc, str):
+        return "plain text"
+    if isinstance(doc, list):
+        return "a list (of objects? wrap them in `kind: List` with `items:`)"
+    if isinstance(doc, bool):
+        return "true or false"
+    if isinstance(doc, int | float):
+        return "a number"
+    return f"a {type(doc).__name__}"  # pragma: no cover - YAML dates and the like
 
 
 def _skipped(
@@ -324,14 +341,34 @@ def load_snapshot(path: Path) -> Inventory:
     return Inventory(objects, spec)
 
 
+#: The file that makes a folder a Helm chart: its templates are Go templates, not manifests.
+HELM_CHART_FILES = ("Chart.yaml", "Chart.yml")
+
+
 def _manifest_files(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+            for file in files:
+                _refuse_helm_chart(file)
+            yield from files
         elif path.exists():
+            _refuse_helm_chart(path)
             yield path
         else:
             raise InputError(f"{path}: no such file or folder")
+
+
+def _refuse_helm_chart(file: Path) -> None:
+    """A Helm chart is not manifests until Helm renders it (its templates do not even parse as
+    YAML, and Chart.yaml has no kind): say so, and how, instead of `Chart.yaml: object has no kind`."""
+    if file.name in HELM_CHART_FILES:
+        chart = file.parent
+        raise InputError(
+            f"{chart} is a Helm chart ({file.name}), not rendered manifests: render it first, "
+            f"e.g. `helm template {chart} > rendered.yaml` (with the -f values files you deploy with), "
+            "then `k8saudit scan --manifests rendered.yaml`"
+        )
 
 
 def load_manifests(paths: Iterable[Path]) -> Inventory:

@@ -12,7 +12,10 @@ template is the workload audited. Per list:
 - 429 (honouring Retry-After, capped), 5xx and dropped connections are retried with backoff;
 - 403 records the kind as `forbidden` and 404 as `not-served`, and the scan goes on;
 - 401 anywhere on the API is fatal (`ClusterError`, exit 3), as is a server that cannot be
-  reached or whose TLS certificate does not verify on the first request.
+  reached or whose TLS certificate does not verify on the first request, and one whose first
+  answer (`GET /version`) is not what a Kubernetes API server sends (`_Response.is_kubernetes`:
+  a web server's HTML page, a login proxy's redirect), which would otherwise be audited as an
+  empty cluster with a false anonymous-access finding.
 
 Besides objects, it records the cluster facts: server version, platform, the anonymous-access
 probe (one unauthenticated request each to `/version` and `/api`, CA still verified), kubelet
@@ -217,16 +220,78 @@ def _load_config(options: LiveOptions) -> _Target:
             raise InputError(f"{label} has no current-context: pass --context NAME (available: {', '.join(names)})")
         context = options.context or str(current.get("name"))
         try:
-            config.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=source, context=context, client_configuration=cfg, persist_config=False
-            )
+            with _credential_plugin_errors() as plugin_errors:
+                config.load_kube_config(  # type: ignore[no-untyped-call]
+                    config_file=source, context=context, client_configuration=cfg, persist_config=False
+                )
         except Exception as exc:
             raise InputError(f"context {context!r} in {label} is not usable: {_one_line(exc)}") from None
+        if plugin_errors:
+            user = next((c.get("context", {}).get("user") for c in contexts if c.get("name") == context), None)
+            raise _plugin_failed(context, label, _exec_command(source, user), plugin_errors[-1])
     cfg.retries = 0  # retries are ours: urllib3's would hide 429 and multiply timeouts
     server = str(cfg.host or "")
     if not server:
         raise InputError(f"context {context!r} names no API server address")
     return _Target(cfg, context, server, in_cluster)
+
+
+@contextmanager
+def _credential_plugin_errors() -> Iterator[list[str]]:
+    """What the client's kubeconfig loader says when a credential plugin (`users[].user.exec`)
+    fails: it runs the plugin while loading and, on failure, only calls `logging.error` on the
+    root logger and goes on without credentials. Python's first root-logger call prints a raw
+    `ERROR:root:` line (its `basicConfig`); here the messages are collected instead, for one
+    error line that names the plugin (`_plugin_failed`)."""
+    messages: list[str] = []
+
+    def collect(record: logging.LogRecord) -> bool:
+        if record.name == "root" and record.module == "kube_config":
+            messages.append(record.getMessage())
+            return False  # not printed by any handler
+        return True
+
+    root = logging.getLogger()
+    quiet = logging.NullHandler()  # a handler on the root logger: no `basicConfig` stderr handler
+    root.addHandler(quiet)
+    root.addFilter(collect)
+    try:
+        yield messages
+    finally:
+        root.removeFilter(collect)
+        root.removeHandler(quiet)
+
+
+def _exec_command(source: str, user: object) -> str | None:
+    """The `exec.command` of kubeconfig user `user`; of several files ($KUBECONFIG), the first
+    that names the user wins, as the client merges them."""
+    import yaml
+
+    for name in source.split(os.pathsep):
+        try:
+            document = yaml.safe_load(Path(name).expanduser().read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):  # the loader read it already; this only adds a name
+            continue
+        users = document.get("users") if isinstance(document, dict) else None
+        for entry in users if isinstance(users, list) else []:
+            if isinstance(entry, dict) and entry.get("name") == user:
+                plugin = (entry.get("user") or {}).get("exec") or {}
+                command = plugin.get("command") if isinstance(plugin, dict) else None
+                return str(command) if command else None
+    return None
+
+
+def _plugin_failed(context: str, label: str, command: str | None, message: str) -> ClusterError:
+    """The kubeconfig's credential plugin could not give a credential: authentication cannot
+    happen (exit 3, like credentials the cluster refuses), said with the plugin's name."""
+    plugin = f"`{command}`" if command else "(exec)"
+    problem = _one_line(message).removeprefix("exec: ")[:300]
+    if "No such file or directory" in problem or "Errno 2" in problem:
+        problem = "it is not installed, or not on PATH"
+    return ClusterError(
+        f"context {context!r} in {label} gets its credentials from the plugin {plugin}, which failed: {problem}; "
+        f"run it by hand to see why (e.g. log in again), or fix users[].user.exec in the kubeconfig"
+    )
 
 
 def _anonymous_config(cfg: Any) -> Any:
@@ -252,13 +317,36 @@ class _Response:
 
     def message(self) -> str:
         """The `message` of a Kubernetes Status body, or the HTTP reason."""
-        try:
-            body = json.loads(self.data)
-        except ValueError:
-            body = None
+        body = self.json()
         if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
             return _one_line(body["message"])[:300]
         return self.reason or f"HTTP {self.status}"
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON (an HTML page, nothing)."""
+        try:
+            return json.loads(self.data)
+        except (ValueError, RecursionError):
+            return None
+
+    def content_type(self) -> str:
+        """The media type of the body (`text/html`), for a person reading an error."""
+        value = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+        return _one_line(value.split(";", 1)[0]).lower()[:100] or "no Content-Type"
+
+    def is_kubernetes(self, kind: str) -> bool:
+        """Whether a Kubernetes API server could have sent this: on success a JSON object of the
+        `kind` asked for (`version`: an object with gitVersion or major/minor; `APIVersions` for
+        /api), and otherwise a JSON `Status`, which the API server sends with every error. A web
+        server or a proxy's login page answers HTML (often with 200) to every path."""
+        body = self.json()
+        if not isinstance(body, dict):
+            return False
+        if self.status != 200:
+            return body.get("kind") == "Status"
+        if kind == "version":
+            return any(isinstance(body.get(k), str) and body[k] for k in ("gitVersion", "major"))
+        return body.get("kind") == kind
 
 
 class _Unreachable(Exception):
@@ -280,6 +368,9 @@ def _connection_problem(exc: BaseException) -> _Unreachable:
         return _Unreachable(f"TLS verification failed: {text}", tls=True)
     if isinstance(cause, u3.NameResolutionError):
         return _Unreachable("cannot resolve the host name")
+    if isinstance(cause, u3.ResponseError) and "redirect" in text:
+        # urllib3 follows none (retries are ours): the API server never redirects, a login proxy does
+        return _Unreachable("it answered with a redirect, which no Kubernetes API server sends (a login page?)")
     if isinstance(cause, u3.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
         match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
         return _Unreachable((match.group(1) if match else "connection failed").lower().strip(), transient=True)
@@ -729,6 +820,15 @@ class _Collector:
             f"({what}: 401 {response.message()}); {self.target.hint()}"
         )
 
+    def not_kubernetes(self, what: str, response: _Response) -> ClusterError:
+        """The server answered, but not as a Kubernetes API server does (a web server's welcome
+        page, a proxy's login page): auditing its answers would audit nothing (exit 3)."""
+        return ClusterError(
+            f"not a Kubernetes API server: {self.target.server} answered {response.status} "
+            f"{response.content_type()} to {what} (context {self.target.context}); "
+            "check the server address in the kubeconfig"
+        )
+
     def unreachable(self, problem: _Unreachable) -> ClusterError:
         if problem.tls:
             return ClusterError(
@@ -753,6 +853,8 @@ class _Collector:
             raise self.unreachable(problem) from None
         if response.status == 401:
             raise self.unauthorized("GET /version", response)
+        if not response.is_kubernetes("version") and response.status < 500:
+            raise self.not_kubernetes("GET /version", response)
         if response.status != 200:
             log.warning("GET /version answered %s: %s", response.status, response.message())
             return None
@@ -1202,15 +1304,29 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def anonymous_probe(target: _Target, options: LiveOptions) -> AnonymousProbe:
-    """Unauthenticated GET /version and /api (CA still verified); errors are recorded, never fatal."""
+    """Unauthenticated GET /version and /api (CA still verified); errors are recorded, never fatal.
+
+    Only a Kubernetes answer counts (`_Response.is_kubernetes`): a proxy in front of the API
+    server that answers requests without credentials with its login page (200, HTML) has not
+    served them as system:anonymous, and counting its 200 would be a false critical finding.
+    Such an answer is recorded as the probe's error, so the check is not-assessable with it.
+    """
     session = _Session(target, options, anonymous=True)
     probe = AnonymousProbe()
     try:
-        for path, attr in (("/version", "versionStatus"), ("/api", "apiStatus")):
+        for path, attr, kind in (("/version", "versionStatus", "version"), ("/api", "apiStatus", "APIVersions")):
             try:
-                setattr(probe, attr, session.get(path, retries=0).status)
+                response = session.get(path, retries=0)
             except _Unreachable as problem:
                 probe.error = f"GET {path} without credentials: {problem.detail}"
+                continue
+            if response.is_kubernetes(kind):
+                setattr(probe, attr, response.status)
+            else:
+                probe.error = (
+                    f"GET {path} without credentials was answered {response.status} {response.content_type()}, "
+                    "not as a Kubernetes API server answers (a proxy in front of it?)"
+                )
     finally:
         session.close()
     return probe
@@ -1247,7 +1363,7 @@ def collect_live(options: LiveOptions) -> Inventory:
         source="live",
         context=target.context,
         server=target.server,
-        collectedAt=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        collectedAt=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         tool=f"k8saudit {__version__}",
         version=version,
         platform=platform,

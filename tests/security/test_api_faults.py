@@ -337,15 +337,16 @@ def test_the_first_request_failing_is_one_line_and_exit_3(
 @pytest.mark.parametrize(
     "body", [b"{", b"[]", b'{"gitVersion": 5}', b"<html>"], ids=["truncated", "list", "type", "html"]
 )
-def test_a_strange_version_answer_leaves_the_version_unknown(
+def test_a_strange_version_answer_is_not_a_kubernetes_api_server(
     body: bytes, fake_api: FakeKubeAPI, fake: FakeCluster, kubeconfig: Path
 ) -> None:
+    """Every Kubernetes API server answers GET /version with its version object: a 200 with
+    anything else comes from something else at that address, and auditing its other answers
+    would report on no cluster (issue 16: exit 3, not a report with the version unknown)."""
     fake_api.fail("/version", 200, body=body)
-    report = scan(kubeconfig).report()
-    assert report["cluster"]["version"] is None
-    statuses = {i["name"]: i["status"] for i in report["coverage"]["inputs"]}
-    assert statuses["version"] != "ok"
-    assert_honest(report)
+    outcome = run_main("scan", "--kubeconfig", kubeconfig, "-d", kubeconfig.parent / "reports")
+    assert_one_line_error(outcome, 3, f"not a Kubernetes API server: {fake.url} answered 200 application/json")
+    assert not (kubeconfig.parent / "reports").exists()
 
 
 # --- the installed command, as a user runs it --------------------------------------------------------

@@ -105,7 +105,7 @@ def test_the_clock_decides_and_defaults_to_now() -> None:
     docs = [deployment("postgres", ROOT, namespace="data")]
     before = scan(docs, "pod.run-as-non-root", config=cfg, now=dt.datetime(2026, 11, 14, 23, 59, tzinfo=dt.UTC))
     assert [f.status for f in of(before, "pod.run-as-non-root")] == [Status.EXEMPT]
-    assert before.generatedAt == "2026-11-14T23:59:00+00:00"
+    assert before.generatedAt == "2026-11-14T23:59:00Z"  # UTC written as Z, like collectedAt
     # a naive clock is taken as UTC; the real clock is long past 2026-11-14
     naive = scan(docs, "pod.run-as-non-root", config=cfg, now=dt.datetime(2026, 11, 14, 12, 0))
     assert [f.status for f in of(naive, "pod.run-as-non-root")] == [Status.EXEMPT]

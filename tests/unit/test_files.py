@@ -115,7 +115,7 @@ def test_non_utf8_file_is_an_input_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("- a\n- b\n", "expected a Kubernetes object"),
+        ("- a\n- b\n", "not a Kubernetes object but a list"),
         ("metadata: {}\n", "has no kind"),
         ("kind: List\nitems: 3\n", "no items"),
     ],

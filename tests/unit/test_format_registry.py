@@ -51,7 +51,7 @@ def test_an_unknown_name_is_refused_with_the_choices() -> None:
 def test_the_cli_format_choices_are_the_registry() -> None:
     assert [f.value for f in OutFormat] == list(names())
     text = CliRunner().invoke(app, ["scan", "--help"], terminal_width=400).output
-    assert "[html|md|json|sarif|junit|prom]" in text
+    assert "--format html|md|json|sarif|junit|prom" in text  # the choices, in the registry's order
     assert "Files are report.html, .md, .json, .sarif, .junit.xml, metrics.prom." in " ".join(text.split())
     assert "sarif (code scanning), junit (CI test results) or prom (Prometheus metrics" in " ".join(text.split())
 
