@@ -150,11 +150,14 @@ def is_everyone(subject: SubjectRef) -> bool:
 
 
 def permission_label(grant: Grant | None, permission: RiskyPermission) -> str:
-    """`list secrets`, `create pods/exec`, `impersonate users (only: bob)`."""
+    """`list secrets`, `create pods/exec`, `impersonate users (only: bob)`; a rule whose
+    resourceNames include "" says so: it allows every request made without a name."""
     sub = f"/{permission.subresource}" if permission.subresource else ""
     label = f"{permission.verb} {permission.resource}{sub}"
-    if grant is not None and grant.resource_names:
+    if grant is not None and grant.only_named:
         label += f" (only: {', '.join(grant.resource_names)})"
+    elif grant is not None and grant.resource_names:
+        label += ' (resourceNames [""]: every request without a name)'
     return label
 
 

@@ -7,10 +7,13 @@ Pure functions of the Inventory. The semantics follow kube-apiserver v1.37.2, re
   non-resource request when the verb and the URL match.
 - ``pkg/apis/rbac/v1/evaluation_helpers.go``: ``*`` matches any verb, group or resource
   (subresources included); ``*/scale`` matches the ``scale`` subresource of any resource;
-  ``pods/*`` is NOT a wildcard (it matches only a literal subresource named ``*``); a rule with
-  ``resourceNames`` never matches a request without a name (``list``, ``watch`` without a
-  ``metadata.name`` field selector, ``create`` of a top-level resource, ``deletecollection``);
-  a non-resource URL ending in ``*`` matches by prefix.
+  ``pods/*`` is NOT a wildcard (it matches only a literal subresource named ``*``);
+  ``ResourceNameMatches`` compares the request's name with each ``resourceNames`` entry, and a
+  request without a name (``list``, ``watch`` without a ``metadata.name`` field selector,
+  ``create`` of a top-level resource, ``deletecollection``) has the name "": a rule with
+  ``resourceNames`` never matches it, unless one entry is the empty name (a blank templated
+  value), which then matches every request without a name; a non-resource URL ending in ``*``
+  matches by prefix.
 - ``pkg/registry/rbac/validation/rule.go`` (``VisitRulesFor``, ``appliesToUser``): every
   ClusterRoleBinding applies everywhere; RoleBindings apply only to requests in their own
   namespace (so never to a cluster-scoped or non-resource request, whose namespace is empty);
@@ -150,8 +153,14 @@ def _url_entry(rule: o.PolicyRule, path: str) -> str | None:
 
 
 def resource_name_matches(rule: o.PolicyRule, name: str) -> bool:
-    """No resourceNames means every name; otherwise the request must name one of them."""
+    """No resourceNames means every name; otherwise the request's name ("" when it names nothing)
+    must be one of them."""
     return not rule.resourceNames or name in rule.resourceNames
+
+
+def names_restrict(names: Collection[str]) -> bool:
+    """Whether ``resourceNames`` keep a request without a name out: they do unless one is ""."""
+    return bool(names) and "" not in names
 
 
 def match_rule(rule: o.PolicyRule, request: Request, *, ignore_names: bool = False) -> RuleMatch | None:
@@ -323,6 +332,11 @@ class Grant:
     @property
     def sort_key(self) -> tuple[tuple[int, str, str], GrantPath, str, str, str]:
         return self.subject.sort_key, self.path, self.verb, self.api_group or "", self.resource or ""
+
+    @property
+    def only_named(self) -> bool:
+        """The rule allows named objects only (its ``resourceNames`` hold no empty name)."""
+        return names_restrict(self.resource_names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,7 +586,8 @@ class RbacIndex:
 
         Subjects are reported as bound: a binding to ``Group system:authenticated`` is that group,
         not every user. ``namespace=None`` asks cluster-wide (only ClusterRoleBindings apply);
-        ``name=None`` asks without a name, so rules limited by ``resourceNames`` do not count.
+        ``name=None`` asks without a name, so rules limited by ``resourceNames`` do not count
+        (unless they list the empty name, which every request without a name matches).
         ``"*"`` as verb, group or resource asks for a rule holding that wildcard.
         ``include_privileged_group`` adds ``Group system:masters`` (allowed everything, no binding).
         """

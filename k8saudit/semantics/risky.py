@@ -26,6 +26,7 @@ from k8saudit.semantics.rbac import (
     grant_of,
     grant_path,
     match_rule,
+    names_restrict,
     resolve_subject,
 )
 
@@ -39,7 +40,8 @@ class Scope(StrEnum):
 
 
 #: Verbs whose request never carries a name for a top-level resource, so a rule restricted
-#: by resourceNames can never allow them (list/watch can name one object by field selector).
+#: by resourceNames can never allow them (list/watch can name one object by field selector),
+#: unless those names include the empty one, which a request without a name matches.
 _NAMELESS_VERBS = frozenset({"create", "deletecollection", "*"})
 
 
@@ -179,8 +181,9 @@ class ReviewRow:
 
     @property
     def only_named(self) -> bool:
-        """Every grant is limited by resourceNames (e.g. impersonate one user only)."""
-        return all(g.resource_names for g in self.grants)
+        """Every grant is limited by resourceNames (e.g. impersonate one user only); `[""]` is no
+        limit for a request without a name."""
+        return all(g.only_named for g in self.grants)
 
     @property
     def bindings(self) -> tuple[BindingRef, ...]:
@@ -192,7 +195,8 @@ def access_review(idx: RbacIndex, permissions: Sequence[RiskyPermission] = RISKY
 
     Ordered by catalogue position, then subject (User, Group, ServiceAccount; namespace; name);
     grants by binding path. A grant limited by ``resourceNames`` counts where the verb can carry
-    a name (it is kept in ``Grant.resource_names``; see ``ReviewRow.only_named``).
+    a name (it is kept in ``Grant.resource_names``; see ``ReviewRow.only_named``), and for a
+    request without a name when one of them is "" (``ResourceNameMatches``).
     Each distinct role is matched against the catalogue once, so the cost is linear in
     bindings and role rules.
     """
@@ -238,7 +242,7 @@ def _role_hits(
             tuple(rule.verbs),
             tuple(rule.apiGroups),
             tuple(rule.resources),
-            bool(rule.resourceNames),
+            names_restrict(rule.resourceNames),
             tuple(rule.nonResourceURLs),
         )
         matches = per_rule.get(key)
@@ -246,7 +250,7 @@ def _role_hits(
             matches = per_rule[key] = [
                 (i, m)
                 for i, (_, request, need_no_names) in enumerate(requests)
-                if not (need_no_names and rule.resourceNames)
+                if not (need_no_names and names_restrict(rule.resourceNames))
                 and (m := match_rule(rule, request, ignore_names=True)) is not None
             ]
         found.extend((i, j, er, m) for i, m in matches)

@@ -15,7 +15,8 @@ Decided here:
   the built-in defaults marked; members of `system:masters` are allowed everything without a
   binding, which the answer says once.
 - Without `--name`, rules limited by `resourceNames` do not count (the request names nothing),
-  as in the API server.
+  as in the API server, unless one of those names is empty: `resourceNames: [""]` matches every
+  request without a name (`ResourceNameMatches` compares the request's name, "", with each).
 """
 
 from __future__ import annotations

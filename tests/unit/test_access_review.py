@@ -254,3 +254,32 @@ def test_review_leaves_out_grants_in_namespaces_outside_the_scan_scope() -> None
     scoped = family(run_checks(make_inventory(docs), ScanOptions(config=config)).accessReview, "secrets-read")
     # ops held it only in kube-system, now out of scope; the cluster-wide grant stays
     assert {h.subject.label() for h in scoped.holders} == {"Group auditors"}
+
+
+# --- resourceNames: [""] (issue 15 item 16) ---------------------------------------------------
+
+
+def test_an_empty_resource_name_matches_every_request_without_a_name() -> None:
+    """`ResourceNameMatches` (pkg/apis/rbac/v1/evaluation_helpers.go) compares the request's name
+    with each entry, and a request without a name (list, create) has the name "": a blank
+    templated `resourceNames: [""]` allows listing every Secret and creating any pod."""
+    blank = {**rule(["list", "create"], [""], ["secrets", "pods"]), "resourceNames": [""]}
+    docs = [cluster_role("blank", blank), binding(CRB, "blank", "blank", ("User", "tmpl"))]
+    inv = make_inventory(docs)
+    model = access.AccessModel(inv)
+    assert model.index.can("tmpl", [], "list", "secrets") and model.index.can("tmpl", [], "create", "pods")
+    rows = {(row.permission.id, str(row.subject)): row for row in model.review}
+    assert ("pods-create:create", "User tmpl") in rows  # a nameless create is allowed: not left out
+    assert not rows[("secrets-read:list", "User tmpl")].only_named  # every Secret, not "only named ones"
+    review = review_of(inv)
+    holders = {h.subject.label(): h for h in family(review, "pods-create").holders}
+    assert "User tmpl" in holders
+    tmpl = {h.subject.label(): h for h in family(review, "secrets-read").holders}["User tmpl"]
+    (listing,) = tmpl.permissions
+    assert listing.startswith("list secrets") and "(only:" not in listing
+    # A real name still restricts: `resourceNames: [app]` never allows a nameless create or list.
+    named = {**rule(["list", "create"], [""], ["secrets", "pods"]), "resourceNames": ["app"]}
+    named_docs = [cluster_role("named", named), binding(CRB, "n", "named", ("User", "x"))]
+    model = access.AccessModel(make_inventory(named_docs))
+    rows = {(row.permission.id, str(row.subject)): row for row in model.review}
+    assert ("pods-create:create", "User x") not in rows and rows[("secrets-read:list", "User x")].only_named
