@@ -6,7 +6,10 @@ Decided here:
 - Without `-n`, the question is cluster-wide (a request without a namespace, as for nodes or
   for `list pods --all-namespaces`): only ClusterRoleBindings can allow it. With `-n NS`,
   ClusterRoleBindings and the RoleBindings of NS. With `-A`, every namespace: each grant says
-  where it applies.
+  where it applies. A request for a cluster-scoped resource carries no namespace, so `-n` and
+  `-A` do not apply to it, with one exception: `bind` on clusterroles is checked in the
+  namespace of the RoleBinding being created (`BindingAuthorized`,
+  pkg/registry/rbac/escalation_check.go), so it is asked in NS.
 - `RESOURCE.GROUP` (`deployments.apps`) names the API group, as kubectl does; without a group,
   the group of a well-known resource is used (`deployments` -> `apps`), else the core group.
   `--api-group` overrides both.
@@ -188,7 +191,7 @@ def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
         accesses = model.index.who_can_url(query.verb, query.url)
     else:
         namespaces: list[str | None] = [query.namespace]
-        if query.resource in CLUSTER_SCOPED:
+        if query.resource in CLUSTER_SCOPED and not _bind_in_namespace(query):
             namespaces = [None]  # a request for it never carries a namespace
         elif query.allNamespaces:
             namespaces = [None, *sorted(model.index.bindings_by_namespace)]
@@ -225,6 +228,12 @@ def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
             )
         )
     return WhoCanAnswer(query=query, status=status, reason=reason, subjects=subjects)
+
+
+def _bind_in_namespace(query: WhoCanQuery) -> bool:
+    """`bind` on a ClusterRole is authorized in the namespace of the RoleBinding that refers to it
+    (`BindingAuthorized`: `Namespace: bindingNamespace`, `Resource: clusterroles`)."""
+    return query.verb == "bind" and query.resource == "clusterroles" and query.apiGroup == rbac.RBAC_GROUP
 
 
 def _matched(grant: rbac.Grant) -> str:

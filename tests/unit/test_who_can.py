@@ -126,6 +126,32 @@ def test_cluster_scoped_resources_ignore_rolebindings_and_defaults_are_marked() 
     assert answer.subjects[0].builtIn and not answer.subjects[1].builtIn
 
 
+def test_bind_clusterroles_is_asked_in_the_rolebindings_namespace() -> None:
+    """Issue 15 item 15. Creating a RoleBinding to a ClusterRole makes the API server check `bind`
+    on that ClusterRole *in the RoleBinding's namespace* (`BindingAuthorized`,
+    pkg/registry/rbac/escalation_check.go: `Namespace: bindingNamespace`), so that namespace's
+    RoleBindings can allow it although clusterroles are cluster-scoped. `escalate` is checked on
+    the ClusterRole's own write, which carries no namespace."""
+    binder = cluster_role("binder", rule(["bind", "escalate"], ["rbac.authorization.k8s.io"], ["clusterroles"]))
+    inv = make_inventory(
+        [
+            binder,
+            binding(RB, "lead-binds", "binder", ("User", "lead"), namespace="team"),
+            binding(RB, "other-binds", "binder", ("User", "other"), namespace="elsewhere"),
+            binding(CRB, "root-binds", "binder", ("User", "root")),
+        ]
+    )
+    assert names(who_can(inv, parse_query("bind", "clusterroles", namespace="team"))) == ["User lead", "User root"]
+    assert names(who_can(inv, parse_query("bind", "clusterroles"))) == ["User root"]
+    everywhere = who_can(inv, parse_query("bind", "clusterroles", all_namespaces=True))
+    assert {(s.subject.name, g.namespace) for s in everywhere.subjects for g in s.grants} == {
+        ("lead", "team"),
+        ("other", "elsewhere"),
+        ("root", None),
+    }
+    assert names(who_can(inv, parse_query("escalate", "clusterroles", namespace="team"))) == ["User root"]
+
+
 def test_groups_and_wildcards_follow_the_authorizer() -> None:
     inv = make_inventory(docs())
     assert names(who_can(inv, parse_query("update", "deployments"))) == ["ServiceAccount ci/deployer"]
