@@ -298,7 +298,7 @@ def access_grant(
         namespace=grant.namespace,
         resourceNames=list(grant.resource_names),
         builtIn=model.is_default(binding, subject),
-        fullWildcard=grant.verb == "*" and grant.api_group == "*" and grant.resource == "*",
+        fullWildcard=grant.everything,
         permissions=permissions,
     )
 

@@ -158,6 +158,21 @@ def resource_name_matches(rule: o.PolicyRule, name: str) -> bool:
     return not rule.resourceNames or name in rule.resourceNames
 
 
+#: The verbs the API server's resource handlers answer (besides the special verbs of a few
+#: resources: bind, escalate, impersonate, approve, sign, use ...). A rule that lists them all
+#: on `*` resources of `*` API groups reads, writes and deletes everything, as `*` does.
+STANDARD_VERBS = frozenset({"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"})
+
+
+def grants_everything(rule: o.PolicyRule) -> bool:
+    """Every verb on every resource of every API group, for every name: cluster-admin's rule, or a
+    copy that spells the standard verbs out one by one. Whoever holds it reads every Secret,
+    runs any pod as any ServiceAccount and deletes anything, so it is cluster-admin too."""
+    if rule.resourceNames or "*" not in rule.apiGroups or "*" not in rule.resources:
+        return False
+    return "*" in rule.verbs or set(rule.verbs) >= STANDARD_VERBS
+
+
 def names_restrict(names: Collection[str]) -> bool:
     """Whether ``resourceNames`` keep a request without a name out: they do unless one is ""."""
     return bool(names) and "" not in names
@@ -317,7 +332,8 @@ class Grant:
     ``verb``, ``api_group`` and ``resource`` are the rule's entries that matched (``*`` shows
     a wildcard; ``resource`` includes the subresource, e.g. ``pods/exec`` or ``*/scale``);
     ``non_resource_url`` is set instead for URL rules. ``namespace`` is the scope: the
-    RoleBinding's namespace, or None for cluster-wide (a ClusterRoleBinding).
+    RoleBinding's namespace, or None for cluster-wide (a ClusterRoleBinding). ``everything``:
+    the rule grants every verb on every resource (``grants_everything``: cluster-admin's).
     """
 
     subject: SubjectRef
@@ -328,6 +344,7 @@ class Grant:
     namespace: str | None
     path: GrantPath
     non_resource_url: str | None = None
+    everything: bool = False
 
     @property
     def sort_key(self) -> tuple[tuple[int, str, str], GrantPath, str, str, str]:
@@ -631,6 +648,7 @@ def grant_of(subject: SubjectRef, er: EffectiveRule, m: RuleMatch, ns: str, path
         namespace=ns or None,
         path=path,
         non_resource_url=m.non_resource_url,
+        everything=grants_everything(er.rule),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from k8saudit.model import objects as o
 from k8saudit.semantics.rbac import (
     RBAC_GROUP,
     BindingRef,
@@ -25,6 +26,7 @@ from k8saudit.semantics.rbac import (
     SubjectRef,
     grant_of,
     grant_path,
+    grants_everything,
     match_rule,
     names_restrict,
     resolve_subject,
@@ -64,6 +66,12 @@ class RiskyPermission:
         group = f".{self.api_group}" if self.api_group else ""
         sub = f"/{self.subresource}" if self.subresource else ""
         return f"{self.verb} {self.resource}{group}{sub}"
+
+    @property
+    def everything(self) -> bool:
+        """Every verb on every resource: held through a rule that grants everything
+        (`rbac.grants_everything`: `*`, or every standard verb spelled out), not only `*`."""
+        return self.verb == self.api_group == self.resource == "*"
 
     @property
     def counts_named_grants(self) -> bool:
@@ -225,6 +233,16 @@ def access_review(idx: RbacIndex, permissions: Sequence[RiskyPermission] = RISKY
     ]
 
 
+_EVERYTHING = RuleMatch("*", "*", "*")
+
+
+def _match(permission: RiskyPermission, rule: o.PolicyRule, request: Request) -> RuleMatch | None:
+    """How `rule` grants `permission` (ignoring names: see `access_review`), or None."""
+    if permission.everything:
+        return _EVERYTHING if grants_everything(rule) else None
+    return match_rule(rule, request, ignore_names=True)
+
+
 def _role_hits(
     rules: Sequence[EffectiveRule],
     requests: Sequence[tuple[RiskyPermission, Request, bool]],
@@ -249,9 +267,9 @@ def _role_hits(
         if matches is None:
             matches = per_rule[key] = [
                 (i, m)
-                for i, (_, request, need_no_names) in enumerate(requests)
+                for i, (permission, request, need_no_names) in enumerate(requests)
                 if not (need_no_names and names_restrict(rule.resourceNames))
-                and (m := match_rule(rule, request, ignore_names=True)) is not None
+                and (m := _match(permission, rule, request)) is not None
             ]
         found.extend((i, j, er, m) for i, m in matches)
     found.sort(key=lambda hit: (hit[0], hit[1]))

@@ -128,9 +128,9 @@ def grant_failure(
 
 
 def is_full_wildcard(grant: Grant) -> bool:
-    """The grant comes from a `*` verbs, `*` groups, `*` resources rule: cluster-admin's, reported
-    once by rbac.cluster-admin-bindings rather than by every permission check."""
-    return grant.verb == "*" and grant.api_group == "*" and grant.resource == "*"
+    """The grant comes from a rule that grants every verb on every resource in every API group
+    (`*`, or every standard verb spelled out: `rbac.grants_everything`): cluster-admin's."""
+    return grant.everything
 
 
 @dataclass(frozen=True)
