@@ -80,6 +80,18 @@ class Model(BaseModel):
 FINDING_CONFIG = ConfigDict(extra="forbid")
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _is_true(value: object) -> bool:
+    return value is True
+
+
+def _is_zero(value: object) -> bool:
+    return value == 0
+
+
 class Record:
     """Base of the per-finding types: `Finding` and the `ResourceRef`, `Evidence` and `Exemption` it holds.
 
@@ -153,6 +165,12 @@ class Finding(Record):
     #: Where the resource is declared, for manifests: `deploy/app.yaml:12` (file and first line of
     #: its YAML document; `path:line item N` inside a List). Null for a live cluster or a snapshot.
     location: str | None = None
+    #: The check that scores this same failure (a binding granting every verb on every resource is
+    #: scored by rbac.cluster-admin-bindings, not again by every permission check). Left out when null.
+    coveredBy: str | None = Field(default=None, exclude_if=_is_none)
+    #: False when the failure is left out of the score: `coveredBy` another check, or informational
+    #: by design (see the README's RBAC judgement rules). Left out when true.
+    scored: bool = Field(default=True, exclude_if=_is_true)
 
     def key(self) -> str:
         """Stable identity across runs (for diff and baselines)."""
@@ -183,6 +201,8 @@ def trusted_finding(
     evidence: list[Evidence],
     remediation: str,
     reason: str | None,
+    coveredBy: str | None = None,
+    scored: bool = True,
 ) -> Finding:
     """`Finding(...)` without validation, for values already of the fields' types (no exemption or location)."""
     finding: Finding = _new(Finding)
@@ -198,6 +218,8 @@ def trusted_finding(
     finding.reason = reason
     finding.exemption = None
     finding.location = None
+    finding.coveredBy = coveredBy
+    finding.scored = scored
     return finding
 
 
@@ -242,6 +264,9 @@ class CheckSummary(Model):
     passed: int = 0
     failed: int = 0
     exempt: int = 0
+    #: Failures (counted in `failed`) left out of the score: covered by another check that scores
+    #: them, or informational by design (the findings say which: `coveredBy`, `scored`). Left out when 0.
+    unscored: int = Field(default=0, exclude_if=_is_zero)
     reason: str | None = None  # set when not-assessable
     #: The catalogue entry, so a report explains itself without the tool at hand.
     rationale: str = ""

@@ -115,6 +115,9 @@ def grant_failure(
     message: str,
     evidence: list[tuple[str, object]],
     severity: Severity | None,
+    *,
+    covered_by: str | None = None,
+    scored: bool = True,
 ) -> Result:
     """A failure on a binding for what its role grants, which an exemption on that role covers too."""
     return result(
@@ -124,7 +127,13 @@ def grant_failure(
         evidence=evidence,
         severity=severity,
         exempt_via=exempt_via(model, binding),
+        covered_by=covered_by,
+        scored=scored,
     )
+
+
+#: The check that scores a binding granting every verb on every resource.
+CLUSTER_ADMIN_CHECK = "rbac.cluster-admin-bindings"
 
 
 def is_full_wildcard(grant: Grant) -> bool:
@@ -158,6 +167,13 @@ def _rule_evidence(
     ]
 
 
+def _covered(bad: list[tuple[RiskyPermission, Grant]]) -> bool:
+    """Every subject of these grants holds everything through the same binding: rbac.cluster-admin-bindings
+    fails that binding for them, and scores it; the permission checks report it without scoring it again."""
+    everything = {g.subject for _, g in bad if is_full_wildcard(g)}
+    return all(g.subject in everything for _, g in bad)
+
+
 def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
     """One result per binding that gives a permission of `concern` where it reaches the cluster:
     a failure when it gives it to a subject that is not a default (see `k8saudit.semantics.access`).
@@ -171,8 +187,8 @@ def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
     model = ctx.access
     per_binding: dict[tuple[str, str, str], list[tuple[RiskyPermission, Grant]]] = defaultdict(list)
     for permission, grant in model.grants(concern.families):
-        if is_full_wildcard(grant) or not reaches_cluster(grant):
-            continue  # reported by rbac.cluster-admin-bindings / a team's own namespace: not judged
+        if not reaches_cluster(grant):
+            continue  # a team's own namespace: not judged
         path = grant.path
         per_binding[(path.binding_kind, path.binding_namespace or "", path.binding_name)].append((permission, grant))
     results: list[Result] = []
@@ -206,5 +222,12 @@ def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
             ("roleRef", role_label(binding)),
             *_rule_evidence(model, binding, bad),
         ]
-        results.append(grant_failure(model, binding, message, evidence, severity))
+        covered = _covered(bad)
+        if covered:
+            message += f": it grants every verb on every resource, scored once, by {CLUSTER_ADMIN_CHECK}"
+        results.append(
+            grant_failure(
+                model, binding, message, evidence, severity, covered_by=CLUSTER_ADMIN_CHECK if covered else None
+            )
+        )
     yield from judge(results, vis, f"No binding lets anyone {concern.what} cluster-wide, in kube-system or as everyone")

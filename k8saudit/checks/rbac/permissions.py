@@ -11,8 +11,10 @@ Decided where the benchmarks are silent:
   group that stands for everyone (critical). A RoleBinding in any other namespace is how a team
   is given its namespace (the built-in `admin` and `edit` carry most of these permissions): it
   passes here and is listed in the report's access review.
-- Grants through a rule with `*` verbs, groups and resources (cluster-admin and its copies) are
-  reported once, by rbac.cluster-admin-bindings, not again by every check here.
+- Grants through a rule that grants every verb on every resource (cluster-admin, its copies, a
+  rule spelling out every standard verb on `*`/`*`) fail every check here too, so no check says
+  "no one can" while someone can; they carry `coveredBy: rbac.cluster-admin-bindings` and are
+  left out of these checks' scores, as that check scores the binding once.
 - Built-in subjects are recognised by the `kubernetes.io/bootstrapping=rbac-defaults` label on
   binding and role plus a system identity, and kubeadm's own bindings by exact name (see
   `k8saudit.semantics.access`). Third-party controllers that need a permission (ingress controllers read
