@@ -375,7 +375,9 @@ class AccessGrant(Model):
     role: ResourceRef  # the Role or ClusterRole it binds
     rule: int  # index in the role's rules (in `aggregatedFrom`'s rules when set)
     aggregatedFrom: str | None = None  # the ClusterRole the rule was aggregated from
-    assumedRole: bool = False  # the role is not in the source: its built-in definition was used
+    #: The role (or this rule of it) is not in the source: its built-in definition was used (a role
+    #: the source lacks, or a rule the API server restores into a built-in role shipped trimmed).
+    assumedRole: bool = False
     namespace: str | None = None  # where it applies (a RoleBinding's namespace); null: cluster-wide
     resourceNames: list[str] = Field(default_factory=list)  # the rule names only these objects
     builtIn: bool = False  # a Kubernetes or kubeadm default binding gives it to a system identity

@@ -62,6 +62,7 @@ from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import BY_KIND
 from k8saudit.semantics import rbac
 from k8saudit.semantics.rbac import BindingRef, Grant, GrantPath, RbacIndex, SubjectRef
+from k8saudit.semantics.reconcile import Reconciled, reconciled
 from k8saudit.semantics.risky import RISKY_PERMISSIONS, ReviewRow, RiskyPermission, Scope, access_review
 
 BUILTIN_ROLES_PATH = Path(__file__).parent.parent / "data" / "builtin_clusterroles.json"
@@ -179,12 +180,38 @@ class AccessModel:
         assumed = () if self.authoritative_roles else tuple(r for r in builtin_cluster_roles() if r.name not in present)
         #: ClusterRoles taken from the built-in definitions because the source lacked them.
         self.assumed: frozenset[str] = frozenset(r.name for r in assumed)
+        #: Built-in ClusterRoles the source ships with less than the built-in definition, as the API
+        #: server restores them at its next start (`semantics.reconcile`): name -> what was restored.
+        self.restored: dict[str, Reconciled] = {}
+        if not self.authoritative_roles:
+            objects = self._reconcile(objects)
         self.inventory = Inventory([*objects, *assumed], inv.facts)
         self.index = RbacIndex(self.inventory)
         self._bindings: dict[tuple[str, str | None, str], Binding] = {}
         for binding, ns in self.index.all_bindings():
             self._bindings[(binding.kind, ns or None, binding.name)] = binding
         self._review: list[ReviewRow] | None = None
+
+    def _reconcile(self, objects: list[o.K8sObject]) -> list[o.K8sObject]:
+        """`objects` with each shipped bootstrap ClusterRole replaced by what the API server makes
+        of it at start-up. Not for a live listing: there the stored roles are what is authorized
+        (the server reconciled them at its last start)."""
+        builtin = {r.name: r for r in builtin_cluster_roles()}
+        out: list[o.K8sObject] = []
+        for obj in objects:
+            definition = builtin.get(obj.name) if isinstance(obj, o.ClusterRole) else None
+            if isinstance(obj, o.ClusterRole) and definition is not None:
+                result = reconciled(obj, definition)
+                if result.changed:
+                    self.restored[obj.name] = result
+                    obj = result.role
+            out.append(obj)
+        return out
+
+    def restored_rule(self, role: str, index: int) -> bool:
+        """Rule `index` of ClusterRole `role` is not in the source: the API server restores it."""
+        found = self.restored.get(role)
+        return found is not None and index >= found.own_rules
 
     # --- objects -----------------------------------------------------------------------------
 
@@ -215,7 +242,7 @@ class AccessModel:
         return ResourceRef(apiVersion=api_version, kind=ref.kind, namespace=namespace, name=ref.name)
 
     def rule_label(self, binding: Binding, index: int, source: str | None) -> str:
-        """`ClusterRole/edit rules[3]`, with where an aggregated or assumed rule comes from."""
+        """`ClusterRole/edit rules[3]`, with where an aggregated, assumed or restored rule comes from."""
         ref = binding.roleRef
         label = f"{ref.kind}/{ref.name} rules[{index}]"
         if source:
@@ -223,7 +250,25 @@ class AccessModel:
         assumed = {n for n in (ref.name if ref.kind == "ClusterRole" else None, source) if n in self.assumed}
         if assumed:
             label += " (built-in definition: not in the source)"
+        owner = source or (ref.name if ref.kind == "ClusterRole" else None)
+        if owner is not None and self.restored_rule(owner, index):
+            label += f" (restored by the API server: the built-in rule the source's ClusterRole {owner} lacks)"
+        if source and ref.kind == "ClusterRole" and self._aggregation_restored(ref.name):
+            label += f" (aggregation restored by the API server: the source's ClusterRole {ref.name} lacks it)"
         return label
+
+    def _aggregation_restored(self, role: str) -> bool:
+        found = self.restored.get(role)
+        return found is not None and found.aggregation_restored
+
+    def from_builtin(self, role_kind: str, role: str, index: int, source: str | None) -> bool:
+        """The rule is the built-in definition's, not the source's: its role was assumed (the source
+        lacks it), or the API server restores it into a built-in role the source ships trimmed."""
+        owner = source or (role if role_kind == "ClusterRole" else None)
+        if owner is None:
+            return False
+        cluster_role = role if role_kind == "ClusterRole" else None
+        return bool({owner, cluster_role} & self.assumed) or self.restored_rule(owner, index)
 
     # --- defaults ----------------------------------------------------------------------------
 
@@ -288,13 +333,12 @@ def access_grant(
 ) -> AccessGrant:
     """How `subject` holds `grant`: the binding, role and rule behind it, as reports and who-can show it."""
     path = grant.path
-    role = path.role_name if path.role_kind == "ClusterRole" else None
     return AccessGrant(
         binding=_resource_ref(binding),
         role=model.role_ref(binding),
         rule=path.rule_index,
         aggregatedFrom=path.rule_source,
-        assumedRole=bool({role, path.rule_source} & model.assumed),
+        assumedRole=model.from_builtin(path.role_kind, path.role_name, path.rule_index, path.rule_source),
         namespace=grant.namespace,
         resourceNames=list(grant.resource_names),
         builtIn=model.is_default(binding, subject),
