@@ -20,7 +20,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
-from k8saudit.model.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec
+from k8saudit.model.facts import FACTS_API_VERSION, FACTS_KIND, ApiResource, ClusterFacts, ClusterFactsSpec
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import BY_KIND, KindInfo
 from k8saudit.model.objects import K8sObject, Leaf
@@ -28,6 +28,7 @@ from k8saudit.runtime import gcpause
 from k8saudit.runtime.errors import InputError
 from k8saudit.runtime.files import DEFAULT_MAX_INPUT_BYTES, read_bounded, write_atomic
 from k8saudit.runtime.yamlguard import GuardedLoader, alias_problem
+from k8saudit.sources.discovery import CRD_KIND, crd_resources
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 #: Refuse inputs larger than this rather than exhausting memory (see `fileio.max_input_bytes`:
@@ -104,8 +105,12 @@ def _documents(path: Path) -> Iterator[tuple[Any, int]]:
             loader.dispose()
 
 
-def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K8sObject | ClusterFacts]:
-    """Typed objects from one document; `List` kinds are flattened, unknown kinds skipped."""
+Parsed = K8sObject | ClusterFacts | ApiResource
+
+
+def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[Parsed]:
+    """Typed objects from one document; `List` kinds are flattened, unknown kinds skipped
+    (a CustomResourceDefinition gives the resources it declares: `discovery.crd_resources`)."""
     if doc is None:
         return
     if not isinstance(doc, dict):
@@ -128,6 +133,9 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[K
             yield ClusterFacts.model_validate(doc)
         except ValidationError as exc:
             raise InputError(f"{origin}: malformed ClusterFacts: {_first_error(exc)}") from None
+        return
+    if kind == CRD_KIND:
+        yield from crd_resources(doc)
         return
     info = BY_KIND.get(kind)
     if info is None:
@@ -156,15 +164,19 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-def _split(parsed: Iterable[K8sObject | ClusterFacts]) -> tuple[list[K8sObject], ClusterFacts | None]:
+def _split(parsed: Iterable[Parsed]) -> tuple[list[K8sObject], ClusterFacts | None, list[ApiResource]]:
+    """Objects, the ClusterFacts (if any) and the resources CRDs declare."""
     objects: list[K8sObject] = []
     facts: ClusterFacts | None = None
+    custom: list[ApiResource] = []
     for obj in parsed:
         if isinstance(obj, ClusterFacts):
             facts = obj
+        elif isinstance(obj, ApiResource):
+            custom.append(obj)
         else:
             objects.append(obj)
-    return objects, facts
+    return objects, facts, custom
 
 
 _LIST_VALIDATORS: dict[str, TypeAdapter[list[Any]]] = {}
@@ -178,7 +190,7 @@ def _list_validator(kind: str, model: type[Leaf]) -> TypeAdapter[list[Any]]:
     return adapter
 
 
-def _snapshot_items(doc: Any, origin: str) -> list[K8sObject | ClusterFacts] | None:
+def _snapshot_items(doc: Any, origin: str) -> list[Parsed] | None:
     """The objects of a `List` whose items are all of kinds we audit (what `collect` writes), or
     None for anything else: `_objects` then reads it the slow way. The items are taken out of
     `doc` as they are validated; a malformed one raises `_Consumed` (the caller reads the
@@ -225,7 +237,7 @@ class _Consumed(Exception):
 
 def load_snapshot(path: Path) -> Inventory:
     """An Inventory from a snapshot file (k8saudit collect, or kubectl get -o json/yaml)."""
-    parsed: list[K8sObject | ClusterFacts] = []
+    parsed: list[Parsed] = []
     for index, (doc, line) in enumerate(_documents(path)):
         origin = f"{path}:{line}" if index else str(path)
         try:
@@ -233,9 +245,11 @@ def load_snapshot(path: Path) -> Inventory:
         except _Consumed:  # a malformed item: read the document again for `_objects` to name it
             doc, items = next(islice(_documents(path), index, None))[0], None
         parsed.extend(_objects(doc, origin, None) if items is None else items)
-    objects, facts = _split(parsed)
+    objects, facts, custom = _split(parsed)
     spec = facts.spec if facts else ClusterFactsSpec()
     spec.source = "snapshot"
+    if custom:
+        spec.customResources = [*spec.customResources, *custom]
     return Inventory(objects, spec)
 
 
@@ -251,15 +265,15 @@ def _manifest_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def load_manifests(paths: Iterable[Path]) -> Inventory:
     """An Inventory from manifest files and folders; no namespace means `default`."""
-    parsed: list[K8sObject | ClusterFacts] = []
+    parsed: list[Parsed] = []
     files = list(_manifest_files(paths))
     if not files:
         raise InputError("no .yaml, .yml or .json files found in the given --manifests paths")
     for path in files:
         for doc, line in _documents(path):
             parsed.extend(_objects(doc, f"{path}:{line}", "default"))
-    objects, _ = _split(parsed)
-    return Inventory(objects, ClusterFactsSpec(source="manifests"))
+    objects, _, custom = _split(parsed)
+    return Inventory(objects, ClusterFactsSpec(source="manifests", customResources=custom))
 
 
 def _item(obj: K8sObject) -> dict[str, Any]:

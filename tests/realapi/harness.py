@@ -248,9 +248,10 @@ class Client:
         *,
         query: Mapping[str, Any] | None = None,
         content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         target = path + (f"?{urlencode(query)}" if query else "")
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **(headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         data = None
