@@ -21,7 +21,7 @@ InScope = Callable[[str | None], bool]
 
 def access_review(ctx: ScanContext, in_scope: InScope) -> AccessReview:
     """Who holds each risky permission, and through which binding (`semantics.access`)."""
-    return build_access_review(ctx.inventory, ctx.access, in_scope=in_scope)
+    return build_access_review(ctx.inventory, ctx.access, in_scope=in_scope, escalations=ctx.escalations)
 
 
 def pod_security(ctx: ScanContext, in_scope: InScope) -> list[NamespacePodSecurity]:

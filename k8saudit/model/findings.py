@@ -92,6 +92,10 @@ def _is_zero(value: object) -> bool:
     return value == 0
 
 
+def _is_empty(value: object) -> bool:
+    return value == []
+
+
 class Record:
     """Base of the per-finding types: `Finding` and the `ResourceRef`, `Evidence` and `Exemption` it holds.
 
@@ -393,6 +397,9 @@ class AccessHolder(Model):
     namespaces: list[str] = Field(default_factory=list)  # namespaces of namespaced grants
     permissions: list[str] = Field(default_factory=list)
     grants: list[AccessGrant] = Field(default_factory=list)
+    #: How a namespaced grant leads to the cluster through a ServiceAccount (`User dev → in argocd →
+    #: create serviceaccounts/token ... → ServiceAccount argocd/x → cluster-admin (...)`). Left out when empty.
+    escalation: list[str] = Field(default_factory=list, exclude_if=_is_empty)
 
     def where(self) -> str:
         """`cluster-wide`, `namespaces a, b` or both."""
@@ -420,9 +427,10 @@ class AccessPermission(Model):
     clusterScoped: bool = False  # only cluster-wide grants can give it
     references: list[str] = Field(default_factory=list)  # `cis:5.1.2`, `kubescape:C-0015`
     #: Subjects with a grant that reaches the cluster (cluster-wide, in kube-system, or a group
-    #: meaning everyone), built-in ones included, each with all its grants of this permission.
+    #: meaning everyone) or leads to it (`escalation`), built-in ones included, each with all its
+    #: grants of this permission.
     holders: list[AccessHolder] = Field(default_factory=list)
-    #: Subjects holding it only through RoleBindings of other namespaces: counted, not listed.
+    #: Subjects holding it only through RoleBindings of other namespaces otherwise: counted, not listed.
     namespacedHolders: int = 0
     namespacedIn: int = 0  # in how many namespaces
 

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from k8saudit.model import objects as o
 from k8saudit.model.findings import (
@@ -64,6 +65,9 @@ from k8saudit.semantics import rbac
 from k8saudit.semantics.rbac import BindingRef, Grant, GrantPath, RbacIndex, SubjectRef
 from k8saudit.semantics.reconcile import Reconciled, reconciled
 from k8saudit.semantics.risky import RISKY_PERMISSIONS, ReviewRow, RiskyPermission, Scope, access_review
+
+if TYPE_CHECKING:  # escalation.py builds on this module
+    from k8saudit.semantics.escalation import Escalations
 
 BUILTIN_ROLES_PATH = Path(__file__).parent.parent / "data" / "builtin_clusterroles.json"
 BOOTSTRAP_LABEL = "kubernetes.io/bootstrapping"
@@ -380,14 +384,18 @@ def build_access_review(
     model: AccessModel,
     permissions: Sequence[RiskyPermission] = RISKY_PERMISSIONS,
     in_scope: Callable[[str | None], bool] = lambda namespace: True,
+    escalations: Escalations | None = None,
 ) -> AccessReview:
     """For each family of risky permissions, who holds it, where, and through which binding
     (`model` is the access model of `inv`).
 
     Listed: every subject with a grant that reaches the cluster (`reaches_cluster`), built-in ones
-    included and marked, with all its grants of that family. Subjects that hold a permission only
-    through RoleBindings of ordinary namespaces (how teams are given their namespace; thousands on a
-    large cluster) are counted per family, not listed: `k8saudit who-can VERB RESOURCE -A` lists them.
+    included and marked, with all its grants of that family, and every subject whose namespaced
+    grant of that family leads to a ServiceAccount that reaches the cluster (`escalations`, the
+    scan's `semantics.escalation`: the same paths the RBAC checks fail at high, named in
+    `escalation`). Subjects that hold a permission only through RoleBindings of ordinary
+    namespaces otherwise (how teams are given their namespace; thousands on a large cluster) are
+    counted per family, not listed: `k8saudit who-can VERB RESOURCE -A` lists them.
     Grants through RoleBindings of namespaces outside the scan's scope (`namespaces:` in the
     config) are left out, as findings there are; cluster-wide grants always count.
     """
@@ -412,11 +420,12 @@ def build_access_review(
         local_namespaces: set[str] = set()
         for subject in sorted(holders.get(family, {}), key=lambda s: s.sort_key):
             acc = holders[family][subject]
-            if not any(reaches_cluster(g) for _, g in acc.grants):
+            paths = _escalations(escalations, acc, family)
+            if not paths and not any(reaches_cluster(g) for _, g in acc.grants):
                 local_subjects += 1
                 local_namespaces.update(g.namespace for _, g in acc.grants if g.namespace)
                 continue
-            found.append(_holder(model, acc))
+            found.append(_holder(model, acc, paths))
         entries.append(
             AccessPermission(
                 id=family,
@@ -432,7 +441,24 @@ def build_access_review(
     return AccessReview(status=status, reason=reason, permissions=entries)
 
 
-def _holder(model: AccessModel, acc: _HolderAcc) -> AccessHolder:
+def _escalations(escalations: Escalations | None, acc: _HolderAcc, family: str) -> list[str]:
+    """How the holder's namespaced grants of `family` lead to the cluster (see `semantics.escalation`)."""
+    if escalations is None:
+        return []
+    found: list[str] = []
+    roles: dict[str, str] = {}  # namespace -> the first role that grants it there, as the checks name it
+    for _, grant in acc.grants:
+        if grant.namespace:
+            roles.setdefault(grant.namespace, f"{grant.path.role_kind} {grant.path.role_name} in {grant.namespace}")
+    for namespace, via in sorted(roles.items()):
+        for path in escalations.paths(acc.subject, namespace):
+            text = path.describe(via)
+            if path.family == family and text not in found:
+                found.append(text)
+    return found
+
+
+def _holder(model: AccessModel, acc: _HolderAcc, escalation: list[str] | None = None) -> AccessHolder:
     permissions: list[str] = []
     grants: dict[tuple[str, str | None, str, int, str | None], AccessGrant] = {}
     for permission, grant in acc.grants:
@@ -459,4 +485,5 @@ def _holder(model: AccessModel, acc: _HolderAcc) -> AccessHolder:
         namespaces=sorted({g.namespace for g in found if g.namespace}),
         permissions=permissions,
         grants=found,
+        escalation=escalation or [],
     )

@@ -62,11 +62,28 @@ PERMISSION_CHECKS = (
         ("rbac.anonymous-bindings", {"ClusterRoleBinding anonymous-metrics": Severity.CRITICAL}),
         (
             "rbac.secrets-read",
-            {"ClusterRoleBinding fluent-bit": Severity.HIGH, "ClusterRoleBinding ingress-nginx": Severity.HIGH},
+            {
+                "ClusterRoleBinding fluent-bit": Severity.HIGH,
+                "ClusterRoleBinding ingress-nginx": Severity.HIGH,
+                # ci's default account may create a token Secret for ci/deployer (cluster-admin)
+                "RoleBinding ci/default-edit": Severity.HIGH,
+                "RoleBinding payments/cart-reads-payment-secrets": Severity.LOW,  # a custom Role, no path
+                "RoleBinding web/web-developers": Severity.LOW,
+            },
         ),
-        ("rbac.pod-exec", {"ClusterRoleBinding support-debug": Severity.HIGH}),
+        (
+            "rbac.pod-exec",
+            {
+                "ClusterRoleBinding support-debug": Severity.HIGH,
+                "RoleBinding ci/default-edit": Severity.HIGH,  # build-runner runs as ci/deployer
+                "RoleBinding web/web-developers": Severity.MEDIUM,  # exec in a team's namespace
+            },
+        ),
         ("rbac.escalation", {"ClusterRoleBinding platform-rbac-manager": Severity.HIGH}),
-        ("rbac.impersonation", {"ClusterRoleBinding platform-rbac-manager": Severity.HIGH}),
+        (
+            "rbac.impersonation",
+            {"ClusterRoleBinding platform-rbac-manager": Severity.HIGH, "RoleBinding web/web-developers": Severity.LOW},
+        ),
         ("rbac.csr-approval", {"ClusterRoleBinding istiod-clusterrole-istio-system": Severity.HIGH}),
         ("rbac.webhook-config", {"ClusterRoleBinding istiod-clusterrole-istio-system": Severity.HIGH}),
         ("rbac.wildcard-rules", {"RoleBinding web/web-developers": Severity.HIGH}),
@@ -79,8 +96,14 @@ PERMISSION_CHECKS = (
             },
         ),
         ("rbac.missing-roles", {"RoleBinding data/backup-operator": Severity.LOW}),
-        ("rbac.create-pods", {}),
-        ("rbac.token-create", {}),
+        (
+            "rbac.create-pods",
+            {"RoleBinding ci/default-edit": Severity.HIGH, "RoleBinding web/web-developers": Severity.LOW},
+        ),
+        (
+            "rbac.token-create",
+            {"RoleBinding ci/default-edit": Severity.HIGH, "RoleBinding web/web-developers": Severity.LOW},
+        ),
         ("rbac.node-proxy", {}),
         ("rbac.create-persistent-volumes", {}),
         ("rbac.missing-service-accounts", {}),

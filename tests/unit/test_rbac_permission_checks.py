@@ -97,10 +97,19 @@ def test_cluster_wide_grant_fails_naming_subject_binding_and_rule(case: Case) ->
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_a_teams_own_namespace_passes_but_kube_system_does_not(case: Case) -> None:
+def test_a_teams_namespace_fails_low_and_kube_system_at_the_checks_severity(case: Case) -> None:
+    """Issue 15 item 8: a RoleBinding in a team's namespace used to pass. A check passes only when
+    no subject beyond the defaults holds the permission anywhere: a custom role there is low
+    (medium for exec), a RoleBinding never grants a cluster-scoped resource at all."""
     team = binding(RB, "team-risky", "risky", ("Group", "team-a"), namespace="team-a")
     report = run([role_doc(case), team], case.check)
-    assert summary(report).status is Status.PASS and failing(report) == {}
+    if case.namespaced:
+        got = failing(report)["team-risky"]
+        assert summary(report).status is Status.FAIL and got.scored
+        assert got.severity is (Severity.MEDIUM if case.check == "rbac.pod-exec" else Severity.LOW)
+        assert "in namespace team-a (" in got.message and case.granted in got.message
+    else:  # a RoleBinding never allows a request without a namespace
+        assert summary(report).status is Status.PASS and failing(report) == {}
     system = binding(RB, "sys-risky", "risky", ("User", "bob"), namespace="kube-system")
     report = run([role_doc(case), system], case.check)
     if case.namespaced:
