@@ -165,10 +165,11 @@ STANDARD_VERBS = frozenset({"get", "list", "watch", "create", "update", "patch",
 
 
 def grants_everything(rule: o.PolicyRule) -> bool:
-    """Every verb on every resource of every API group, for every name: cluster-admin's rule, or a
-    copy that spells the standard verbs out one by one. Whoever holds it reads every Secret,
-    runs any pod as any ServiceAccount and deletes anything, so it is cluster-admin too."""
-    if rule.resourceNames or "*" not in rule.apiGroups or "*" not in rule.resources:
+    """Every verb on every resource of every API group: cluster-admin's rule, or a copy that spells
+    the standard verbs out one by one. Whoever holds it reads every Secret, runs any pod as any
+    ServiceAccount and deletes anything, so it is cluster-admin too. Names that restrict a request
+    without a name rule it out; `resourceNames: [""]` does not (it still lists every Secret)."""
+    if names_restrict(rule.resourceNames) or "*" not in rule.apiGroups or "*" not in rule.resources:
         return False
     return "*" in rule.verbs or set(rule.verbs) >= STANDARD_VERBS
 

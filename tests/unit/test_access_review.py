@@ -277,6 +277,12 @@ def test_an_empty_resource_name_matches_every_request_without_a_name() -> None:
     tmpl = {h.subject.label(): h for h in family(review, "secrets-read").holders}["User tmpl"]
     (listing,) = tmpl.permissions
     assert listing.startswith("list secrets") and "(only:" not in listing
+    # `*`/`*`/`*` with [""] lists every Secret and creates anything: cluster-admin's family too.
+    blank_all = {**rule(["*"], ["*"], ["*"]), "resourceNames": [""]}
+    everything = access.AccessModel(
+        make_inventory([cluster_role("x", blank_all), binding(CRB, "x", "x", ("User", "t"))])
+    )
+    assert ("all:*", "User t") in {(row.permission.id, str(row.subject)) for row in everything.review}
     # A real name still restricts: `resourceNames: [app]` never allows a nameless create or list.
     named = {**rule(["list", "create"], [""], ["secrets", "pods"]), "resourceNames": ["app"]}
     named_docs = [cluster_role("named", named), binding(CRB, "n", "named", ("User", "x"))]
