@@ -126,9 +126,10 @@ def test_live_who_can_agrees_with_the_authorizer(
 
 
 def test_bind_clusterroles_is_checked_in_the_rolebindings_namespace(loaded: ApiServer, admin_kubeconfig: Path) -> None:
-    """Issue 15 item 15 on the real server: `alice` may create RoleBindings and bind ClusterRoles
-    only through a RoleBinding in NS_A; creating a RoleBinding to `admin` (whose rules she does not
-    hold) succeeds there and is refused in NS_B, and `who-can bind clusterroles -n NS_A` lists her."""
+    """Issue 15 item 15 on the real server: ServiceAccount NS_A/binder may create RoleBindings and
+    bind ClusterRoles only through a RoleBinding in NS_A (its token comes from TokenRequest, so no
+    other test's grant applies to it); creating a RoleBinding to `admin`, whose rules it does not
+    hold, succeeds there and is refused in NS_B, and `who-can bind clusterroles -n NS_A` lists it."""
     binder = _role(
         f"{P}binder",
         [
@@ -139,28 +140,31 @@ def test_bind_clusterroles_is_checked_in_the_rolebindings_namespace(loaded: ApiS
     grant = {
         "apiVersion": RBAC_V1,
         "kind": "RoleBinding",
-        "metadata": {"name": "alice-binds", "namespace": NS_A},
+        "metadata": {"name": "binder-binds", "namespace": NS_A},
         "roleRef": _ref(f"{P}binder"),
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
+        "subjects": [{"kind": "ServiceAccount", "name": "binder", "namespace": NS_A}],
     }
-    loaded.admin.apply_all([binder, grant], workers=1)
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "binder", "namespace": NS_A}}
+    loaded.admin.apply_all([account, binder, grant], workers=1)
     loaded.admin.wait_for_authorizer()
-    alice = loaded.client("alice")
+    sa = loaded.client(None, token=loaded.admin.token_request(NS_A, "binder"))
 
     def bind_admin(namespace: str) -> int:
         binding = {
             "apiVersion": RBAC_V1,
             "kind": "RoleBinding",
-            "metadata": {"name": "alice-made-this", "namespace": namespace},
+            "metadata": {"name": "binder-made-this", "namespace": namespace},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "someone"}],
         }
-        return alice.create(binding).status
+        return sa.create(binding).status
 
     assert bind_admin(NS_A) == 201
     assert bind_admin(NS_B) == 403
-    listed = {s["subject"]["name"] for s in ask(admin_kubeconfig, "bind", "clusterroles", NS_A)["subjects"]}
-    assert "alice" in listed
-    assert "alice" not in {
-        s["subject"]["name"] for s in ask(admin_kubeconfig, "bind", "clusterroles", NS_B)["subjects"]
-    }
+
+    def listed(namespace: str) -> set[tuple[str, str | None, str]]:
+        answer = ask(admin_kubeconfig, "bind", "clusterroles", namespace)
+        return {(s["subject"]["kind"], s["subject"]["namespace"], s["subject"]["name"]) for s in answer["subjects"]}
+
+    assert ("ServiceAccount", NS_A, "binder") in listed(NS_A)
+    assert ("ServiceAccount", NS_A, "binder") not in listed(NS_B)
