@@ -195,16 +195,21 @@ def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
     for key in sorted(per_binding, key=lambda k: (k[0] != "ClusterRoleBinding", k[1], k[2])):
         items = per_binding[key]
         binding = model.binding(items[0][1].path)
-        if binding is not None:  # always: grants come from known bindings
-            results.append(_judge_binding(ctx, concern, binding, items))
+        judged = None if binding is None else _judge_binding(ctx, concern, binding, items)
+        if judged is not None:
+            results.append(judged)
     yield from judge(results, vis, f"No subject beyond the built-in defaults may {concern.what}, in any namespace")
 
 
 def _judge_binding(
     ctx: ScanContext, concern: Concern, binding: Binding, items: list[tuple[RiskyPermission, Grant]]
-) -> Result:
+) -> Result | None:
+    """The binding's result, or None for a default binding that grants it only through every verb
+    on every resource: rbac.cluster-admin-bindings scores that one (a pass), not every check again."""
     model = ctx.access
     bad = [(p, g) for p, g in items if not model.is_default(binding, g.subject)]
+    if not bad and all(is_full_wildcard(g) for _, g in items):
+        return None
     if not bad:
         return result(
             binding,
