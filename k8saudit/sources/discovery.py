@@ -66,7 +66,10 @@ def discover(fetch: Fetch) -> ApiDiscovery:
             resources.extend(_aggregated(document, problems))
         else:
             resources.extend(_legacy(fetch, root, document, problems))
-    return ApiDiscovery(status="ok", reason="; ".join(problems) or None, resources=resources)
+    reason = "; ".join(problems) or None
+    if not resources:  # nothing could be read at all (a server, or a fake, that answers /api only)
+        return ApiDiscovery(status="error", reason=reason or "discovery lists no resource")
+    return ApiDiscovery(status="ok", reason=reason, resources=resources)
 
 
 def _status(reason: str) -> AvailabilityStatus:

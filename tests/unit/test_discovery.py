@@ -138,6 +138,9 @@ def test_no_discovery_is_recorded_never_fatal() -> None:
     assert gone.status == "error" and gone.reason == "GET /api: the connection was reset"
     garbage = discover(lambda path, accept: Answer(200, b"<html>"))
     assert (garbage.status, garbage.reason) == ("error", "GET /api: not JSON")
+    # /api answers, nothing below it does: not "ok" with nothing in it.
+    hollow = discover(Server({"/api": {"kind": "APIVersions", "versions": ["v1"]}}))
+    assert (hollow.status, hollow.reason, hollow.resources) == ("error", "GET /api/v1: 404; GET /apis: 404", [])
 
 
 CRD = {
