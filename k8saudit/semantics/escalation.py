@@ -92,6 +92,9 @@ class Escalations:
         self.reaching: dict[SubjectRef, tuple[str, ...]] = {}
         self._in_namespace: dict[str, list[SubjectRef]] = defaultdict(list)
         self._paths: dict[tuple[SubjectRef, str], tuple[EscalationPath, ...]] = {}
+        #: The rules an identity holds cluster-wide, and in one namespace: each takeover question
+        #: is then a match against a few rules, not a pass over every binding.
+        self._rules: dict[tuple[str, frozenset[str], str], list[o.PolicyRule]] = {}
         self._seed(inventory)
         self._close()
 
@@ -165,10 +168,22 @@ class Escalations:
             for takeover in self._takeovers(user, groups, namespace, target):
                 yield EscalationPath(subject, namespace, takeover, target, self.reaching[target])
 
+    def _scope_rules(self, user: str, groups: frozenset[str], namespace: str) -> list[o.PolicyRule]:
+        key = (user, groups, namespace)
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = self.model.index.scope_rules(user, groups, namespace)
+        return found
+
     def _takeovers(self, user: str, groups: list[str], ns: str, target: SubjectRef) -> Iterable[Takeover]:
+        """`RbacIndex.authorize` for each way in, from the identity's rules (cluster-wide and in `ns`)."""
+        group_set = frozenset(groups)
+        privileged = rbac.PRIVILEGED_GROUP in group_set
+        rules = [*self._scope_rules(user, group_set, ""), *self._scope_rules(user, group_set, ns)]
+
         def can(verb: str, resource: str, sub: str = "", name: str = "", group: str = "") -> bool:
             request = ResourceRequest(verb, resource, group, sub, ns, name)
-            return self.model.index.authorize(user, groups, request).allowed
+            return privileged or any(rbac.rule_allows(rule, request) for rule in rules)
 
         sa = target.name
         if can("create", "serviceaccounts", "token", sa):

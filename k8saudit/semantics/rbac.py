@@ -589,6 +589,20 @@ class RbacIndex:
                 found.append((grant_path(binding, ns, er), er.rule))
         return found
 
+    def scope_rules(self, user: str, groups: Collection[str], namespace: str) -> list[o.PolicyRule]:
+        """The rules one scope's bindings give the user: the ClusterRoleBindings' for "", else only
+        the RoleBindings of `namespace` (so callers can keep the cluster-wide part per identity).
+        A request in `namespace` is allowed when a rule of either allows it (`authorize`)."""
+        group_set = frozenset(groups)
+        bindings: Iterable[Binding] = (
+            self.bindings_by_namespace.get(namespace, ()) if namespace else self.cluster_bindings
+        )
+        found: list[o.PolicyRule] = []
+        for binding in bindings:
+            if any(subject_applies(s, user, group_set, namespace) for s in binding.subjects):
+                found.extend(er.rule for er in self.rules_for_ref(binding.roleRef, namespace) or ())
+        return found
+
     def who_can(
         self,
         verb: str,

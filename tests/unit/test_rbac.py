@@ -774,3 +774,16 @@ def test_fixture_questions_are_deterministic() -> None:
     assert cases.sample_questions(50, seed=3) == cases.sample_questions(50, seed=3)
     assert len(set(cases.sample_questions(50))) == 50
     assert all(q in set(qs) for q in cases.sample_questions(50))
+
+
+def test_scope_rules_decide_what_authorize_decides(fixture_inv: Inventory) -> None:
+    """`scope_rules` (cluster-wide part and one namespace's part, kept apart so the escalation
+    search can reuse the first per identity) allows exactly what `authorize` allows."""
+    index = idx(fixture_inv)
+    for q in cases.sample_questions(1500, seed=3):
+        request = ResourceRequest(q.verb, q.resource, q.api_group, q.subresource or "", q.namespace or "", q.name or "")
+        rules = [*index.scope_rules(q.user, q.groups, ""), *index.scope_rules(q.user, q.groups, q.namespace or "")]
+        if q.namespace is None:
+            rules = index.scope_rules(q.user, q.groups, "")
+        ours = any(rbac.rule_allows(r, request) for r in rules)
+        assert ours == index.authorize(q.user, q.groups, request, privileged_group=False).allowed, q
