@@ -15,6 +15,7 @@ from functools import cached_property
 from k8saudit.model.inventory import Inventory, Workload
 from k8saudit.semantics.access import AccessModel
 from k8saudit.semantics.containers import ContainerView, container_views
+from k8saudit.semantics.escalation import Escalations
 from k8saudit.semantics.images import ImageRef, parse_image
 from k8saudit.semantics.psa import NamespaceReadiness, WorkloadLevel, namespace_readiness, workload_level
 
@@ -60,3 +61,9 @@ class ScanContext:
     def access(self) -> AccessModel:
         """Who may do what: the RBAC objects indexed, built-in roles filled in (`semantics.access`)."""
         return AccessModel(self.inventory)
+
+    @cached_property
+    def escalations(self) -> Escalations:
+        """Which ServiceAccounts reach the cluster, and how namespaced grants lead to them
+        (`semantics.escalation`): the RBAC permission checks and the access review ask it."""
+        return Escalations(self.inventory, self.access)

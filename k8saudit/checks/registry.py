@@ -40,7 +40,19 @@ class Result:
     the engine does for failures and unjudged results alone.
     """
 
-    __slots__ = ("_ref", "_via", "container", "message", "pairs", "passed", "reason", "severity", "target")
+    __slots__ = (
+        "_ref",
+        "_via",
+        "container",
+        "covered_by",
+        "message",
+        "pairs",
+        "passed",
+        "reason",
+        "scored",
+        "severity",
+        "target",
+    )
 
     def __init__(
         self,
@@ -52,6 +64,8 @@ class Result:
         reason: str | None = None,
         severity: Severity | None = None,
         via: Sequence[Workload | K8sObject] = (),
+        covered_by: str | None = None,
+        scored: bool = True,
     ) -> None:
         #: The workload or object judged; None for the cluster (or, not assessable, the whole check).
         self.target = target
@@ -65,6 +79,10 @@ class Result:
         self.pairs = pairs
         self._via = via
         self._ref: ResourceRef | None = None
+        #: The check that scores this same failure (it is then left out of this check's score).
+        self.covered_by = covered_by
+        #: False: a failure left out of the score (covered, or informational by design).
+        self.scored = scored and covered_by is None
 
     def __repr__(self) -> str:
         ref = self.resource
@@ -147,11 +165,15 @@ def result(
     evidence: Iterable[tuple[str, Any]] = (),
     severity: Severity | None = None,
     exempt_via: Iterable[Workload | K8sObject] = (),
+    covered_by: str | None = None,
+    scored: bool = True,
 ) -> Result:
     """A pass or fail for `target` (a workload, an object, or None for the cluster).
 
     Exemption annotations are read from `target`, its namespace and the `exempt_via` objects
     (for a finding about a subject, the binding and role that grant the permission).
+    A failure `covered_by` another check (which scores it), or with `scored=False`, is reported
+    but left out of the score.
     """
     return Result(
         target,
@@ -163,6 +185,8 @@ def result(
         None,
         severity,
         exempt_via if type(exempt_via) is tuple else tuple(exempt_via),
+        covered_by,
+        scored,
     )
 
 

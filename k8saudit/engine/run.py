@@ -172,7 +172,7 @@ def _run_one(
             ]
     results: Iterable[Result] = chk.func(ctx)
     findings: list[Finding] = []
-    passed = failed = exempt = unjudged = out_of_scope = 0
+    passed = failed = exempt = unjudged = out_of_scope = unscored = 0
     check_reason: str | None = None
     scoped = policy.scope.active
     for res in results:
@@ -198,12 +198,14 @@ def _run_one(
             exemption = policy.exemption(chk.id, res, finding)
             if exemption is None:
                 failed += 1
+                unscored += not res.scored
             elif exemption.expired:
                 finding.exemption = exemption
                 finding.message += (
                     f" (exemption {exemption.source} expired on {exemption.expires}; owner: {exemption.owner})"
                 )
                 failed += 1
+                unscored += not res.scored
             else:
                 finding.status, finding.exemption = Status.EXEMPT, exemption
                 exempt += 1
@@ -226,6 +228,7 @@ def _run_one(
         passed=passed,
         failed=failed,
         exempt=exempt,
+        unscored=unscored,
         reason=check_reason if status is Status.NOT_ASSESSABLE else None,
         severity=severity,
     )
@@ -239,6 +242,7 @@ def _summary(
     passed: int = 0,
     failed: int = 0,
     exempt: int = 0,
+    unscored: int = 0,
     reason: str | None = None,
     severity: Severity | None = None,
 ) -> CheckSummary:
@@ -251,6 +255,7 @@ def _summary(
         passed=passed,
         failed=failed,
         exempt=exempt,
+        unscored=unscored,
         reason=reason,
         rationale=chk.rationale,
         remediation=chk.remediation,
@@ -286,6 +291,8 @@ def _finding(chk: Check, res: Result, override: Severity | None = None, shared: 
         evidence=[shared.evidence(path, value) for path, value in res.pairs],
         remediation=chk.remediation,
         reason=res.reason,
+        coveredBy=res.covered_by,
+        scored=res.scored,
     )
 
 

@@ -13,15 +13,15 @@ from collections.abc import Callable
 from k8saudit.checks.context import ScanContext
 from k8saudit.model.findings import AccessReview, NamespacePodSecurity, NodeInfo
 from k8saudit.model.inventory import Inventory
-from k8saudit.semantics.access import build_access_review
 from k8saudit.semantics.nodes import node_inventory
+from k8saudit.semantics.review import build_access_review
 
 InScope = Callable[[str | None], bool]
 
 
 def access_review(ctx: ScanContext, in_scope: InScope) -> AccessReview:
     """Who holds each risky permission, and through which binding (`semantics.access`)."""
-    return build_access_review(ctx.inventory, ctx.access, in_scope=in_scope)
+    return build_access_review(ctx.inventory, ctx.access, in_scope=in_scope, escalations=ctx.escalations)
 
 
 def pod_security(ctx: ScanContext, in_scope: InScope) -> list[NamespacePodSecurity]:

@@ -147,6 +147,33 @@ class SkippedObject(Slim):
         return f"{self.origin} ({self.kind}{' ' + where if where else ''}): {self.problem}"
 
 
+class ApiResource(Slim):
+    """One resource an API server serves (API discovery), or a CustomResourceDefinition declares.
+
+    Keyed by group and resource: `nodes` of the core group and a CRD's `nodes.longhorn.io` are two
+    resources, one cluster-scoped and one namespaced. Subresources are not listed: a subresource
+    has its resource's scope (`nodes/proxy` is cluster-scoped).
+    """
+
+    group: str = ""  # "" for the core group
+    version: str = ""
+    resource: str  # plural, as in the URL and in RBAC rules
+    kind: str = ""
+    namespaced: bool
+
+
+class ApiDiscovery(Slim):
+    """What the API server serves (`/api` and `/apis`, aggregated discovery, CRDs included).
+
+    `status` is `ok` when discovery answered (`reason` then names group versions that could not be
+    read, an aggregated API server that is down, for one), else why nothing could be read.
+    """
+
+    status: AvailabilityStatus = "ok"
+    reason: str | None = None
+    resources: list[ApiResource] = Field(default_factory=list)
+
+
 class ClusterFactsSpec(Slim):
     source: str = "snapshot"
     context: str | None = None
@@ -167,6 +194,12 @@ class ClusterFactsSpec(Slim):
     #: Objects of audited kinds that were malformed (after `null` was read as absent) and skipped:
     #: each was one warning line, and is a note on its kind's coverage (`Inventory.availability`).
     skipped: list[SkippedObject] = Field(default_factory=list)
+    #: API discovery of a live scan (every served group, version and resource, with its scope);
+    #: None when the source had none (manifests, a plain kubectl dump, an older snapshot).
+    apiDiscovery: ApiDiscovery | None = None
+    #: Resources that CustomResourceDefinitions in manifests or a dump declare (where there is no
+    #: discovery, they say which custom resources exist and whether they are namespaced).
+    customResources: list[ApiResource] = Field(default_factory=list)
 
 
 @dataclass(slots=True, kw_only=True, config=LEAF_CONFIG)

@@ -95,6 +95,22 @@ class Model(BaseModel):
 FINDING_CONFIG = ConfigDict(extra="ignore")
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _is_true(value: object) -> bool:
+    return value is True
+
+
+def _is_zero(value: object) -> bool:
+    return value == 0
+
+
+def _is_empty(value: object) -> bool:
+    return value == []
+
+
 class Record:
     """Base of the per-finding types: `Finding` and the `ResourceRef`, `Evidence` and `Exemption` it holds.
 
@@ -168,6 +184,12 @@ class Finding(Record):
     #: Where the resource is declared, for manifests: `deploy/app.yaml:12` (file and first line of
     #: its YAML document; `path:line item N` inside a List). Null for a live cluster or a snapshot.
     location: str | None = None
+    #: The check that scores this same failure (a binding granting every verb on every resource is
+    #: scored by rbac.cluster-admin-bindings, not again by every permission check). Left out when null.
+    coveredBy: str | None = Field(default=None, exclude_if=_is_none)
+    #: False when the failure is left out of the score: `coveredBy` another check, or informational
+    #: by design (see the README's RBAC judgement rules). Left out when true.
+    scored: bool = Field(default=True, exclude_if=_is_true)
 
     def key(self) -> str:
         """Stable identity across runs (for diff and baselines)."""
@@ -198,6 +220,8 @@ def trusted_finding(
     evidence: list[Evidence],
     remediation: str,
     reason: str | None,
+    coveredBy: str | None = None,
+    scored: bool = True,
 ) -> Finding:
     """`Finding(...)` without validation, for values already of the fields' types (no exemption or location)."""
     finding: Finding = _new(Finding)
@@ -213,6 +237,8 @@ def trusted_finding(
     finding.reason = reason
     finding.exemption = None
     finding.location = None
+    finding.coveredBy = coveredBy
+    finding.scored = scored
     return finding
 
 
@@ -257,6 +283,9 @@ class CheckSummary(Model):
     passed: int = 0
     failed: int = 0
     exempt: int = 0
+    #: Failures (counted in `failed`) left out of the score: covered by another check that scores
+    #: them, or informational by design (the findings say which: `coveredBy`, `scored`). Left out when 0.
+    unscored: int = Field(default=0, exclude_if=_is_zero)
     reason: str | None = None  # set when not-assessable
     #: The catalogue entry, so a report explains itself without the tool at hand.
     rationale: str = ""
@@ -377,7 +406,9 @@ class AccessGrant(Model):
     role: ResourceRef  # the Role or ClusterRole it binds
     rule: int  # index in the role's rules (in `aggregatedFrom`'s rules when set)
     aggregatedFrom: str | None = None  # the ClusterRole the rule was aggregated from
-    assumedRole: bool = False  # the role is not in the source: its built-in definition was used
+    #: The role (or this rule of it) is not in the source: its built-in definition was used (a role
+    #: the source lacks, or a rule the API server restores into a built-in role shipped trimmed).
+    assumedRole: bool = False
     namespace: str | None = None  # where it applies (a RoleBinding's namespace); null: cluster-wide
     resourceNames: list[str] = Field(default_factory=list)  # the rule names only these objects
     builtIn: bool = False  # a Kubernetes or kubeadm default binding gives it to a system identity
@@ -393,6 +424,9 @@ class AccessHolder(Model):
     namespaces: list[str] = Field(default_factory=list)  # namespaces of namespaced grants
     permissions: list[str] = Field(default_factory=list)
     grants: list[AccessGrant] = Field(default_factory=list)
+    #: How a namespaced grant leads to the cluster through a ServiceAccount (`User dev → in argocd →
+    #: create serviceaccounts/token ... → ServiceAccount argocd/x → cluster-admin (...)`). Left out when empty.
+    escalation: list[str] = Field(default_factory=list, exclude_if=_is_empty)
 
     def where(self) -> str:
         """`cluster-wide`, `namespaces a, b` or both."""
@@ -420,9 +454,10 @@ class AccessPermission(Model):
     clusterScoped: bool = False  # only cluster-wide grants can give it
     references: list[str] = Field(default_factory=list)  # `cis:5.1.2`, `kubescape:C-0015`
     #: Subjects with a grant that reaches the cluster (cluster-wide, in kube-system, or a group
-    #: meaning everyone), built-in ones included, each with all its grants of this permission.
+    #: meaning everyone) or leads to it (`escalation`), built-in ones included, each with all its
+    #: grants of this permission.
     holders: list[AccessHolder] = Field(default_factory=list)
-    #: Subjects holding it only through RoleBindings of other namespaces: counted, not listed.
+    #: Subjects holding it only through RoleBindings of other namespaces otherwise: counted, not listed.
     namespacedHolders: int = 0
     namespacedIn: int = 0  # in how many namespaces
 

@@ -3,7 +3,8 @@
 Each assessed check contributes its pass fraction (passed resources / judged resources; a
 cluster-level check is 0 or 1) weighted by its severity (critical 10, high 6, medium 3, low 1,
 info 0). Not-assessable checks are left out of the score and shown as coverage instead;
-exempt results count neither as passed nor failed. The same inventory always gets the same
+exempt results count neither as passed nor failed, and neither do failures marked unscored
+(covered by another check that scores them, or informational by design). The same inventory always gets the same
 score: nothing here depends on order or time.
 """
 
@@ -17,10 +18,14 @@ GRADES = ((90.0, "A"), (80.0, "B"), (70.0, "C"), (60.0, "D"))
 
 
 def check_fraction(summary: CheckSummary) -> float | None:
-    """Share of judged resources that passed; None when the check is not in the score."""
+    """Share of judged resources that passed; None when the check is not in the score.
+
+    Failures another check already scores (or informational by design) are not judged here
+    (`CheckSummary.unscored`): a binding that grants everything fails rbac.pod-exec too, but
+    only rbac.cluster-admin-bindings scores it."""
     if summary.status is Status.NOT_ASSESSABLE:
         return None
-    judged = summary.passed + summary.failed
+    judged = summary.passed + summary.failed - summary.unscored
     if judged == 0:
         return None  # nothing to evaluate, or everything exempt
     return summary.passed / judged

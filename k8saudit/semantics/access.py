@@ -43,26 +43,21 @@ and rule; built-in holders are kept (marked `builtIn`) so the JSON is complete.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from k8saudit.model import objects as o
 from k8saudit.model.findings import (
     AccessGrant,
-    AccessHolder,
-    AccessPermission,
-    AccessReview,
-    AccessSubject,
     ResourceRef,
 )
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import BY_KIND
 from k8saudit.semantics import rbac
 from k8saudit.semantics.rbac import BindingRef, Grant, GrantPath, RbacIndex, SubjectRef
-from k8saudit.semantics.risky import RISKY_PERMISSIONS, ReviewRow, RiskyPermission, Scope, access_review
+from k8saudit.semantics.reconcile import Reconciled, reconciled
+from k8saudit.semantics.risky import ReviewRow, RiskyPermission, access_review
 
 BUILTIN_ROLES_PATH = Path(__file__).parent.parent / "data" / "builtin_clusterroles.json"
 BOOTSTRAP_LABEL = "kubernetes.io/bootstrapping"
@@ -106,28 +101,6 @@ KUBEADM_DEFAULTS: dict[tuple[str, str | None, str], frozenset[tuple[str, str | N
     ("RoleBinding", SYSTEM_NAMESPACE, "kubeadm:nodes-kubeadm-config"): frozenset({_NODES, _BOOTSTRAP_TOKENS}),
 }
 
-#: Report titles of the permission families of `RISKY_PERMISSIONS`.
-FAMILY_TITLES: dict[str, str] = {
-    "all": "Every verb on every resource (cluster-admin)",
-    "secrets-read": "Read Secrets",
-    "pods-create": "Create pods",
-    "pods-exec": "Exec into pods",
-    "pods-attach": "Attach to pods",
-    "pods-portforward": "Port-forward to pods",
-    "pods-ephemeralcontainers": "Add debug containers to pods",
-    "bind": "Bind roles they do not hold",
-    "escalate": "Grant more than they hold (escalate)",
-    "impersonate": "Impersonate users, groups or service accounts",
-    "rolebindings-create": "Create RoleBindings",
-    "clusterrolebindings-create": "Create ClusterRoleBindings",
-    "serviceaccounts-token": "Mint service-account tokens",
-    "nodes-proxy": "Reach the kubelet API (nodes/proxy)",
-    "csr-approve": "Approve certificate signing requests",
-    "persistentvolumes-create": "Create PersistentVolumes",
-    "webhooks": "Create or change admission webhooks",
-    "delete-all": "Delete any resource",
-}
-
 Binding = o.ClusterRoleBinding | o.RoleBinding
 
 
@@ -150,11 +123,14 @@ def is_everyone(subject: SubjectRef) -> bool:
 
 
 def permission_label(grant: Grant | None, permission: RiskyPermission) -> str:
-    """`list secrets`, `create pods/exec`, `impersonate users (only: bob)`."""
+    """`list secrets`, `create pods/exec`, `impersonate users (only: bob)`; a rule whose
+    resourceNames include "" says so: it allows every request made without a name."""
     sub = f"/{permission.subresource}" if permission.subresource else ""
     label = f"{permission.verb} {permission.resource}{sub}"
-    if grant is not None and grant.resource_names:
+    if grant is not None and grant.only_named:
         label += f" (only: {', '.join(grant.resource_names)})"
+    elif grant is not None and grant.resource_names:
+        label += ' (resourceNames [""]: every request without a name)'
     return label
 
 
@@ -176,12 +152,38 @@ class AccessModel:
         assumed = () if self.authoritative_roles else tuple(r for r in builtin_cluster_roles() if r.name not in present)
         #: ClusterRoles taken from the built-in definitions because the source lacked them.
         self.assumed: frozenset[str] = frozenset(r.name for r in assumed)
+        #: Built-in ClusterRoles the source ships with less than the built-in definition, as the API
+        #: server restores them at its next start (`semantics.reconcile`): name -> what was restored.
+        self.restored: dict[str, Reconciled] = {}
+        if not self.authoritative_roles:
+            objects = self._reconcile(objects)
         self.inventory = Inventory([*objects, *assumed], inv.facts)
         self.index = RbacIndex(self.inventory)
         self._bindings: dict[tuple[str, str | None, str], Binding] = {}
         for binding, ns in self.index.all_bindings():
             self._bindings[(binding.kind, ns or None, binding.name)] = binding
         self._review: list[ReviewRow] | None = None
+
+    def _reconcile(self, objects: list[o.K8sObject]) -> list[o.K8sObject]:
+        """`objects` with each shipped bootstrap ClusterRole replaced by what the API server makes
+        of it at start-up. Not for a live listing: there the stored roles are what is authorized
+        (the server reconciled them at its last start)."""
+        builtin = {r.name: r for r in builtin_cluster_roles()}
+        out: list[o.K8sObject] = []
+        for obj in objects:
+            definition = builtin.get(obj.name) if isinstance(obj, o.ClusterRole) else None
+            if isinstance(obj, o.ClusterRole) and definition is not None:
+                result = reconciled(obj, definition)
+                if result.changed:
+                    self.restored[obj.name] = result
+                    obj = result.role
+            out.append(obj)
+        return out
+
+    def restored_rule(self, role: str, index: int) -> bool:
+        """Rule `index` of ClusterRole `role` is not in the source: the API server restores it."""
+        found = self.restored.get(role)
+        return found is not None and index >= found.own_rules
 
     # --- objects -----------------------------------------------------------------------------
 
@@ -212,7 +214,7 @@ class AccessModel:
         return ResourceRef(apiVersion=api_version, kind=ref.kind, namespace=namespace, name=ref.name)
 
     def rule_label(self, binding: Binding, index: int, source: str | None) -> str:
-        """`ClusterRole/edit rules[3]`, with where an aggregated or assumed rule comes from."""
+        """`ClusterRole/edit rules[3]`, with where an aggregated, assumed or restored rule comes from."""
         ref = binding.roleRef
         label = f"{ref.kind}/{ref.name} rules[{index}]"
         if source:
@@ -220,7 +222,25 @@ class AccessModel:
         assumed = {n for n in (ref.name if ref.kind == "ClusterRole" else None, source) if n in self.assumed}
         if assumed:
             label += " (built-in definition: not in the source)"
+        owner = source or (ref.name if ref.kind == "ClusterRole" else None)
+        if owner is not None and self.restored_rule(owner, index):
+            label += f" (restored by the API server: the built-in rule the source's ClusterRole {owner} lacks)"
+        if source and ref.kind == "ClusterRole" and self._aggregation_restored(ref.name):
+            label += f" (aggregation restored by the API server: the source's ClusterRole {ref.name} lacks it)"
         return label
+
+    def _aggregation_restored(self, role: str) -> bool:
+        found = self.restored.get(role)
+        return found is not None and found.aggregation_restored
+
+    def from_builtin(self, role_kind: str, role: str, index: int, source: str | None) -> bool:
+        """The rule is the built-in definition's, not the source's: its role was assumed (the source
+        lacks it), or the API server restores it into a built-in role the source ships trimmed."""
+        owner = source or (role if role_kind == "ClusterRole" else None)
+        if owner is None:
+            return False
+        cluster_role = role if role_kind == "ClusterRole" else None
+        return bool({owner, cluster_role} & self.assumed) or self.restored_rule(owner, index)
 
     # --- defaults ----------------------------------------------------------------------------
 
@@ -271,13 +291,7 @@ def subject_label(subject: SubjectRef) -> str:
     return str(subject)
 
 
-# --- the report's access review --------------------------------------------------------------
-
-
-@dataclass
-class _HolderAcc:
-    subject: SubjectRef
-    grants: list[tuple[RiskyPermission, Grant]]
+# --- how a subject holds a grant (the review and who-can) -------------------------------------
 
 
 def access_grant(
@@ -285,17 +299,16 @@ def access_grant(
 ) -> AccessGrant:
     """How `subject` holds `grant`: the binding, role and rule behind it, as reports and who-can show it."""
     path = grant.path
-    role = path.role_name if path.role_kind == "ClusterRole" else None
     return AccessGrant(
         binding=_resource_ref(binding),
         role=model.role_ref(binding),
         rule=path.rule_index,
         aggregatedFrom=path.rule_source,
-        assumedRole=bool({role, path.rule_source} & model.assumed),
+        assumedRole=model.from_builtin(path.role_kind, path.role_name, path.rule_index, path.rule_source),
         namespace=grant.namespace,
         resourceNames=list(grant.resource_names),
         builtIn=model.is_default(binding, subject),
-        fullWildcard=grant.verb == "*" and grant.api_group == "*" and grant.resource == "*",
+        fullWildcard=grant.everything,
         permissions=permissions,
     )
 
@@ -326,90 +339,3 @@ def reaches_cluster(grant: Grant) -> bool:
     and `edit` carry most risky permissions), counted in the review rather than failed.
     """
     return grant.namespace is None or grant.namespace == SYSTEM_NAMESPACE or is_everyone(grant.subject)
-
-
-def build_access_review(
-    inv: Inventory,
-    model: AccessModel,
-    permissions: Sequence[RiskyPermission] = RISKY_PERMISSIONS,
-    in_scope: Callable[[str | None], bool] = lambda namespace: True,
-) -> AccessReview:
-    """For each family of risky permissions, who holds it, where, and through which binding
-    (`model` is the access model of `inv`).
-
-    Listed: every subject with a grant that reaches the cluster (`reaches_cluster`), built-in ones
-    included and marked, with all its grants of that family. Subjects that hold a permission only
-    through RoleBindings of ordinary namespaces (how teams are given their namespace; thousands on a
-    large cluster) are counted per family, not listed: `k8saudit who-can VERB RESOURCE -A` lists them.
-    Grants through RoleBindings of namespaces outside the scan's scope (`namespaces:` in the
-    config) are left out, as findings there are; cluster-wide grants always count.
-    """
-    status, reason = review_status(inv)
-    if status == "not-assessable":
-        return AccessReview(status="not-assessable", reason=reason)
-    wanted = {p.id for p in permissions}
-    families: dict[str, list[RiskyPermission]] = defaultdict(list)
-    for p in permissions:
-        families[p.family].append(p)
-    holders: dict[str, dict[SubjectRef, _HolderAcc]] = defaultdict(dict)
-    for row in model.review:
-        if row.permission.id in wanted:
-            grants = [(row.permission, g) for g in row.grants if in_scope(g.namespace)]
-            if grants:
-                acc = holders[row.permission.family].setdefault(row.subject, _HolderAcc(row.subject, []))
-                acc.grants.extend(grants)
-    entries: list[AccessPermission] = []
-    for family, members in families.items():
-        found: list[AccessHolder] = []
-        local_subjects = 0
-        local_namespaces: set[str] = set()
-        for subject in sorted(holders.get(family, {}), key=lambda s: s.sort_key):
-            acc = holders[family][subject]
-            if not any(reaches_cluster(g) for _, g in acc.grants):
-                local_subjects += 1
-                local_namespaces.update(g.namespace for _, g in acc.grants if g.namespace)
-                continue
-            found.append(_holder(model, acc))
-        entries.append(
-            AccessPermission(
-                id=family,
-                title=FAMILY_TITLES.get(family, members[0].title),
-                requests=[p.label for p in members],
-                clusterScoped=all(p.scope is Scope.CLUSTER for p in members),
-                references=sorted({r for p in members for r in p.references}),
-                holders=found,
-                namespacedHolders=local_subjects,
-                namespacedIn=len(local_namespaces),
-            )
-        )
-    return AccessReview(status=status, reason=reason, permissions=entries)
-
-
-def _holder(model: AccessModel, acc: _HolderAcc) -> AccessHolder:
-    permissions: list[str] = []
-    grants: dict[tuple[str, str | None, str, int, str | None], AccessGrant] = {}
-    for permission, grant in acc.grants:
-        label = permission_label(grant, permission)
-        if label not in permissions:
-            permissions.append(label)
-        binding = model.binding(grant.path)
-        if binding is None:  # pragma: no cover - every grant comes from a known binding
-            continue
-        path = grant.path
-        key = (path.binding_kind, path.binding_namespace, path.binding_name, path.rule_index, path.rule_source)
-        entry = grants.get(key)
-        if entry is None:
-            entry = grants[key] = access_grant(model, binding, grant, grant.subject, [])
-        if label not in entry.permissions:
-            entry.permissions.append(label)
-    found = sorted(grants.values(), key=lambda g: (g.namespace is not None, g.namespace or "", g.binding.name, g.rule))
-    subject = acc.subject
-    return AccessHolder(
-        subject=AccessSubject(kind=subject.kind, namespace=subject.namespace, name=subject.name),
-        builtIn=all(g.builtIn for g in found),
-        everyone=is_everyone(subject),
-        clusterWide=any(g.namespace is None for g in found),
-        namespaces=sorted({g.namespace for g in found if g.namespace}),
-        permissions=permissions,
-        grants=found,
-    )

@@ -7,10 +7,13 @@ Pure functions of the Inventory. The semantics follow kube-apiserver v1.37.2, re
   non-resource request when the verb and the URL match.
 - ``pkg/apis/rbac/v1/evaluation_helpers.go``: ``*`` matches any verb, group or resource
   (subresources included); ``*/scale`` matches the ``scale`` subresource of any resource;
-  ``pods/*`` is NOT a wildcard (it matches only a literal subresource named ``*``); a rule with
-  ``resourceNames`` never matches a request without a name (``list``, ``watch`` without a
-  ``metadata.name`` field selector, ``create`` of a top-level resource, ``deletecollection``);
-  a non-resource URL ending in ``*`` matches by prefix.
+  ``pods/*`` is NOT a wildcard (it matches only a literal subresource named ``*``);
+  ``ResourceNameMatches`` compares the request's name with each ``resourceNames`` entry, and a
+  request without a name (``list``, ``watch`` without a ``metadata.name`` field selector,
+  ``create`` of a top-level resource, ``deletecollection``) has the name "": a rule with
+  ``resourceNames`` never matches it, unless one entry is the empty name (a blank templated
+  value), which then matches every request without a name; a non-resource URL ending in ``*``
+  matches by prefix.
 - ``pkg/registry/rbac/validation/rule.go`` (``VisitRulesFor``, ``appliesToUser``): every
   ClusterRoleBinding applies everywhere; RoleBindings apply only to requests in their own
   namespace (so never to a cluster-scoped or non-resource request, whose namespace is empty);
@@ -150,8 +153,30 @@ def _url_entry(rule: o.PolicyRule, path: str) -> str | None:
 
 
 def resource_name_matches(rule: o.PolicyRule, name: str) -> bool:
-    """No resourceNames means every name; otherwise the request must name one of them."""
+    """No resourceNames means every name; otherwise the request's name ("" when it names nothing)
+    must be one of them."""
     return not rule.resourceNames or name in rule.resourceNames
+
+
+#: The verbs the API server's resource handlers answer (besides the special verbs of a few
+#: resources: bind, escalate, impersonate, approve, sign, use ...). A rule that lists them all
+#: on `*` resources of `*` API groups reads, writes and deletes everything, as `*` does.
+STANDARD_VERBS = frozenset({"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"})
+
+
+def grants_everything(rule: o.PolicyRule) -> bool:
+    """Every verb on every resource of every API group: cluster-admin's rule, or a copy that spells
+    the standard verbs out one by one. Whoever holds it reads every Secret, runs any pod as any
+    ServiceAccount and deletes anything, so it is cluster-admin too. Names that restrict a request
+    without a name rule it out; `resourceNames: [""]` does not (it still lists every Secret)."""
+    if names_restrict(rule.resourceNames) or "*" not in rule.apiGroups or "*" not in rule.resources:
+        return False
+    return "*" in rule.verbs or set(rule.verbs) >= STANDARD_VERBS
+
+
+def names_restrict(names: Collection[str]) -> bool:
+    """Whether ``resourceNames`` keep a request without a name out: they do unless one is ""."""
+    return bool(names) and "" not in names
 
 
 def match_rule(rule: o.PolicyRule, request: Request, *, ignore_names: bool = False) -> RuleMatch | None:
@@ -308,7 +333,8 @@ class Grant:
     ``verb``, ``api_group`` and ``resource`` are the rule's entries that matched (``*`` shows
     a wildcard; ``resource`` includes the subresource, e.g. ``pods/exec`` or ``*/scale``);
     ``non_resource_url`` is set instead for URL rules. ``namespace`` is the scope: the
-    RoleBinding's namespace, or None for cluster-wide (a ClusterRoleBinding).
+    RoleBinding's namespace, or None for cluster-wide (a ClusterRoleBinding). ``everything``:
+    the rule grants every verb on every resource (``grants_everything``: cluster-admin's).
     """
 
     subject: SubjectRef
@@ -319,10 +345,16 @@ class Grant:
     namespace: str | None
     path: GrantPath
     non_resource_url: str | None = None
+    everything: bool = False
 
     @property
     def sort_key(self) -> tuple[tuple[int, str, str], GrantPath, str, str, str]:
         return self.subject.sort_key, self.path, self.verb, self.api_group or "", self.resource or ""
+
+    @property
+    def only_named(self) -> bool:
+        """The rule allows named objects only (its ``resourceNames`` hold no empty name)."""
+        return names_restrict(self.resource_names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,6 +589,20 @@ class RbacIndex:
                 found.append((grant_path(binding, ns, er), er.rule))
         return found
 
+    def scope_rules(self, user: str, groups: Collection[str], namespace: str) -> list[o.PolicyRule]:
+        """The rules one scope's bindings give the user: the ClusterRoleBindings' for "", else only
+        the RoleBindings of `namespace` (so callers can keep the cluster-wide part per identity).
+        A request in `namespace` is allowed when a rule of either allows it (`authorize`)."""
+        group_set = frozenset(groups)
+        bindings: Iterable[Binding] = (
+            self.bindings_by_namespace.get(namespace, ()) if namespace else self.cluster_bindings
+        )
+        found: list[o.PolicyRule] = []
+        for binding in bindings:
+            if any(subject_applies(s, user, group_set, namespace) for s in binding.subjects):
+                found.extend(er.rule for er in self.rules_for_ref(binding.roleRef, namespace) or ())
+        return found
+
     def who_can(
         self,
         verb: str,
@@ -572,7 +618,8 @@ class RbacIndex:
 
         Subjects are reported as bound: a binding to ``Group system:authenticated`` is that group,
         not every user. ``namespace=None`` asks cluster-wide (only ClusterRoleBindings apply);
-        ``name=None`` asks without a name, so rules limited by ``resourceNames`` do not count.
+        ``name=None`` asks without a name, so rules limited by ``resourceNames`` do not count
+        (unless they list the empty name, which every request without a name matches).
         ``"*"`` as verb, group or resource asks for a rule holding that wildcard.
         ``include_privileged_group`` adds ``Group system:masters`` (allowed everything, no binding).
         """
@@ -616,6 +663,7 @@ def grant_of(subject: SubjectRef, er: EffectiveRule, m: RuleMatch, ns: str, path
         namespace=ns or None,
         path=path,
         non_resource_url=m.non_resource_url,
+        everything=grants_everything(er.rule),
     )
 
 

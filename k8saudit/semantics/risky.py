@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from k8saudit.model import objects as o
 from k8saudit.semantics.rbac import (
     RBAC_GROUP,
     BindingRef,
@@ -25,7 +26,9 @@ from k8saudit.semantics.rbac import (
     SubjectRef,
     grant_of,
     grant_path,
+    grants_everything,
     match_rule,
+    names_restrict,
     resolve_subject,
 )
 
@@ -39,7 +42,8 @@ class Scope(StrEnum):
 
 
 #: Verbs whose request never carries a name for a top-level resource, so a rule restricted
-#: by resourceNames can never allow them (list/watch can name one object by field selector).
+#: by resourceNames can never allow them (list/watch can name one object by field selector),
+#: unless those names include the empty one, which a request without a name matches.
 _NAMELESS_VERBS = frozenset({"create", "deletecollection", "*"})
 
 
@@ -62,6 +66,12 @@ class RiskyPermission:
         group = f".{self.api_group}" if self.api_group else ""
         sub = f"/{self.subresource}" if self.subresource else ""
         return f"{self.verb} {self.resource}{group}{sub}"
+
+    @property
+    def everything(self) -> bool:
+        """Every verb on every resource: held through a rule that grants everything
+        (`rbac.grants_everything`: `*`, or every standard verb spelled out), not only `*`."""
+        return self.verb == self.api_group == self.resource == "*"
 
     @property
     def counts_named_grants(self) -> bool:
@@ -179,8 +189,9 @@ class ReviewRow:
 
     @property
     def only_named(self) -> bool:
-        """Every grant is limited by resourceNames (e.g. impersonate one user only)."""
-        return all(g.resource_names for g in self.grants)
+        """Every grant is limited by resourceNames (e.g. impersonate one user only); `[""]` is no
+        limit for a request without a name."""
+        return all(g.only_named for g in self.grants)
 
     @property
     def bindings(self) -> tuple[BindingRef, ...]:
@@ -192,7 +203,8 @@ def access_review(idx: RbacIndex, permissions: Sequence[RiskyPermission] = RISKY
 
     Ordered by catalogue position, then subject (User, Group, ServiceAccount; namespace; name);
     grants by binding path. A grant limited by ``resourceNames`` counts where the verb can carry
-    a name (it is kept in ``Grant.resource_names``; see ``ReviewRow.only_named``).
+    a name (it is kept in ``Grant.resource_names``; see ``ReviewRow.only_named``), and for a
+    request without a name when one of them is "" (``ResourceNameMatches``).
     Each distinct role is matched against the catalogue once, so the cost is linear in
     bindings and role rules.
     """
@@ -221,6 +233,16 @@ def access_review(idx: RbacIndex, permissions: Sequence[RiskyPermission] = RISKY
     ]
 
 
+_EVERYTHING = RuleMatch("*", "*", "*")
+
+
+def _match(permission: RiskyPermission, rule: o.PolicyRule, request: Request) -> RuleMatch | None:
+    """How `rule` grants `permission` (ignoring names: see `access_review`), or None."""
+    if permission.everything:
+        return _EVERYTHING if grants_everything(rule) else None
+    return match_rule(rule, request, ignore_names=True)
+
+
 def _role_hits(
     rules: Sequence[EffectiveRule],
     requests: Sequence[tuple[RiskyPermission, Request, bool]],
@@ -238,16 +260,16 @@ def _role_hits(
             tuple(rule.verbs),
             tuple(rule.apiGroups),
             tuple(rule.resources),
-            bool(rule.resourceNames),
+            names_restrict(rule.resourceNames),
             tuple(rule.nonResourceURLs),
         )
         matches = per_rule.get(key)
         if matches is None:
             matches = per_rule[key] = [
                 (i, m)
-                for i, (_, request, need_no_names) in enumerate(requests)
-                if not (need_no_names and rule.resourceNames)
-                and (m := match_rule(rule, request, ignore_names=True)) is not None
+                for i, (permission, request, need_no_names) in enumerate(requests)
+                if not (need_no_names and names_restrict(rule.resourceNames))
+                and (m := _match(permission, rule, request)) is not None
             ]
         found.extend((i, j, er, m) for i, m in matches)
     found.sort(key=lambda hit: (hit[0], hit[1]))

@@ -6,16 +6,24 @@ Decided here:
 - Without `-n`, the question is cluster-wide (a request without a namespace, as for nodes or
   for `list pods --all-namespaces`): only ClusterRoleBindings can allow it. With `-n NS`,
   ClusterRoleBindings and the RoleBindings of NS. With `-A`, every namespace: each grant says
-  where it applies.
+  where it applies. A request for a cluster-scoped resource carries no namespace, so `-n` and
+  `-A` do not apply to it, with one exception: `bind` on clusterroles is checked in the
+  namespace of the RoleBinding being created (`BindingAuthorized`,
+  pkg/registry/rbac/escalation_check.go), so it is asked in NS.
 - `RESOURCE.GROUP` (`deployments.apps`) names the API group, as kubectl does; without a group,
-  the group of a well-known resource is used (`deployments` -> `apps`), else the core group.
-  `--api-group` overrides both.
+  the group kubectl would resolve the name to: the core group when it serves the name, else the
+  first group that does (`deployments` -> `apps`), from the cluster's API discovery or CRDs, then
+  the built-in table of v1.37's resources (`k8saudit.semantics.apiresources`); unknown names stay
+  in the core group. `--api-group` overrides both.
+- Whether a resource is namespaced comes from the same sources, keyed by group and resource: a
+  namespaced CRD `nodes.longhorn.io` is asked in `-n NS`, core `nodes` never is.
 - A RESOURCE starting with `/` is a non-resource URL (`who-can get /metrics`).
 - Subjects are reported as bound (a binding to `Group system:authenticated` is that group), with
   the built-in defaults marked; members of `system:masters` are allowed everything without a
   binding, which the answer says once.
 - Without `--name`, rules limited by `resourceNames` do not count (the request names nothing),
-  as in the API server.
+  as in the API server, unless one of those names is empty: `resourceNames: [""]` matches every
+  request without a name (`ResourceNameMatches` compares the request's name, "", with each).
 """
 
 from __future__ import annotations
@@ -26,74 +34,10 @@ from pydantic import Field
 
 from k8saudit.model.findings import AccessGrant, AccessSubject, Model
 from k8saudit.model.inventory import Inventory
-from k8saudit.model.kinds import KINDS
 from k8saudit.runtime.errors import InputError
 from k8saudit.semantics import rbac
 from k8saudit.semantics.access import AccessModel, access_grant, is_everyone, review_status
-
-#: API groups of resources people ask about, beyond the kinds k8saudit reads (`kinds.py`).
-WELL_KNOWN_GROUPS: dict[str, str] = {
-    **{info.resource: info.group for info in KINDS},
-    "secrets": "",
-    "persistentvolumes": "",
-    "persistentvolumeclaims": "",
-    "endpoints": "",
-    "events": "",
-    "replicationcontrollers": "",
-    "users": "",
-    "groups": "",
-    "certificatesigningrequests": "certificates.k8s.io",
-    "signers": "certificates.k8s.io",
-    "mutatingwebhookconfigurations": "admissionregistration.k8s.io",
-    "validatingwebhookconfigurations": "admissionregistration.k8s.io",
-    "validatingadmissionpolicies": "admissionregistration.k8s.io",
-    "validatingadmissionpolicybindings": "admissionregistration.k8s.io",
-    "customresourcedefinitions": "apiextensions.k8s.io",
-    "apiservices": "apiregistration.k8s.io",
-    "horizontalpodautoscalers": "autoscaling",
-    "poddisruptionbudgets": "policy",
-    "storageclasses": "storage.k8s.io",
-    "csidrivers": "storage.k8s.io",
-    "volumeattachments": "storage.k8s.io",
-    "leases": "coordination.k8s.io",
-    "endpointslices": "discovery.k8s.io",
-    "ingressclasses": "networking.k8s.io",
-    "priorityclasses": "scheduling.k8s.io",
-    "runtimeclasses": "node.k8s.io",
-    "tokenreviews": "authentication.k8s.io",
-    "subjectaccessreviews": "authorization.k8s.io",
-    "selfsubjectaccessreviews": "authorization.k8s.io",
-    "controllerrevisions": "apps",
-}
-
-
-#: Cluster-scoped resources: a request for one carries no namespace, so RoleBindings never allow it.
-CLUSTER_SCOPED = frozenset(
-    {
-        *(info.resource for info in KINDS if not info.namespaced),
-        "persistentvolumes",
-        "users",
-        "groups",
-        "certificatesigningrequests",
-        "signers",
-        "mutatingwebhookconfigurations",
-        "validatingwebhookconfigurations",
-        "validatingadmissionpolicies",
-        "validatingadmissionpolicybindings",
-        "customresourcedefinitions",
-        "apiservices",
-        "storageclasses",
-        "csidrivers",
-        "volumeattachments",
-        "ingressclasses",
-        "priorityclasses",
-        "runtimeclasses",
-        "tokenreviews",
-        "subjectaccessreviews",
-        "selfsubjectaccessreviews",
-    }
-)
-
+from k8saudit.semantics.apiresources import ApiScopes
 
 #: The verbs Kubernetes itself authorises on resources: the API server's request verbs and the
 #: special ones RBAC rules name (`use`, `bind`, `escalate`, `impersonate`, `approve`, `sign`,
@@ -130,6 +74,8 @@ class WhoCanQuery(Model):
     allNamespaces: bool = False
     name: str | None = None
     url: str | None = None  # a non-resource URL instead of a resource
+    #: The group was given (`RESOURCE.GROUP`, `--api-group`), not resolved from the name; not output.
+    groupGiven: bool = Field(default=True, exclude=True)
 
     def describe(self) -> str:
         if self.url:
@@ -187,10 +133,11 @@ def parse_query(
     if "/" in sub or not res:
         raise InputError(f"who-can: {resource!r} is not RESOURCE[/SUBRESOURCE] (e.g. pods/exec, deployments.apps)")
     res, dot, group = res.partition(".")
+    given = api_group is not None or bool(dot)
     if api_group is not None:
         group = api_group.strip()
     elif not dot:
-        group = WELL_KNOWN_GROUPS.get(res.lower(), "")
+        group = ApiScopes().group_of(res.lower()) or ""
     return WhoCanQuery(
         verb=verb,
         resource=res.lower(),
@@ -199,6 +146,7 @@ def parse_query(
         namespace=namespace or None,
         allNamespaces=all_namespaces,
         name=name or None,
+        groupGiven=given,
     )
 
 
@@ -212,8 +160,10 @@ def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
     if query.url is not None:
         accesses = model.index.who_can_url(query.verb, query.url)
     else:
+        scopes = ApiScopes(inv.facts)
+        query = _resolved(query, scopes)
         namespaces: list[str | None] = [query.namespace]
-        if query.resource in CLUSTER_SCOPED:
+        if scopes.cluster_scoped(query.apiGroup, query.resource) and not _bind_in_namespace(query):
             namespaces = [None]  # a request for it never carries a namespace
         elif query.allNamespaces:
             namespaces = [None, *sorted(model.index.bindings_by_namespace)]
@@ -250,6 +200,22 @@ def who_can(inv: Inventory, query: WhoCanQuery) -> WhoCanAnswer:
             )
         )
     return WhoCanAnswer(query=query, status=status, reason=reason, subjects=subjects)
+
+
+def _resolved(query: WhoCanQuery, scopes: ApiScopes) -> WhoCanQuery:
+    """The query with the group a bare custom resource name means on this cluster: `parse_query`
+    knows only the built-in resources, so `applications` stays in the core group, which serves
+    no such resource; the cluster's discovery (or its CRDs) says it is `argoproj.io`'s."""
+    if query.groupGiven or query.apiGroup or scopes.namespaced("", query.resource) is not None:
+        return query
+    group = scopes.group_of(query.resource)
+    return query if not group else query.model_copy(update={"apiGroup": group})
+
+
+def _bind_in_namespace(query: WhoCanQuery) -> bool:
+    """`bind` on a ClusterRole is authorized in the namespace of the RoleBinding that refers to it
+    (`BindingAuthorized`: `Namespace: bindingNamespace`, `Resource: clusterroles`)."""
+    return query.verb == "bind" and query.resource == "clusterroles" and query.apiGroup == rbac.RBAC_GROUP
 
 
 def _matched(grant: rbac.Grant) -> str:

@@ -21,7 +21,14 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
-from k8saudit.model.facts import FACTS_API_VERSION, FACTS_KIND, ClusterFacts, ClusterFactsSpec, SkippedObject
+from k8saudit.model.facts import (
+    FACTS_API_VERSION,
+    FACTS_KIND,
+    ApiResource,
+    ClusterFacts,
+    ClusterFactsSpec,
+    SkippedObject,
+)
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.kinds import BY_KIND, KindInfo
 from k8saudit.model.objects import K8sObject, Leaf, validate_null_tolerant
@@ -29,6 +36,7 @@ from k8saudit.runtime import gcpause
 from k8saudit.runtime.errors import InputError
 from k8saudit.runtime.files import DEFAULT_MAX_INPUT_BYTES, read_bounded, write_atomic
 from k8saudit.runtime.yamlguard import GuardedLoader, alias_problem
+from k8saudit.sources.discovery import CRD_KIND, crd_resources
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +115,12 @@ def _documents(path: Path) -> Iterator[tuple[Any, int]]:
             loader.dispose()
 
 
-Parsed = K8sObject | ClusterFacts | SkippedObject
+Parsed = K8sObject | ClusterFacts | SkippedObject | ApiResource
 
 
 def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[Parsed]:
-    """Typed objects from one document; `List` kinds are flattened, unknown kinds skipped.
+    """Typed objects from one document; `List` kinds are flattened, unknown kinds skipped (a
+    CustomResourceDefinition gives the resources it declares: `discovery.crd_resources`).
 
     What stays an input error (exit 2): a document that is not a Kubernetes object at all (not a
     mapping, no kind, a `List` without items: the path is not what was meant) and a malformed
@@ -144,6 +153,9 @@ def _objects(doc: Any, origin: str, default_namespace: str | None) -> Iterator[P
             yield ClusterFacts.model_validate(doc)
         except ValidationError as exc:
             raise InputError(f"{origin}: malformed ClusterFacts: {_first_error(exc)}") from None
+        return
+    if kind == CRD_KIND:
+        yield from crd_resources(doc)
         return
     info = BY_KIND.get(kind)
     if info is None:
@@ -251,18 +263,24 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-def _split(parsed: Iterable[Parsed]) -> tuple[list[K8sObject], ClusterFacts | None, list[SkippedObject]]:
+def _split(
+    parsed: Iterable[Parsed],
+) -> tuple[list[K8sObject], ClusterFacts | None, list[SkippedObject], list[ApiResource]]:
+    """Objects, the ClusterFacts (if any), the objects skipped as malformed and the resources CRDs declare."""
     objects: list[K8sObject] = []
     facts: ClusterFacts | None = None
     skipped: list[SkippedObject] = []
+    custom: list[ApiResource] = []
     for obj in parsed:
         if isinstance(obj, ClusterFacts):
             facts = obj
         elif isinstance(obj, SkippedObject):
             skipped.append(obj)
+        elif isinstance(obj, ApiResource):
+            custom.append(obj)
         else:
             objects.append(obj)
-    return objects, facts, skipped
+    return objects, facts, skipped, custom
 
 
 _LIST_VALIDATORS: dict[str, TypeAdapter[list[Any]]] = {}
@@ -333,11 +351,13 @@ def load_snapshot(path: Path) -> Inventory:
         except _Consumed:  # a malformed item: read the document again for `_objects` to name it
             doc, items = next(islice(_documents(path), index, None))[0], None
         parsed.extend(_objects(doc, origin, None) if items is None else items)
-    objects, facts, skipped = _split(parsed)
+    objects, facts, skipped, custom = _split(parsed)
     _number_generated(objects)
     spec = facts.spec if facts else ClusterFactsSpec()
     spec.source = "snapshot"
     spec.skipped.extend(skipped)
+    if custom:
+        spec.customResources = [*spec.customResources, *custom]
     return Inventory(objects, spec)
 
 
@@ -380,9 +400,9 @@ def load_manifests(paths: Iterable[Path]) -> Inventory:
     for path in files:
         for doc, line in _documents(path):
             parsed.extend(_objects(doc, f"{path}:{line}", "default"))
-    objects, _, skipped = _split(parsed)
+    objects, _, skipped, custom = _split(parsed)
     _number_generated(objects)
-    return Inventory(objects, ClusterFactsSpec(source="manifests", skipped=skipped))
+    return Inventory(objects, ClusterFactsSpec(source="manifests", skipped=skipped, customResources=custom))
 
 
 def _item(obj: K8sObject) -> dict[str, Any]:

@@ -28,7 +28,8 @@ Two more facts work on any cluster, managed ones included:
 - the authorizer probe: one SubjectAccessReview (POST, stores nothing: the one non-read verb
   the auditor uses) asking whether a made-up user may list Secrets cluster-wide;
 - the API endpoint: the kubeconfig server's host resolved (are its addresses public?) and one
-  TLS handshake with it (certificate expiry, and whether it chains to the kubeconfig's CA).
+  TLS handshake with it (certificate expiry, and whether it chains to the kubeconfig's CA);
+- API discovery (`k8saudit.sources.discovery`): every served resource and its scope, CRDs included.
 
 The `kubernetes` client is imported inside functions only: `k8saudit --help` must stay fast.
 """
@@ -93,6 +94,7 @@ from k8saudit.model.objects import (
     WorkloadSpec,
 )
 from k8saudit.runtime.errors import ClusterError, InputError
+from k8saudit.sources.discovery import discover
 
 log = logging.getLogger(__name__)
 
@@ -1349,6 +1351,7 @@ def collect_live(options: LiveOptions) -> Inventory:
             kubelet = collector.kubelet([n.name for n in nodes])
         probe = anonymous_probe(target, options)
         authorizer = collector.authorizer_probe()
+        discovery = discover(lambda path, accept: collector.session.get(path, accept=accept))
         secret_metadata = collector.secret_metadata() if options.secret_metadata else None
     finally:
         collector.session.close()
@@ -1375,6 +1378,7 @@ def collect_live(options: LiveOptions) -> Inventory:
         authorizerProbe=authorizer,
         secretMetadata=secret_metadata,
         apiEndpoint=endpoint,
+        apiDiscovery=discovery,
     )
     log.info("collected %d objects in %.2fs", len(objects), time.perf_counter() - started)
     return Inventory(objects, facts)

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Build a real kube-apiserver and etcd (envtest style) from their Go modules
-# into ${XDG_CACHE_HOME:-$HOME/.cache}/k8saudit/apiserver/<version>/.
+# into ${XDG_CACHE_HOME:-$HOME/.cache}/k8saudit/apiserver/<version>/, and the
+# kube-controller-manager that runs the real ClusterRole aggregation controller
+# in the apiserver tier, from the same module.
 #
 #   bash tests/apiserver/build.sh          # build if needed, print the directory
+#
+# kube-controller-manager: the e2e tier's build (tests/e2e/cluster/build.sh) puts one in
+# ${XDG_CACHE_HOME:-$HOME/.cache}/k8saudit/cluster/<version>/ from this same module; when it is
+# there and reports the right version it is linked, never built twice. Without Go and without
+# it, kube-apiserver and etcd are still enough (the aggregation tests skip with the reason).
 #
 # Exit codes: 0 ok (built, cached, or KUBEBUILDER_ASSETS used); 3 no `go` on PATH;
 # 4 go.mod does not match VERSION; anything else: the build failed.
@@ -40,8 +47,24 @@ if [[ -n ${KUBEBUILDER_ASSETS:-} ]]; then
   log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks a working kube-apiserver + etcd; ignoring it"
 fi
 
+# Does $1 run and report exactly this version?
+runs_version() {
+  [[ -x $1 ]] && [[ $(timeout 30 "$1" --version 2>/dev/null) == "Kubernetes $version" ]]
+}
+kcm="$dest/kube-controller-manager"
+e2e_kcm="${XDG_CACHE_HOME:-$HOME/.cache}/k8saudit/cluster/$version/kube-controller-manager"
+
 if works "$dest" "$version"; then
-  done_in "cached: $dest/kube-apiserver and $dest/etcd ($version)" "$dest"
+  if runs_version "$kcm"; then
+    done_in "cached: $dest/kube-apiserver, etcd and kube-controller-manager ($version)" "$dest"
+  fi
+  if runs_version "$e2e_kcm"; then
+    ln -sfn "$e2e_kcm" "$kcm"
+    done_in "cached: $dest/kube-apiserver and etcd; kube-controller-manager linked from the e2e build" "$dest"
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    done_in "cached: $dest/kube-apiserver and etcd; no kube-controller-manager and no go (aggregation tests skip)" "$dest"
+  fi
 fi
 
 if ! command -v go >/dev/null 2>&1; then
@@ -61,7 +84,7 @@ mkdir -p "$dest"
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$dest/.lock"
   flock 9
-  if works "$dest" "$version"; then
+  if works "$dest" "$version" && runs_version "$kcm"; then
     done_in "built meanwhile by another process: $dest" "$dest"
   fi
 fi
@@ -85,13 +108,21 @@ build() {  # build <binary name> <main package>
 }
 
 log "go: $(go version); building $version into $dest"
-build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
-build etcd go.etcd.io/etcd/server/v3
-
 if ! works "$dest" "$version"; then
+  build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+  build etcd go.etcd.io/etcd/server/v3
+fi
+if runs_version "$e2e_kcm"; then
+  ln -sfn "$e2e_kcm" "$kcm"
+elif ! runs_version "$kcm"; then
+  build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
+fi
+
+if ! works "$dest" "$version" || ! runs_version "$kcm"; then
   log "built binaries do not run or report the wrong version:"
   "$dest/kube-apiserver" --version >&2 || true
+  "$kcm" --version >&2 || true
   exit 1
 fi
 log "$("$dest/kube-apiserver" --version); etcd $("$dest/etcd" --version | head -n1)"
-done_in "built $dest/kube-apiserver and $dest/etcd" "$dest"
+done_in "built $dest/kube-apiserver, etcd and kube-controller-manager" "$dest"

@@ -63,6 +63,18 @@ BUILT_IN_BY_NAME = (
     "start (pkg/registry/rbac/rest/storage_rbac.go) adds missing subjects and rules but keeps extra ones. "
     "testuser keeps the role's pods/exec (pods/attach), so rbac.pod-exec fails it; Polaris exempts the name."
 )
+BINDING_NAME_EXEC = (
+    "Kubernetes semantics: a binding's name grants or exempts nothing; the RBAC authorizer matches subjects and "
+    "rules, never binding names. User testuser holds every verb on every resource through it, exec into pods "
+    "included, so rbac.pod-exec fails it (marked coveredBy rbac.cluster-admin-bindings, which scores the "
+    "binding once). Polaris exempts bindings named system:* or gce:podsecuritypolicy:calico-sa by name."
+)
+ROLE_CHECK_SCOPE = (
+    "Partial mapping: Polaris' rolebindingRolePodExecAttach looks only at RoleBindings to Roles, so a RoleBinding "
+    "to a ClusterRole passes it (another Polaris check covers that pair). k8saudit's rbac.pod-exec asks who can "
+    "exec whatever the binding's shape: example-user holds every verb in my-namespace, exec included, so it "
+    "fails (in a team's namespace, at the severity the README's RBAC judgement rules give)."
+)
 PULL_ALWAYS_BY_DEFAULT = (
     "Kubernetes semantics: an unset imagePullPolicy on an untagged or :latest image is defaulted to Always by "
     "the API server (pkg/apis/core/v1/defaults.go, SetDefaults_Container), so the image is pulled on every start "
@@ -96,30 +108,25 @@ ANY_ONE_HARDENING = (
     "seccomp unless the kubelet's seccompDefault is on (KEP-2413; seen with --kubelet-config), and the restricted "
     "Pod Security Standard refuses it: pod.seccomp fails whatever else is hardened."
 )
-ITEM_8 = (
-    "issue 15 item 8 (in progress elsewhere): a RoleBinding outside kube-system is not judged by the permission "
-    "checks yet (it appears in the access review only), so testuser's exec in namespace test passes."
-)
-ITEM_9 = (
-    "issue 15 item 9 (in progress elsewhere): a grant through a * / * / * rule is skipped by the permission "
-    "checks (rbac.cluster-admin-bindings reports the binding), so rbac.pod-exec passes."
-)
-ITEMS_8_9 = (
-    "issue 15 items 8 and 9 (in progress elsewhere): a RoleBinding outside kube-system, to a * / * / * role: "
-    "neither is judged by rbac.pod-exec yet."
-)
-ITEM_10 = (
-    "issue 15 item 10 (in progress elsewhere): every standard verb listed one by one on * / * is cluster-admin "
-    "too, but rbac.cluster-admin-bindings looks for the * verb only."
-)
-ITEM_11 = (
-    "issue 15 item 11 (in progress elsewhere): the shipped cluster-admin ClusterRole with fewer rules is trusted "
-    "as written, though the API server reconciles it back to * / * / * at every start (unless "
-    "rbac.authorization.kubernetes.io/autoupdate is false), so binding it is cluster-admin: Polaris is right."
+SEVEN_VERBS = (
+    "A decision, not a gap: rbac.cluster-admin-bindings means exactly cluster-admin's power, every verb on every "
+    "resource: `*` or all eight request verbs the API server authorises (get, list, watch, create, update, "
+    "patch, delete, deletecollection; issue 15 item 10). This rule lists seven (no deletecollection, and no "
+    "bind, escalate or impersonate), so it is not cluster-admin, and k8saudit does not call it that. It is not "
+    "passed over either: the same scan fails it in rbac.wildcard-rules and in every permission check it grants "
+    "(secrets-read, create-pods, pod-exec, token-create, escalation, node-proxy, csr-approval, webhook-config), "
+    "each high; Polaris reports the seven verbs as cluster-admin."
 )
 
 #: fixture -> k8saudit's verdict where it is not Polaris', and why. Every fixture not here agrees.
 KNOWN: dict[str, Known] = {
+    "clusterrolebindingPodExecAttach/success.gce_calico_binding.yaml": Known("fail", BINDING_NAME_EXEC),
+    "clusterrolebindingPodExecAttach/success.system_prefix_binding.yaml": Known("fail", BINDING_NAME_EXEC),
+    "rolebindingClusterRolePodExecAttach/success.gce_calico_binding.yaml": Known("fail", BINDING_NAME_EXEC),
+    "rolebindingClusterRolePodExecAttach/success.system_prefix_binding.yaml": Known("fail", BINDING_NAME_EXEC),
+    "rolebindingRolePodExecAttach/success.gce_calico_binding.yaml": Known("fail", BINDING_NAME_EXEC),
+    "rolebindingRolePodExecAttach/success.system_prefix_binding.yaml": Known("fail", BINDING_NAME_EXEC),
+    "rolebindingRolePodExecAttach/success.role_binding_cluster_role_binding.yaml": Known("fail", ROLE_CHECK_SCOPE),
     "clusterrolePodExecAttach/failure.all_wildcards.yaml": Known("not-assessable", ROLE_ALONE),
     "clusterrolePodExecAttach/failure.attach_explicit.yaml": Known("not-assessable", ROLE_ALONE),
     "clusterrolePodExecAttach/failure.attach_using_verb_wildcard.yaml": Known("not-assessable", ROLE_ALONE),
@@ -142,14 +149,11 @@ KNOWN: dict[str, Known] = {
     "clusterrolePodExecAttach/success.exec_wrong_verb.yaml": Known("not-assessable", ROLE_ALONE),
     "clusterrolePodExecAttach/success.gce_calico_clusterrole.yaml": Known("not-assessable", ROLE_ALONE),
     "clusterrolePodExecAttach/success.system_prefix.yaml": Known("not-assessable", ROLE_ALONE),
-    "clusterrolebindingClusterAdmin/failure.all_verbs.yaml": Known("pass", ITEM_10),
-    "clusterrolebindingClusterAdmin/failure.all_verbs_different_order.yaml": Known("pass", ITEM_10),
-    "clusterrolebindingClusterAdmin/failure.default_clusteradmin_clusterrole.yaml": Known("pass", ITEM_11),
+    "clusterrolebindingClusterAdmin/failure.all_verbs.yaml": Known("pass", SEVEN_VERBS),
+    "clusterrolebindingClusterAdmin/failure.all_verbs_different_order.yaml": Known("pass", SEVEN_VERBS),
     "clusterrolebindingClusterAdmin/success.gce_calico_binding.yaml": Known("fail", BINDING_NAME),
     "clusterrolebindingClusterAdmin/success.system_prefix_binding.yaml": Known("fail", BINDING_NAME),
-    "clusterrolebindingPodExecAttach/failure.all_wildcards.yaml": Known("pass", ITEM_9),
     "clusterrolebindingPodExecAttach/failure.binding_points_to_missing_ref.yaml": Known("pass", MISSING_ROLE),
-    "clusterrolebindingPodExecAttach/failure.binding_to_system_prefix.yaml": Known("pass", ITEM_9),
     "clusterrolebindingPodExecAttach/success.defaultclusterrolebinding_clusteradmin.yaml": Known(
         "fail", BUILT_IN_BY_NAME
     ),
@@ -186,45 +190,16 @@ KNOWN: dict[str, Known] = {
     "rolePodExecAttach/success.exec_wrong_verb.yaml": Known("not-assessable", ROLE_ALONE),
     "rolePodExecAttach/success.gce_calico_binding.yaml": Known("not-assessable", ROLE_ALONE),
     "rolePodExecAttach/success.system_prefix_binding.yaml": Known("not-assessable", ROLE_ALONE),
-    "rolebindingClusterAdminClusterRole/failure.all_verbs.yaml": Known("pass", ITEM_10),
-    "rolebindingClusterAdminClusterRole/failure.all_verbs_different_order.yaml": Known("pass", ITEM_10),
-    "rolebindingClusterAdminClusterRole/failure.default_clusteradmin_clusterrole.yaml": Known("pass", ITEM_11),
+    "rolebindingClusterAdminClusterRole/failure.all_verbs.yaml": Known("pass", SEVEN_VERBS),
+    "rolebindingClusterAdminClusterRole/failure.all_verbs_different_order.yaml": Known("pass", SEVEN_VERBS),
     "rolebindingClusterAdminClusterRole/success.gce_calico_binding.yaml": Known("fail", BINDING_NAME),
     "rolebindingClusterAdminClusterRole/success.system_prefix_binding.yaml": Known("fail", BINDING_NAME),
-    "rolebindingClusterAdminRole/failure.all_verbs.yaml": Known("pass", ITEM_10),
-    "rolebindingClusterAdminRole/failure.all_verbs_different_order.yaml": Known("pass", ITEM_10),
+    "rolebindingClusterAdminRole/failure.all_verbs.yaml": Known("pass", SEVEN_VERBS),
+    "rolebindingClusterAdminRole/failure.all_verbs_different_order.yaml": Known("pass", SEVEN_VERBS),
     "rolebindingClusterAdminRole/success.gce_calico_binding.yaml": Known("fail", BINDING_NAME),
     "rolebindingClusterAdminRole/success.system_prefix_binding.yaml": Known("fail", BINDING_NAME),
-    "rolebindingClusterRolePodExecAttach/failure.all_wildcards.yaml": Known("pass", ITEMS_8_9),
-    "rolebindingClusterRolePodExecAttach/failure.attach_explicit.yaml": Known("pass", ITEM_8),
-    "rolebindingClusterRolePodExecAttach/failure.attach_using_verb_wildcard.yaml": Known("pass", ITEM_8),
     "rolebindingClusterRolePodExecAttach/failure.binding_points_to_missing_ref.yaml": Known("pass", MISSING_ROLE),
-    "rolebindingClusterRolePodExecAttach/failure.binding_to_system_prefix.yaml": Known("pass", ITEMS_8_9),
-    "rolebindingClusterRolePodExecAttach/failure.create_attach_and_exec_using_resource_wildcard.yaml": Known(
-        "pass", ITEM_8
-    ),
-    "rolebindingClusterRolePodExecAttach/failure.create_attach_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingClusterRolePodExecAttach/failure.create_exec_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingClusterRolePodExecAttach/failure.exec_explicit.yaml": Known("pass", ITEM_8),
-    "rolebindingClusterRolePodExecAttach/failure.exec_verb_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingClusterRolePodExecAttach/failure.get_attach_and_exec_using_resource_wildcard.yaml": Known(
-        "pass", ITEM_8
-    ),
-    "rolebindingClusterRolePodExecAttach/failure.get_attach_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingClusterRolePodExecAttach/failure.get_exec_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.all_wildcards.yaml": Known("pass", ITEMS_8_9),
-    "rolebindingRolePodExecAttach/failure.attach_explicit.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.attach_using_verb_wildcard.yaml": Known("pass", ITEM_8),
     "rolebindingRolePodExecAttach/failure.binding_points_to_missing_ref.yaml": Known("pass", MISSING_ROLE),
-    "rolebindingRolePodExecAttach/failure.binding_to_system_prefix.yaml": Known("pass", ITEMS_8_9),
-    "rolebindingRolePodExecAttach/failure.create_attach_and_exec_using_resource_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.create_attach_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.create_exec_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.exec_explicit.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.exec_verb_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.get_attach_and_exec_using_resource_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.get_attach_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
-    "rolebindingRolePodExecAttach/failure.get_exec_using_apigroup_wildcard.yaml": Known("pass", ITEM_8),
 }
 
 #: A Polaris check k8saudit splits over several checks: how the verdicts combine, and why.

@@ -244,9 +244,24 @@ def test_anonymous_probe_records_what_an_unauthenticated_client_gets(
 
     fake_api.anonymous_auth = True
     fake_api.anonymous_paths = fake_api.anonymous_paths | {"/api"}
+    before = len(fake_api.seen)
     probe = collect(kubeconfig).facts.anonymousProbe
     assert probe is not None and (probe.versionStatus, probe.apiStatus) == (200, 200)
-    assert {s.identity for s in fake_api.seen if s.path in ("/api",)} == {"anonymous"}
+    # One GET /api without credentials (the probe) and one with them (API discovery).
+    assert sorted(s.identity for s in fake_api.seen[before:] if s.path == "/api") == ["anonymous", "user"]
+
+
+def test_api_discovery_is_recorded_with_every_resource_and_its_scope(
+    fake: FakeCluster, fake_api: FakeKubeAPI, kubeconfig: Path
+) -> None:
+    """kmock answers legacy discovery only: read group version by group version (issue 15 item 14)."""
+    discovery = collect(kubeconfig).facts.apiDiscovery
+    assert discovery is not None and discovery.status == "ok"
+    scopes = {(r.group, r.resource): r.namespaced for r in discovery.resources}
+    assert scopes[("", "nodes")] is False and scopes[("", "pods")] is True
+    assert scopes[("apps", "deployments")] is True
+    assert scopes[("rbac.authorization.k8s.io", "clusterroles")] is False
+    assert all("/" not in r.resource for r in discovery.resources)
 
 
 def test_kubelet_settings_only_when_asked(fake: FakeCluster, fake_api: FakeKubeAPI, kubeconfig: Path) -> None:

@@ -1,8 +1,11 @@
 """Fixtures of the `apiserver` tier: one real kube-apiserver + etcd for the whole tier.
 
 The shared server is started once per session (lazily, by the first test that needs it) and
-stopped at the end; servers with other flags (`--anonymous-auth=false`, paging from etcd) are
-started only by the test that needs them. Each server gets a `kube-system` pod labelled
+stopped at the end, with kube-controller-manager running the real ClusterRole aggregation
+controller beside it (when the binary exists: `tests/apiserver/build.sh` builds or links it), so
+aggregated roles hold what a cluster's hold and the RBAC comparisons ask k8saudit in the mode the
+CLI uses. Servers with other flags (`--anonymous-auth=false`, paging from etcd) are started
+only by the test that needs them. Each server gets a `kube-system` pod labelled
 `component=kube-apiserver`, `tier=control-plane` whose `command` is the flag set the server was
 really started with, so the control-plane checks read the truth.
 
@@ -20,7 +23,14 @@ from typing import Any
 
 import pytest
 
-from tests.realapi.harness import ADMIN, ApiServer, BinariesUnavailable, locate_binaries
+from tests.realapi.harness import (
+    ADMIN,
+    AGGREGATION_CONTROLLER,
+    ApiServer,
+    BinariesUnavailable,
+    controller_manager,
+    locate_binaries,
+)
 from tests.realapi.support import TIMINGS, realistic_objects, start_server
 
 #: Named users of the shared server (token file), with their groups.
@@ -45,12 +55,22 @@ def binaries() -> Path:
 
 @pytest.fixture(scope="session")
 def apiserver(binaries: Path) -> Iterator[ApiServer]:
-    """The tier's shared server: anonymous auth left at its default (on), users in USERS."""
-    server = start_server(binaries, "shared", users=USERS)
+    """The tier's shared server: anonymous auth left at its default (on), users in USERS, and the
+    aggregation controller when kube-controller-manager is there."""
+    controllers = (AGGREGATION_CONTROLLER,) if controller_manager(binaries) is not None else ()
+    server = start_server(binaries, "shared", users=USERS, controllers=controllers)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def aggregating(apiserver: ApiServer) -> ApiServer:
+    """The shared server, which must run the aggregation controller (else the test skips)."""
+    if AGGREGATION_CONTROLLER not in apiserver.controllers:
+        pytest.skip("no kube-controller-manager for the ClusterRole aggregation controller (tests/apiserver/build.sh)")
+    return apiserver
 
 
 @pytest.fixture(scope="session")

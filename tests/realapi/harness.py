@@ -16,9 +16,12 @@
   SubjectAccessReviews, TokenRequest; one keep-alive connection per thread.
 - `Etcd`: the v3 HTTP gateway for the current revision and compaction.
 
-The flag set follows `tests/apiserver/smoke.sh`. No controller-manager runs: pods stay
-Pending, ServiceAccounts are not created per namespace (so the ServiceAccount admission plugin
-is off), and aggregated ClusterRoles keep their stored rules.
+The flag set follows `tests/apiserver/smoke.sh`. A server started with `controllers=` also runs
+kube-controller-manager with only those controllers (`controller_manager()` finds the binary;
+the tier runs the real `clusterrole-aggregation-controller`, so aggregated ClusterRoles hold what
+a cluster's hold, and `Client.wait_for_aggregation` waits for it to settle). No other controller
+runs: pods stay Pending, ServiceAccounts are not created per namespace (so the ServiceAccount
+admission plugin is off).
 """
 
 from __future__ import annotations
@@ -118,6 +121,35 @@ def locate_binaries(*, build: bool = True) -> Path:
             raise RuntimeError(f"tests/apiserver/build.sh failed (exit {proc.returncode}):\n{tail}")
         _located = Path(lines[-1])
         return _located
+
+
+CONTROLLER_MANAGER = "kube-controller-manager"
+#: The one controller the tier runs: ClusterRole aggregation (v1.37's name for it).
+AGGREGATION_CONTROLLER = "clusterrole-aggregation-controller"
+
+
+def _reports_version(binary: Path) -> bool:
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        return False
+    try:
+        out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.stdout.strip() == f"Kubernetes {VERSION}"
+
+
+def e2e_cache_dir(version: str = VERSION) -> Path:
+    """Where the e2e tier's build (tests/e2e/cluster/build.sh) puts kube-controller-manager."""
+    return cache_dir(version).parent.parent / "cluster" / version
+
+
+def controller_manager(binaries: Path) -> Path | None:
+    """kube-controller-manager of VERSION: beside the other binaries, in this tier's cache (build.sh
+    builds or links it), or in the e2e tier's; None when there is none (those tests skip)."""
+    for folder in (binaries, cache_dir(), e2e_cache_dir()):
+        if _reports_version(folder / CONTROLLER_MANAGER):
+            return folder / CONTROLLER_MANAGER
+    return None
 
 
 # --- certificates -----------------------------------------------------------------------------
@@ -248,9 +280,10 @@ class Client:
         *,
         query: Mapping[str, Any] | None = None,
         content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         target = path + (f"?{urlencode(query)}" if query else "")
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **(headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         data = None
@@ -440,12 +473,69 @@ class Client:
                 raise TimeoutError(f"the RBAC authorizer did not see new roles and bindings within {timeout:.0f}s")
             time.sleep(0.05)
 
+    def wait_for_aggregation(self, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+        """Return once the aggregation controller has nothing left to do.
+
+        Its fixed point, read from the stored roles: every ClusterRole with an aggregationRule holds
+        (as a set) the rules of the ClusterRoles its selectors pick, unless they pick none with
+        rules (the controller then writes nothing). Computed here from the raw objects, not by
+        k8saudit: a controller that did anything else would make this time out, not pass. The
+        condition must hold twice in a row, half a second apart (a write in flight).
+        """
+        deadline = time.monotonic() + timeout
+        settled = 0
+        while settled < 2:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"kube-controller-manager exited with {proc.returncode}")
+            roles = self.call("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles")["items"]
+            settled = settled + 1 if _aggregation_settled(roles) else 0
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the ClusterRole aggregation controller did not settle within {timeout:.0f}s")
+            time.sleep(0.5 if settled else 0.1)
+
     def whoami(self) -> dict[str, Any]:
         review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
         info: dict[str, Any] = self.call(
             "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, ok=(201,)
         )["status"]["userInfo"]
         return info
+
+
+def _selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """A LabelSelector (matchLabels, matchExpressions) against labels, as apimachinery matches it."""
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for req in selector.get("matchExpressions") or []:
+        key, op, values = req["key"], req["operator"], req.get("values") or []
+        present = key in labels
+        if (op == "In" and not (present and labels[key] in values)) or (
+            op == "NotIn" and present and labels[key] in values
+        ):
+            return False
+        if (op == "Exists" and not present) or (op == "DoesNotExist" and present):
+            return False
+    return True
+
+
+def _aggregation_settled(roles: Sequence[Mapping[str, Any]]) -> bool:
+    def key(rule: Mapping[str, Any]) -> str:
+        return json.dumps({k: rule.get(k) or [] for k in sorted(rule)}, sort_keys=True)
+
+    for role in roles:
+        selectors = (role.get("aggregationRule") or {}).get("clusterRoleSelectors") or []
+        if not selectors:
+            continue
+        name = role["metadata"]["name"]
+        union = {
+            key(rule)
+            for other in roles
+            if other["metadata"]["name"] != name
+            and any(_selects(sel, other["metadata"].get("labels") or {}) for sel in selectors)
+            for rule in other.get("rules") or []
+        }
+        if union and {key(rule) for rule in role.get("rules") or []} != union:
+            return False
+    return True
 
 
 def _pss_labels(namespace: Mapping[str, Any]) -> dict[str, str]:
@@ -597,11 +687,15 @@ class ApiServer:
         users: Mapping[str, Sequence[str]] | None = None,
         extra_flags: Sequence[str] = (),
         name: str = "k8saudit",
+        controllers: Sequence[str] = (),
     ) -> None:
         self.binaries = binaries
         self.anonymous_auth = anonymous_auth
         self.extra_flags = tuple(extra_flags)
         self.name = name
+        #: kube-controller-manager runs with only these controllers (none: it is not started).
+        self.controllers = tuple(controllers)
+        self.kcm_proc: subprocess.Popen[bytes] | None = None
         self.identities: dict[str, Identity] = {ADMIN: Identity(ADMIN, ADMIN_GROUPS, secrets.token_hex(16))}
         for user, groups in (users or {}).items():
             self.identities[user] = Identity(user, ("system:authenticated", *groups), secrets.token_hex(16))
@@ -645,7 +739,30 @@ class ApiServer:
                 raise
         for identity in self.identities:
             self.kubeconfigs[identity] = self.kubeconfig(self.workdir / f"kubeconfig-{identity}.yaml", identity)
+        if self.controllers:
+            try:
+                self._start_controllers()
+            except BaseException:
+                self.stop(keep_logs=True)
+                raise
         self.startup_seconds = time.perf_counter() - started
+
+    def _start_controllers(self) -> None:
+        """kube-controller-manager with only `self.controllers`, as the admin, serving nothing."""
+        binary = controller_manager(self.binaries)
+        if binary is None:
+            raise BinariesUnavailable(f"no {CONTROLLER_MANAGER} {VERSION} (tests/apiserver/build.sh builds it)")
+        argv = [
+            str(binary),
+            f"--kubeconfig={self.kubeconfigs[ADMIN]}",
+            f"--controllers={','.join(self.controllers)}",
+            "--leader-elect=false",
+            "--secure-port=0",  # no metrics or health endpoint: nothing to authenticate
+            "--use-service-account-credentials=false",
+        ]
+        self.kcm_proc = self._spawn(argv, "controller-manager.log")
+        if AGGREGATION_CONTROLLER in self.controllers:
+            self.admin.wait_for_aggregation(proc=self.kcm_proc)
 
     def _spawn(self, argv: list[str], log_name: str) -> subprocess.Popen[bytes]:
         log = (self.workdir / log_name).open("wb")
@@ -756,16 +873,18 @@ class ApiServer:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _stop_processes(self) -> None:
+        _stop_process(self.kcm_proc)
         _stop_process(self.api_proc)
         _stop_process(self.etcd_proc)
 
     @property
     def running(self) -> bool:
-        return all(p is not None and p.poll() is None for p in (self.api_proc, self.etcd_proc))
+        procs = (self.api_proc, self.etcd_proc, *((self.kcm_proc,) if self.controllers else ()))
+        return all(p is not None and p.poll() is None for p in procs)
 
     @property
     def pids(self) -> list[int]:
-        return [p.pid for p in (self.api_proc, self.etcd_proc) if p is not None]
+        return [p.pid for p in (self.api_proc, self.etcd_proc, self.kcm_proc) if p is not None]
 
     # --- identities ----------------------------------------------------------------------
 

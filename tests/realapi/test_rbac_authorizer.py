@@ -15,8 +15,11 @@ collector, so the engine judges exactly what the authorizer holds. Then:
   server allows it, the access review has a grant that covers it, and `who_can` lists a subject
   that applies to that identity; and whenever it refuses, neither does.
 
-No kube-controller-manager runs, so aggregated ClusterRoles keep their stored rules (the bootstrap
-`admin`, `edit`, `view` have none): the engine is asked with `Aggregation.STORED`.
+The real ClusterRole aggregation controller runs beside the server (kube-controller-manager with
+only that controller), so aggregated roles hold what a cluster's do (the bootstrap `admin`,
+`edit` and `view` included), and the engine is asked in the mode the CLI uses,
+`Aggregation.CONTROLLER`: what is proven is what `k8saudit` reports. (It used to be asked in
+`STORED` mode against a server without the controller, which proved a mode nobody runs.)
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from tests import rbac_cases
 from tests.realapi.harness import ApiServer
 
 pytestmark = pytest.mark.apiserver
-STORED = Aggregation.STORED
+#: The CLI's own mode (AccessModel's default), now that the real controller runs.
+MODE = Aggregation.CONTROLLER
 
 #: (user, groups, verb, group, resource, subresource, namespace, name, path)
 Sar = tuple[str, tuple[str, ...], str, str, str, str, str, str, str]
@@ -75,9 +79,10 @@ def sar(user: str, groups: Sequence[str], perm: RiskyPermission, namespace: str 
 
 
 @pytest.fixture(scope="module")
-def rbac_cluster(apiserver: ApiServer, admin_kubeconfig: Path) -> Inventory:
-    apiserver.admin.apply_all(rbac_cases.documents())
-    apiserver.admin.wait_for_authorizer()
+def rbac_cluster(aggregating: ApiServer, admin_kubeconfig: Path) -> Inventory:
+    aggregating.admin.apply_all(rbac_cases.documents())
+    aggregating.admin.wait_for_aggregation()
+    aggregating.admin.wait_for_authorizer()
     return collect_live(LiveOptions(kubeconfig=admin_kubeconfig))
 
 
@@ -103,15 +108,15 @@ def test_can_agrees_with_the_authorizer_on_every_case_question(rbac_cluster: Inv
     urls = {q: (q.user, q.groups, q.verb, "", "", "", "", "", q.path) for q in rbac_cases.url_questions()}
     oracle.ask([*asked.values(), *urls.values()])
 
-    stored = RbacIndex(rbac_cluster, STORED)
+    engine = RbacIndex(rbac_cluster, MODE)
     wrong = []
     for q, key in asked.items():
-        ours = stored.can(q.user, q.groups, q.verb, q.resource, api_group=q.api_group, subresource=q.subresource,
+        ours = engine.can(q.user, q.groups, q.verb, q.resource, api_group=q.api_group, subresource=q.subresource,
                           namespace=q.namespace, name=q.name)  # fmt: skip
         if ours != oracle[key]:
             wrong.append(f"{q}: k8saudit {ours}, server {oracle[key]}")
     for u, key in urls.items():
-        ours = stored.can_url(u.user, u.groups, u.verb, u.path)
+        ours = engine.can_url(u.user, u.groups, u.verb, u.path)
         if ours != oracle[key]:
             wrong.append(f"{u}: k8saudit {ours}, server {oracle[key]}")
 
@@ -122,7 +127,7 @@ def test_can_agrees_with_the_authorizer_on_every_case_question(rbac_cluster: Inv
 
 
 def test_every_access_review_grant_is_allowed_by_the_server(rbac_cluster: Inventory, oracle: Oracle) -> None:
-    rows = access_review(RbacIndex(rbac_cluster, STORED))
+    rows = access_review(RbacIndex(rbac_cluster, MODE))
     checks: list[tuple[str, Sar]] = []
     for row in rows:
         user, groups = identity_of(row.subject)
@@ -145,7 +150,7 @@ def test_every_access_review_grant_is_allowed_by_the_server(rbac_cluster: Invent
 
 
 def _identities(inv: Inventory) -> list[tuple[str, tuple[str, ...]]]:
-    found = {(u, tuple(g)) for ref in RbacIndex(inv, STORED).bindings_by_subject() for u, g in [identity_of(ref)]}
+    found = {(u, tuple(g)) for ref in RbacIndex(inv, MODE).bindings_by_subject() for u, g in [identity_of(ref)]}
     found.update((u, tuple(g)) for u, g in rbac_cases.IDENTITIES)
     return sorted(found)
 
@@ -162,7 +167,7 @@ def test_what_the_server_allows_the_access_review_and_who_can_report(rbac_cluste
     unbound = [ns for ns in rbac_cluster.namespaces if ns not in bound][:1]
     namespaces: list[str | None] = [None, *bound, *unbound]
     identities = _identities(rbac_cluster)
-    rows = access_review(RbacIndex(rbac_cluster, STORED))
+    rows = access_review(RbacIndex(rbac_cluster, MODE))
 
     def scopes(perm: RiskyPermission) -> list[str | None]:
         # A cluster-scoped permission is asked cluster-wide only: a review naming a namespace for
@@ -171,17 +176,17 @@ def test_what_the_server_allows_the_access_review_and_who_can_report(rbac_cluste
 
     oracle.ask(sar(u, g, p, ns) for u, g in identities for p in RISKY_PERMISSIONS for ns in scopes(p))
 
-    stored = RbacIndex(rbac_cluster, STORED)
+    engine = RbacIndex(rbac_cluster, MODE)
     wrong = []
     for perm in RISKY_PERMISSIONS:
         grants = [(row.subject, g) for row in rows if row.permission == perm for g in row.grants]
         for ns in scopes(perm):
-            holders = stored.who_can(perm.verb, perm.resource, api_group=perm.api_group,
+            holders = engine.who_can(perm.verb, perm.resource, api_group=perm.api_group,
                                      subresource=perm.subresource or None, namespace=ns)  # fmt: skip
             for user, groups in identities:
                 server = oracle[sar(user, groups, perm, ns)]
                 reviewed = any(
-                    _applies(subject, user, groups) and not g.resource_names and g.namespace in (None, ns)
+                    _applies(subject, user, groups) and not g.only_named and g.namespace in (None, ns)
                     for subject, g in grants
                 )
                 listed = any(_applies(h.subject, user, groups) for h in holders)

@@ -1,7 +1,8 @@
 """`k8saudit who-can` on a live kube-apiserver, through the CLI with a kubeconfig: every subject
 it lists is one the server's authorizer allows (SubjectAccessReview, as `identity_of` gives the
 subject's identity), and the subjects of this test's own bindings are listed exactly where the
-server allows them. No kube-controller-manager runs, so only roles without aggregation are used.
+server allows them. And the one cluster-scoped request asked per namespace, `bind` on
+clusterroles, is what the server checks when a RoleBinding is really created.
 """
 
 from __future__ import annotations
@@ -122,3 +123,48 @@ def test_live_who_can_agrees_with_the_authorizer(
         for grant in entry["grants"]:
             assert grant["binding"]["name"] and grant["role"]["name"]
             assert grant["namespace"] in (None, namespace)
+
+
+def test_bind_clusterroles_is_checked_in_the_rolebindings_namespace(loaded: ApiServer, admin_kubeconfig: Path) -> None:
+    """Issue 15 item 15 on the real server: ServiceAccount NS_A/binder may create RoleBindings and
+    bind ClusterRoles only through a RoleBinding in NS_A (its token comes from TokenRequest, so no
+    other test's grant applies to it); creating a RoleBinding to `admin`, whose rules it does not
+    hold, succeeds there and is refused in NS_B, and `who-can bind clusterroles -n NS_A` lists it."""
+    binder = _role(
+        f"{P}binder",
+        [
+            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["create"]},
+            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind"]},
+        ],
+    )
+    grant = {
+        "apiVersion": RBAC_V1,
+        "kind": "RoleBinding",
+        "metadata": {"name": "binder-binds", "namespace": NS_A},
+        "roleRef": _ref(f"{P}binder"),
+        "subjects": [{"kind": "ServiceAccount", "name": "binder", "namespace": NS_A}],
+    }
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "binder", "namespace": NS_A}}
+    loaded.admin.apply_all([account, binder, grant], workers=1)
+    loaded.admin.wait_for_authorizer()
+    sa = loaded.client(None, token=loaded.admin.token_request(NS_A, "binder"))
+
+    def bind_admin(namespace: str) -> int:
+        binding = {
+            "apiVersion": RBAC_V1,
+            "kind": "RoleBinding",
+            "metadata": {"name": "binder-made-this", "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "someone"}],
+        }
+        return sa.create(binding).status
+
+    assert bind_admin(NS_A) == 201
+    assert bind_admin(NS_B) == 403
+
+    def listed(namespace: str) -> set[tuple[str, str | None, str]]:
+        answer = ask(admin_kubeconfig, "bind", "clusterroles", namespace)
+        return {(s["subject"]["kind"], s["subject"]["namespace"], s["subject"]["name"]) for s in answer["subjects"]}
+
+    assert ("ServiceAccount", NS_A, "binder") in listed(NS_A)
+    assert ("ServiceAccount", NS_A, "binder") not in listed(NS_B)

@@ -16,7 +16,7 @@ from k8saudit.model.findings import AccessPermission, AccessReview, Report
 from k8saudit.model.inventory import Inventory
 from k8saudit.model.objects import PolicyRule
 from k8saudit.output.render import render
-from k8saudit.semantics import access, rbac
+from k8saudit.semantics import access, rbac, review
 from k8saudit.sources.demo import snapshot_path
 from k8saudit.sources.files import load_snapshot
 from tests.conftest import make_inventory
@@ -25,7 +25,7 @@ from tests.unit.helpers import binding, cluster_role
 
 def review_of(inv: Inventory) -> AccessReview:
     """The report's access review of `inv`, as a scan builds it."""
-    return access.build_access_review(inv, access.AccessModel(inv))
+    return review.build_access_review(inv, access.AccessModel(inv))
 
 
 CRB, RB = "ClusterRoleBinding", "RoleBinding"
@@ -254,3 +254,114 @@ def test_review_leaves_out_grants_in_namespaces_outside_the_scan_scope() -> None
     scoped = family(run_checks(make_inventory(docs), ScanOptions(config=config)).accessReview, "secrets-read")
     # ops held it only in kube-system, now out of scope; the cluster-wide grant stays
     assert {h.subject.label() for h in scoped.holders} == {"Group auditors"}
+
+
+# --- resourceNames: [""] (issue 15 item 16) ---------------------------------------------------
+
+
+def test_an_empty_resource_name_matches_every_request_without_a_name() -> None:
+    """`ResourceNameMatches` (pkg/apis/rbac/v1/evaluation_helpers.go) compares the request's name
+    with each entry, and a request without a name (list, create) has the name "": a blank
+    templated `resourceNames: [""]` allows listing every Secret and creating any pod."""
+    blank = {**rule(["list", "create"], [""], ["secrets", "pods"]), "resourceNames": [""]}
+    docs = [cluster_role("blank", blank), binding(CRB, "blank", "blank", ("User", "tmpl"))]
+    inv = make_inventory(docs)
+    model = access.AccessModel(inv)
+    assert model.index.can("tmpl", [], "list", "secrets") and model.index.can("tmpl", [], "create", "pods")
+    rows = {(row.permission.id, str(row.subject)): row for row in model.review}
+    assert ("pods-create:create", "User tmpl") in rows  # a nameless create is allowed: not left out
+    assert not rows[("secrets-read:list", "User tmpl")].only_named  # every Secret, not "only named ones"
+    review = review_of(inv)
+    holders = {h.subject.label(): h for h in family(review, "pods-create").holders}
+    assert "User tmpl" in holders
+    tmpl = {h.subject.label(): h for h in family(review, "secrets-read").holders}["User tmpl"]
+    (listing,) = tmpl.permissions
+    assert listing.startswith("list secrets") and "(only:" not in listing
+    # `*`/`*`/`*` with [""] lists every Secret and creates anything: cluster-admin's family too.
+    blank_all = {**rule(["*"], ["*"], ["*"]), "resourceNames": [""]}
+    everything = access.AccessModel(
+        make_inventory([cluster_role("x", blank_all), binding(CRB, "x", "x", ("User", "t"))])
+    )
+    assert ("all:*", "User t") in {(row.permission.id, str(row.subject)) for row in everything.review}
+    # A real name still restricts: `resourceNames: [app]` never allows a nameless create or list.
+    named = {**rule(["list", "create"], [""], ["secrets", "pods"]), "resourceNames": ["app"]}
+    named_docs = [cluster_role("named", named), binding(CRB, "n", "named", ("User", "x"))]
+    model = access.AccessModel(make_inventory(named_docs))
+    rows = {(row.permission.id, str(row.subject)): row for row in model.review}
+    assert ("pods-create:create", "User x") not in rows and rows[("secrets-read:list", "User x")].only_named
+
+
+# --- built-in roles shipped with fewer rules (issue 15 item 11) ----------------------------------
+
+AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate"
+
+
+def test_a_built_in_role_shipped_with_fewer_rules_is_the_union_the_api_server_restores() -> None:
+    """kube-apiserver reconciles its bootstrap roles at every start (the `rbac/bootstrap-roles`
+    post-start hook, `computeReconciledRole` in pkg/registry/rbac/reconciliation): rules the stored
+    role lacks are appended, missing aggregation selectors and labels are added back, unless the
+    role carries `rbac.authorization.kubernetes.io/autoupdate: "false"`. A manifest that ships a
+    trimmed `edit` or `cluster-admin` restricts nothing."""
+    trimmed_edit = cluster_role("edit", rule(["get", "list"], [""], ["pods"]))
+    trimmed_admin = cluster_role("cluster-admin", rule(["get"], [""], ["pods"]))
+    docs = [
+        trimmed_edit,
+        trimmed_admin,
+        binding(CRB, "dev-edit", "edit", ("User", "dev")),
+        binding(CRB, "root", "cluster-admin", ("User", "root")),
+    ]
+    inv = make_inventory(docs)
+    model = access.AccessModel(inv)
+    assert model.index.can("dev", [], "create", "pods", subresource="exec", namespace="shop")  # aggregate-to-edit
+    assert model.index.can("dev", [], "list", "secrets")
+    assert model.index.can("root", [], "delete", "nodes")
+    assert {"edit", "cluster-admin"} <= set(model.restored)
+    root = next(row for row in model.review if row.permission.id == "all:*" and str(row.subject) == "User root")
+    (grant,) = root.grants
+    binding_obj = model.binding(grant.path)
+    assert binding_obj is not None
+    label = model.rule_label(binding_obj, grant.path.rule_index, grant.path.rule_source)
+    assert label == (
+        "ClusterRole/cluster-admin rules[1] (restored by the API server: the built-in rule the source's "
+        "ClusterRole cluster-admin lacks)"
+    )
+    holders = {h.subject.label(): h for h in family(review_of(inv), "all").holders}
+    assert holders["User root"].grants[0].assumedRole  # the rule is the built-in definition's, not the source's
+    # The check names the override in its evidence.
+    report = run_checks(inv, ScanOptions(checks=("rbac.secrets-read",)))
+    dev = next(f for f in report.findings if f.resource is not None and f.resource.name == "dev-edit")
+    assert any("aggregation restored by the API server" in e.path for e in dev.evidence), dev.evidence
+
+
+def test_autoupdate_false_keeps_a_built_in_role_as_written() -> None:
+    kept = cluster_role("edit", rule(["get", "list"], [""], ["pods"]))
+    kept["metadata"]["annotations"] = {AUTOUPDATE: "false"}
+    inv = make_inventory([kept, binding(CRB, "dev-edit", "edit", ("User", "dev"))])
+    model = access.AccessModel(inv)
+    assert model.restored == {}
+    assert not model.index.can("dev", [], "list", "secrets") and model.index.can("dev", [], "list", "pods")
+    # A live cluster's listing is the truth: the server reconciled it at its last start.
+    live = ClusterFactsSpec(source="live", kinds={"ClusterRole": Availability(status="ok", count=1)})
+    trimmed = cluster_role("edit", rule(["get"], [""], ["pods"]))
+    assert access.AccessModel(make_inventory([trimmed], live)).restored == {}
+
+
+def test_covers_follows_the_api_servers_policy_comparator() -> None:
+    """`ruleCovers` after `BreakdownRule` (pkg/registry/rbac/validation/policy_comparator.go)."""
+    from k8saudit.semantics.reconcile import covers
+
+    def r(verbs: list[str], groups: list[str], resources: list[str], names: list[str] | None = None) -> PolicyRule:
+        return PolicyRule(verbs=verbs, apiGroups=groups, resources=resources, resourceNames=names or [])
+
+    everything = r(["*"], ["*"], ["*"])
+    assert covers([everything], r(["get"], ["apps"], ["deployments/scale"], ["x"]))
+    assert covers([r(["get", "list"], [""], ["*/scale"])], r(["get"], [""], ["deployments/scale"]))
+    assert not covers([r(["get"], [""], ["pods/*"])], r(["get"], [""], ["pods/exec"]))  # `pods/*` is no wildcard
+    assert not covers([r(["get"], [""], ["pods"], ["a"])], r(["get"], [""], ["pods"]))  # names restrict
+    assert covers([r(["get"], [""], ["pods"])], r(["get"], [""], ["pods"], ["a"]))
+    assert not covers([r(["get"], [""], ["pods"])], r(["get", "list"], [""], ["pods"]))
+    # Pieces may be covered by different rules.
+    assert covers([r(["get"], [""], ["pods"]), r(["list"], ["*"], ["pods"])], r(["get", "list"], [""], ["pods"]))
+    url = PolicyRule(verbs=["get"], nonResourceURLs=["/api/*"])
+    assert covers([url], PolicyRule(verbs=["get"], nonResourceURLs=["/api/v1"]))
+    assert not covers([url], PolicyRule(verbs=["get"], nonResourceURLs=["/apis"]))

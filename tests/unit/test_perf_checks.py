@@ -469,8 +469,10 @@ def test_trusted_constructors_make_what_the_validating_ones_make() -> None:
     }
     trusted = trusted_finding(**values)
     _same(trusted, Finding(**values))
+    covered = {**values, "coveredBy": "rbac.cluster-admin-bindings", "scored": False}
+    _same(trusted_finding(**covered), Finding(**covered))
     # every field is set (a field added to Finding and not to trusted_finding fails here)
-    assert {f.name for f in dataclasses.fields(Finding)} == {*values, "exemption", "location"}
+    assert {f.name for f in dataclasses.fields(Finding)} == {*covered, "exemption", "location"}
     bare = {**values, "resource": None, "container": None, "evidence": [], "reason": "why"}
     _same(trusted_finding(**bare), Finding(**bare))
 

@@ -207,6 +207,35 @@ def test_any_role_with_every_verb_on_every_resource_counts_as_cluster_admin() ->
     assert got["g"].severity is Severity.MEDIUM
 
 
+#: The verbs of every resource the API server serves (kubectl api-resources -o wide lists no others
+#: for most resources): listing each one on `*`/`*` grants as much as `*` does.
+STANDARD_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
+
+
+def test_every_standard_verb_listed_on_everything_is_cluster_admin_too() -> None:
+    """Issue 15 item 10: the same report said "No binding grants cluster-admin" next to nine high
+    findings on such a binding. It reads, writes and deletes everything (every Secret, every
+    ServiceAccount's token via pods): it is reported as cluster-admin, once, not as a wildcard."""
+    spelled = cluster_role("all-verbs", rule(STANDARD_VERBS, ["*"], ["*"]))
+    docs = [spelled, binding(CRB, "ops", "all-verbs", ("Group", "ops"))]
+    got = failing(run(docs, "rbac.cluster-admin-bindings"))
+    assert got["ops"].message == "Grants every verb on every resource (ClusterRole all-verbs) cluster-wide to Group ops"
+    evidence = {e.path: e.value for e in got["ops"].evidence}
+    assert evidence["ClusterRole/all-verbs rules[0]"] == (
+        "every standard verb (get, list, watch, create, update, patch, delete, deletecollection) "
+        "on * resources in * API groups"
+    )
+    wildcards = run(docs, "rbac.wildcard-rules")  # reported once, by rbac.cluster-admin-bindings
+    assert summary(wildcards).status is Status.PASS and failing(wildcards) == {}
+    # One verb short is not everything: a wildcard rule, not cluster-admin.
+    short = [
+        cluster_role("almost", rule(STANDARD_VERBS[:-1], ["*"], ["*"])),
+        binding(CRB, "o", "almost", ("User", "o")),
+    ]
+    assert summary(run(short, "rbac.cluster-admin-bindings")).status is Status.PASS
+    assert set(failing(run(short, "rbac.wildcard-rules"))) == {"o"}
+
+
 def test_cluster_admin_needs_the_role_on_a_live_cluster_but_assumes_it_in_manifests() -> None:
     facts = live()
     dangling = binding(CRB, "x", "cluster-admin", ("User", "eve"))

@@ -4,17 +4,26 @@ full wildcards reported once, built-in roles for manifests, aggregation)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, NamedTuple
 
 import pytest
 
+from k8saudit.engine.run import ScanOptions, run_checks
 from k8saudit.model.facts import Availability, ClusterFactsSpec
 from k8saudit.model.findings import Severity, Status
+from k8saudit.model.scoring import check_fraction, weighted_score
+from k8saudit.output.render import render
+from tests.conftest import make_inventory
 from tests.unit.helpers import binding, cluster_role, failing, run, summary
 
 CRB, RB = "ClusterRoleBinding", "RoleBinding"
 RBAC = "rbac.authorization.k8s.io"
 DEFAULTS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+DEFAULT_ADMIN = {
+    **binding(CRB, "cluster-admin", "cluster-admin", ("Group", "system:masters")),
+    "metadata": {"name": "cluster-admin", "labels": DEFAULTS},
+}
 
 
 def rule(verbs: list[str], groups: list[str], resources: list[str], names: list[str] | None = None) -> dict[str, Any]:
@@ -88,10 +97,19 @@ def test_cluster_wide_grant_fails_naming_subject_binding_and_rule(case: Case) ->
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_a_teams_own_namespace_passes_but_kube_system_does_not(case: Case) -> None:
+def test_a_teams_namespace_fails_low_and_kube_system_at_the_checks_severity(case: Case) -> None:
+    """Issue 15 item 8: a RoleBinding in a team's namespace used to pass. A check passes only when
+    no subject beyond the defaults holds the permission anywhere: a custom role there is low
+    (medium for exec), a RoleBinding never grants a cluster-scoped resource at all."""
     team = binding(RB, "team-risky", "risky", ("Group", "team-a"), namespace="team-a")
     report = run([role_doc(case), team], case.check)
-    assert summary(report).status is Status.PASS and failing(report) == {}
+    if case.namespaced:
+        got = failing(report)["team-risky"]
+        assert summary(report).status is Status.FAIL and got.scored
+        assert got.severity is (Severity.MEDIUM if case.check == "rbac.pod-exec" else Severity.LOW)
+        assert "in namespace team-a (" in got.message and case.granted in got.message
+    else:  # a RoleBinding never allows a request without a namespace
+        assert summary(report).status is Status.PASS and failing(report) == {}
     system = binding(RB, "sys-risky", "risky", ("User", "bob"), namespace="kube-system")
     report = run([role_doc(case), system], case.check)
     if case.namespaced:
@@ -153,11 +171,45 @@ def test_nothing_risky_bound_passes_at_cluster_level() -> None:
     assert report.findings == []
 
 
-def test_cluster_admin_holders_are_reported_once_by_the_cluster_admin_check() -> None:
-    docs = [binding(CRB, "dev-admin", "cluster-admin", ("User", "dev"))]  # built-in role (manifests)
+def test_cluster_admin_holders_fail_every_permission_check_but_are_scored_once() -> None:
+    """Issue 15 item 9: a `*`/`*`/`*` grant was skipped by every permission check, so rbac.pod-exec
+    said "No binding lets anyone exec" while the access review listed a user who could. Each check
+    fails it now, marked as covered by rbac.cluster-admin-bindings, which alone scores the binding:
+    the covered failures count as failures (status, findings) but not in the score."""
+    docs = [DEFAULT_ADMIN, binding(CRB, "dev-admin", "cluster-admin", ("User", "dev"))]  # built-in role
+    report = run_checks(make_inventory(docs), ScanOptions(checks=(*IDS, "rbac.cluster-admin-bindings")))
+    summaries = {s.id: s for s in report.checks}
+    findings = {f.check: f for f in report.findings if f.status is Status.FAIL}
     for check in IDS:
-        assert failing(run(docs, check)) == {}, check
-    assert set(failing(run(docs, "rbac.cluster-admin-bindings"))) == {"dev-admin"}
+        assert summaries[check].status is Status.FAIL, check
+        assert (summaries[check].failed, summaries[check].unscored) == (1, 1), check
+        finding = findings[check]
+        assert finding.resource is not None and finding.resource.name == "dev-admin"
+        assert (finding.coveredBy, finding.scored) == ("rbac.cluster-admin-bindings", False), check
+        assert "scored once, by rbac.cluster-admin-bindings" in finding.message, check
+        # Neither binding is scored here: the default one is no pass either (cluster-admin-bindings scores both).
+        assert (summaries[check].passed, check_fraction(summaries[check])) == (0, None), check
+    admin = summaries["rbac.cluster-admin-bindings"]
+    assert (admin.failed, admin.unscored) == (1, 0) and findings["rbac.cluster-admin-bindings"].scored
+    assert report.score == weighted_score([admin])
+    data = json.loads(render(report, "json"))
+    by_check = {f["check"]: f for f in data["findings"]}
+    assert by_check["rbac.pod-exec"]["coveredBy"] == "rbac.cluster-admin-bindings"
+    assert by_check["rbac.pod-exec"]["scored"] is False
+    assert next(c for c in data["checks"] if c["id"] == "rbac.pod-exec")["unscored"] == 1
+    # The new fields are left out where they hold nothing: other reports keep their bytes.
+    assert "coveredBy" not in by_check["rbac.cluster-admin-bindings"]
+    assert "scored" not in by_check["rbac.cluster-admin-bindings"]
+    assert "unscored" not in next(c for c in data["checks"] if c["id"] == "rbac.cluster-admin-bindings")
+
+
+def test_a_specific_rule_next_to_everything_is_covered_too_but_not_without_it() -> None:
+    both = cluster_role("both", rule(["*"], ["*"], ["*"]), rule(["list"], [""], ["secrets"]))
+    finding = failing(run([both, binding(CRB, "b", "both", ("User", "u"))], "rbac.secrets-read"))["b"]
+    assert finding.coveredBy == "rbac.cluster-admin-bindings"  # the binding fails cluster-admin anyway
+    plain = cluster_role("plain", rule(["list"], [""], ["secrets"]))
+    finding = failing(run([plain, binding(CRB, "p", "plain", ("User", "u"))], "rbac.secrets-read"))["p"]
+    assert (finding.coveredBy, finding.scored) == (None, True)
 
 
 def test_built_in_roles_fill_in_for_manifests() -> None:

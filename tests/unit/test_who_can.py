@@ -12,8 +12,11 @@ import pytest
 import yaml
 
 from k8saudit.cli import main
+from k8saudit.model.facts import ApiDiscovery, ApiResource, ClusterFactsSpec
+from k8saudit.model.inventory import Inventory
 from k8saudit.runtime.errors import InputError
 from k8saudit.semantics.whocan import WhoCanAnswer, parse_query, who_can
+from k8saudit.sources.files import load_manifests
 from tests.conftest import make_inventory
 from tests.unit.helpers import binding, cluster_role
 
@@ -51,6 +54,16 @@ def docs() -> list[dict[str, Any]]:
             "metadata": {"name": "system:kube-scheduler", "labels": DEFAULTS},
         },
     ]
+
+
+def load_manifests_of(documents: list[dict[str, Any]]) -> Inventory:
+    """`documents` read as a manifests file is (CRDs included)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "all.yaml"
+        path.write_text(yaml.safe_dump_all(documents))
+        return load_manifests([path])
 
 
 def names(answer: WhoCanAnswer) -> list[str]:
@@ -124,6 +137,114 @@ def test_cluster_scoped_resources_ignore_rolebindings_and_defaults_are_marked() 
     answer = who_can(make_inventory(docs()), parse_query("get", "nodes", all_namespaces=True))
     assert names(answer) == ["User system:kube-scheduler", "Group support"]
     assert answer.subjects[0].builtIn and not answer.subjects[1].builtIn
+
+
+def test_bind_clusterroles_is_asked_in_the_rolebindings_namespace() -> None:
+    """Issue 15 item 15. Creating a RoleBinding to a ClusterRole makes the API server check `bind`
+    on that ClusterRole *in the RoleBinding's namespace* (`BindingAuthorized`,
+    pkg/registry/rbac/escalation_check.go: `Namespace: bindingNamespace`), so that namespace's
+    RoleBindings can allow it although clusterroles are cluster-scoped. `escalate` is checked on
+    the ClusterRole's own write, which carries no namespace."""
+    binder = cluster_role("binder", rule(["bind", "escalate"], ["rbac.authorization.k8s.io"], ["clusterroles"]))
+    inv = make_inventory(
+        [
+            binder,
+            binding(RB, "lead-binds", "binder", ("User", "lead"), namespace="team"),
+            binding(RB, "other-binds", "binder", ("User", "other"), namespace="elsewhere"),
+            binding(CRB, "root-binds", "binder", ("User", "root")),
+        ]
+    )
+    assert names(who_can(inv, parse_query("bind", "clusterroles", namespace="team"))) == ["User lead", "User root"]
+    assert names(who_can(inv, parse_query("bind", "clusterroles"))) == ["User root"]
+    everywhere = who_can(inv, parse_query("bind", "clusterroles", all_namespaces=True))
+    assert {(s.subject.name, g.namespace) for s in everywhere.subjects for g in s.grants} == {
+        ("lead", "team"),
+        ("other", "elsewhere"),
+        ("root", None),
+    }
+    assert names(who_can(inv, parse_query("escalate", "clusterroles", namespace="team"))) == ["User root"]
+
+
+def _holders_everywhere(resource: str, group: str) -> list[dict[str, Any]]:
+    """A ClusterRole on `resource` of `group`, held cluster-wide by `root` and in `team` by `lead`."""
+    role = cluster_role("r", rule(["get", "list"], [group], [resource]))
+    return [
+        role,
+        binding(CRB, "root-r", "r", ("User", "root")),
+        binding(RB, "lead-r", "r", ("User", "lead"), namespace="team"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("resource", "group"),
+    [
+        ("flowschemas", "flowcontrol.apiserver.k8s.io"),
+        ("prioritylevelconfigurations", "flowcontrol.apiserver.k8s.io"),
+        ("clustertrustbundles", "certificates.k8s.io"),
+        ("ipaddresses", "networking.k8s.io"),
+        ("servicecidrs", "networking.k8s.io"),
+        ("deviceclasses", "resource.k8s.io"),
+        ("devicetaintrules", "resource.k8s.io"),
+        ("resourceslices", "resource.k8s.io"),
+        ("csinodes", "storage.k8s.io"),
+        ("volumeattributesclasses", "storage.k8s.io"),
+        ("storageversionmigrations", "storagemigration.k8s.io"),
+        ("mutatingadmissionpolicies", "admissionregistration.k8s.io"),
+        ("mutatingadmissionpolicybindings", "admissionregistration.k8s.io"),
+        ("componentstatuses", ""),
+        ("selfsubjectreviews", "authentication.k8s.io"),
+        ("selfsubjectrulesreviews", "authorization.k8s.io"),
+        ("userextras", "authentication.k8s.io"),
+        ("uids", "authentication.k8s.io"),
+    ],
+)
+def test_every_cluster_scoped_built_in_ignores_rolebindings(resource: str, group: str) -> None:
+    """Issue 15 item 14: the hand list lacked these cluster-scoped resources v1.37 serves (and the
+    impersonation-only uids and userextras), so `-n NS` listed RoleBinding holders who get 403."""
+    inv = make_inventory(_holders_everywhere(resource, group))
+    query = parse_query("get", resource, namespace="team")
+    assert query.apiGroup == group  # the bare name resolves to its group
+    assert names(who_can(inv, query)) == ["User root"]
+
+
+def test_scope_is_keyed_by_group_a_namespaced_crd_named_like_a_built_in() -> None:
+    """A CRD `nodes.longhorn.io` is namespaced: its RoleBinding holders may get it in their
+    namespace, although core `nodes` is cluster-scoped. Scope comes from the cluster's discovery,
+    from the CRDs of manifests, else from the built-in table."""
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "nodes.longhorn.io"},
+        "spec": {
+            "group": "longhorn.io",
+            "scope": "Namespaced",
+            "names": {"plural": "nodes", "kind": "Node"},
+            "versions": [{"name": "v1beta2", "served": True, "storage": True}],
+        },
+    }
+    docs = _holders_everywhere("nodes", "longhorn.io")
+    with_crd = load_manifests_of([crd, *docs])
+    assert with_crd.facts.customResources[0].namespaced
+    longhorn = parse_query("get", "nodes.longhorn.io", namespace="team")
+    assert names(who_can(with_crd, longhorn)) == ["User lead", "User root"]
+    core = make_inventory(_holders_everywhere("nodes", ""))
+    assert names(who_can(core, parse_query("get", "nodes", namespace="team"))) == ["User root"]
+    # Live: the cluster's discovery says the same, and resolves a bare custom resource name.
+    discovered = ClusterFactsSpec(
+        source="live",
+        apiDiscovery=ApiDiscovery(
+            resources=[
+                ApiResource(group="", version="v1", resource="nodes", kind="Node", namespaced=False),
+                ApiResource(group="longhorn.io", version="v1beta2", resource="nodes", kind="Node", namespaced=True),
+                ApiResource(group="argoproj.io", version="v1alpha1", resource="applications", namespaced=True),
+            ]
+        ),
+    )
+    live = make_inventory(docs, discovered)
+    assert names(who_can(live, longhorn)) == ["User lead", "User root"]
+    apps = make_inventory(_holders_everywhere("applications", "argoproj.io"), discovered)
+    answer = who_can(apps, parse_query("list", "applications", namespace="team"))
+    assert answer.query.apiGroup == "argoproj.io" and names(answer) == ["User lead", "User root"]
 
 
 def test_groups_and_wildcards_follow_the_authorizer() -> None:

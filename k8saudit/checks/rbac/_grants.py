@@ -28,12 +28,13 @@ from k8saudit.model.inventory import Inventory
 from k8saudit.semantics.access import (
     BINDING_KINDS,
     RBAC_KINDS,
+    SYSTEM_NAMESPACE,
     AccessModel,
     is_everyone,
     labelled_default,
     permission_label,
-    reaches_cluster,
 )
+from k8saudit.semantics.escalation import EscalationPath
 from k8saudit.semantics.rbac import Grant, SubjectRef, resolve_subject
 from k8saudit.semantics.risky import RiskyPermission
 
@@ -115,6 +116,9 @@ def grant_failure(
     message: str,
     evidence: list[tuple[str, object]],
     severity: Severity | None,
+    *,
+    covered_by: str | None = None,
+    scored: bool = True,
 ) -> Result:
     """A failure on a binding for what its role grants, which an exemption on that role covers too."""
     return result(
@@ -124,13 +128,19 @@ def grant_failure(
         evidence=evidence,
         severity=severity,
         exempt_via=exempt_via(model, binding),
+        covered_by=covered_by,
+        scored=scored,
     )
 
 
+#: The check that scores a binding granting every verb on every resource.
+CLUSTER_ADMIN_CHECK = "rbac.cluster-admin-bindings"
+
+
 def is_full_wildcard(grant: Grant) -> bool:
-    """The grant comes from a `*` verbs, `*` groups, `*` resources rule: cluster-admin's, reported
-    once by rbac.cluster-admin-bindings rather than by every permission check."""
-    return grant.verb == "*" and grant.api_group == "*" and grant.resource == "*"
+    """The grant comes from a rule that grants every verb on every resource in every API group
+    (`*`, or every standard verb spelled out: `rbac.grants_everything`): cluster-admin's."""
+    return grant.everything
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,8 @@ class Concern:
     #: Families that alone give a finding this lower severity (port-forward next to exec).
     lesser: tuple[str, ...] = ()
     lesser_severity: Severity | None = None
+    #: Families that, given in a team's namespace, are medium rather than low (exec and attach).
+    namespaced_medium: tuple[str, ...] = ()
 
 
 def _rule_evidence(
@@ -158,12 +170,18 @@ def _rule_evidence(
     ]
 
 
-def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
-    """One result per binding that gives a permission of `concern` where it reaches the cluster:
-    a failure when it gives it to a subject that is not a default (see `k8saudit.semantics.access`).
+def _covered(bad: list[tuple[RiskyPermission, Grant]]) -> bool:
+    """Every subject of these grants holds everything through the same binding: rbac.cluster-admin-bindings
+    fails that binding for them, and scores it; the permission checks report it without scoring it again."""
+    everything = {g.subject for _, g in bad if is_full_wildcard(g)}
+    return all(g.subject in everything for _, g in bad)
 
-    Bindings confined to a team's namespace are not judged at all (neither pass nor fail), so a
-    cluster with thousands of them still scores a bad ClusterRoleBinding as what it is."""
+
+def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
+    """One result per binding that gives a permission of `concern`: a failure when it gives it to a
+    subject that is not a default (see `k8saudit.semantics.access`), judged where it applies
+    (`_severity`: the README's RBAC judgement rules). A check passes only when no subject beyond
+    the defaults holds the permission anywhere."""
     vis = seen(ctx.inventory)
     if vis.reason is not None:
         yield not_assessable(vis.reason)
@@ -171,40 +189,125 @@ def judge_permissions(ctx: ScanContext, concern: Concern) -> Iterator[Result]:
     model = ctx.access
     per_binding: dict[tuple[str, str, str], list[tuple[RiskyPermission, Grant]]] = defaultdict(list)
     for permission, grant in model.grants(concern.families):
-        if is_full_wildcard(grant) or not reaches_cluster(grant):
-            continue  # reported by rbac.cluster-admin-bindings / a team's own namespace: not judged
         path = grant.path
         per_binding[(path.binding_kind, path.binding_namespace or "", path.binding_name)].append((permission, grant))
     results: list[Result] = []
     for key in sorted(per_binding, key=lambda k: (k[0] != "ClusterRoleBinding", k[1], k[2])):
         items = per_binding[key]
         binding = model.binding(items[0][1].path)
-        if binding is None:  # pragma: no cover - grants come from known bindings
-            continue
-        bad = [(p, g) for p, g in items if not model.is_default(binding, g.subject)]
-        if not bad:
-            results.append(
-                result(
-                    binding,
-                    failed=False,
-                    message=f"Lets only built-in system identities {concern.what}",
-                    evidence=[("roleRef", role_label(binding))],
-                )
-            )
-            continue
-        subjects = [s for s in ordered_subjects(binding) if any(g.subject == s for _, g in bad)]
-        families = {p.family for p, _ in bad}
-        granted = list(dict.fromkeys(permission_label(g, p) for p, g in bad))
-        severity: Severity | None = None
-        if any(is_everyone(s) for s in subjects):
-            severity = Severity.CRITICAL
-        elif concern.lesser and families <= set(concern.lesser):
-            severity = concern.lesser_severity
-        message = f"Lets {', '.join(labels(subjects))} {concern.what} {scope_of(binding)} ({', '.join(granted)})"
-        evidence: list[tuple[str, object]] = [
-            ("subjects", labels(subjects)),
-            ("roleRef", role_label(binding)),
-            *_rule_evidence(model, binding, bad),
-        ]
-        results.append(grant_failure(model, binding, message, evidence, severity))
-    yield from judge(results, vis, f"No binding lets anyone {concern.what} cluster-wide, in kube-system or as everyone")
+        judged = None if binding is None else _judge_binding(ctx, concern, binding, items)
+        if judged is not None:
+            results.append(judged)
+    yield from judge(results, vis, f"No subject beyond the built-in defaults may {concern.what}, in any namespace")
+
+
+def _judge_binding(
+    ctx: ScanContext, concern: Concern, binding: Binding, items: list[tuple[RiskyPermission, Grant]]
+) -> Result | None:
+    """The binding's result, or None for a default binding that grants it only through every verb
+    on every resource: rbac.cluster-admin-bindings scores that one (a pass), not every check again."""
+    model = ctx.access
+    bad = [(p, g) for p, g in items if not model.is_default(binding, g.subject)]
+    if not bad and all(is_full_wildcard(g) for _, g in items):
+        return None
+    if not bad:
+        return result(
+            binding,
+            failed=False,
+            message=f"Lets only built-in system identities {concern.what}",
+            evidence=[("roleRef", role_label(binding))],
+        )
+    subjects = [s for s in ordered_subjects(binding) if any(g.subject == s for _, g in bad)]
+    granted = list(dict.fromkeys(permission_label(g, p) for p, g in bad))
+    verdict = _severity(ctx, concern, binding, bad, subjects)
+    message = f"Lets {', '.join(labels(subjects))} {concern.what} {scope_of(binding)} ({', '.join(granted)})"
+    evidence: list[tuple[str, object]] = [
+        ("subjects", labels(subjects)),
+        ("roleRef", role_label(binding)),
+        *_rule_evidence(model, binding, bad),
+        *verdict.evidence,
+    ]
+    message += verdict.why
+    covered = _covered(bad)
+    if covered:
+        message += f": it grants every verb on every resource, scored once, by {CLUSTER_ADMIN_CHECK}"
+    return grant_failure(
+        model,
+        binding,
+        message,
+        evidence,
+        verdict.severity,
+        covered_by=CLUSTER_ADMIN_CHECK if covered else None,
+        scored=verdict.scored,
+    )
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    severity: Severity | None  # None: the check's own
+    why: str = ""  # appended to the message
+    evidence: tuple[tuple[str, object], ...] = ()
+    scored: bool = True
+
+
+#: The built-in ClusterRoles Kubernetes meant for a namespace's owners (`view` grants nothing risky).
+TEAM_ROLES = frozenset({"admin", "edit"})
+
+
+def _severity(
+    ctx: ScanContext,
+    concern: Concern,
+    binding: Binding,
+    bad: list[tuple[RiskyPermission, Grant]],
+    subjects: list[SubjectRef],
+) -> _Verdict:
+    """The README's RBAC judgement rules: everyone-groups critical; cluster-wide and kube-system at
+    the check's severity; a team's namespace high when the grant leads to a ServiceAccount that
+    reaches the cluster, informational for the built-in admin and edit given in their own
+    namespace, else low (medium for exec, attach and debug containers)."""
+    families = {p.family for p, _ in bad}
+    if any(is_everyone(s) for s in subjects):
+        return _Verdict(Severity.CRITICAL)
+    namespace = binding.namespace if isinstance(binding, o.RoleBinding) else None
+    if not namespace or namespace == SYSTEM_NAMESPACE:
+        lesser = bool(concern.lesser) and families <= set(concern.lesser)
+        return _Verdict(concern.lesser_severity if lesser else None)
+    paths = _escalation_paths(ctx, binding, namespace, bad)
+    if paths:
+        first = paths[0]
+        why = (
+            f"; with it {first.subject} can act as {first.target}, which reaches the cluster: "
+            f"{' → '.join(first.steps())}"
+        )
+        via = f"{binding.roleRef.kind} {binding.roleRef.name} in {namespace}"
+        return _Verdict(Severity.HIGH, why, (("escalation", [p.describe(via) for p in paths]),))
+    if _team_role(ctx.access, binding, namespace, subjects):
+        why = f": the built-in {binding.roleRef.name} role given in its own namespace (informational, not scored)"
+        return _Verdict(Severity.INFO, why, scored=False)
+    if families & set(concern.namespaced_medium):
+        return _Verdict(Severity.MEDIUM)
+    return _Verdict(Severity.LOW)
+
+
+def _escalation_paths(
+    ctx: ScanContext, binding: Binding, namespace: str, bad: list[tuple[RiskyPermission, Grant]]
+) -> list[EscalationPath]:
+    """Paths to the cluster through a permission this binding gives (in its namespace)."""
+    given: dict[SubjectRef, set[str]] = defaultdict(set)
+    for permission, grant in bad:
+        given[grant.subject].add(permission.family)
+    found: list[EscalationPath] = []
+    for subject in sorted(given, key=lambda s: s.sort_key):
+        found.extend(p for p in ctx.escalations.paths(subject, namespace) if p.family in given[subject])
+    return found
+
+
+def _team_role(model: AccessModel, binding: Binding, namespace: str, subjects: list[SubjectRef]) -> bool:
+    """The built-in `admin` or `edit` given to people or to the namespace's own ServiceAccounts."""
+    ref = binding.roleRef
+    if ref.kind != "ClusterRole" or ref.name not in TEAM_ROLES:
+        return False
+    role = model.role_of(binding)
+    if not (labelled_default(role) or ref.name in model.assumed):
+        return False
+    return all(s.kind != "ServiceAccount" or s.namespace == namespace for s in subjects)

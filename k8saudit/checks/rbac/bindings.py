@@ -99,6 +99,26 @@ DEFAULT_ANONYMOUS: dict[tuple[str, str | None, str], tuple[tuple[str, str], Call
 }
 
 
+def _everything_text(model: AccessModel, binding: Binding, path: rbac.GrantPath) -> str:
+    """How the rule behind `path` grants everything: `*` verbs, or every standard verb spelled out."""
+    rule = next(
+        (
+            er.rule
+            for er in model.rules_of(binding) or ()
+            if (er.index, er.source) == (path.rule_index, path.rule_source)
+        ),
+        None,
+    )
+    if rule is None or "*" in rule.verbs:
+        return "* verbs on * resources in * API groups"
+    verbs = ", ".join(v for v in _STANDARD_ORDER if v in rule.verbs)
+    return f"every standard verb ({verbs}) on * resources in * API groups"
+
+
+#: `rbac.STANDARD_VERBS` in the order kubectl prints them.
+_STANDARD_ORDER = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+
+
 def _key(binding: Binding) -> tuple[str, str | None, str]:
     return binding.kind, binding.namespace if isinstance(binding, o.RoleBinding) else None, binding.name
 
@@ -155,7 +175,7 @@ def cluster_admin_bindings(ctx: ScanContext) -> Iterator[Result]:
         evidence: list[tuple[str, object]] = [
             ("roleRef", role),
             ("subjects", labels(ordered_subjects(binding))),
-            (model.rule_label(binding, path.rule_index, path.rule_source), "* verbs on * resources in * API groups"),
+            (model.rule_label(binding, path.rule_index, path.rule_source), _everything_text(model, binding, path)),
         ]
         if not extra:
             results.append(
@@ -290,10 +310,11 @@ def _rule_text(rule: o.PolicyRule) -> str:
 
 
 def _is_wildcard(rule: o.PolicyRule) -> bool:
-    """A resource rule with `*` verbs or `*` resources that is not the full `*`/`*`/`*`."""
+    """A resource rule with `*` verbs or `*` resources that does not grant everything (that one is
+    cluster-admin's, reported by rbac.cluster-admin-bindings)."""
     if not rule.resources or not ("*" in rule.verbs or "*" in rule.resources):
         return False
-    return not ("*" in rule.verbs and "*" in rule.resources and "*" in rule.apiGroups)
+    return not rbac.grants_everything(rule)
 
 
 @check(

@@ -6,13 +6,18 @@ permissions, and reports each binding that gives one to a subject that is not a 
 Findings attach to the binding (see `checks/_rbac.py` for why, and for what "seen" means).
 
 Decided where the benchmarks are silent:
-- A grant counts when it reaches the cluster: through a ClusterRoleBinding, through a
-  RoleBinding in kube-system (its Secrets and ServiceAccounts are the control plane's), or to a
-  group that stands for everyone (critical). A RoleBinding in any other namespace is how a team
-  is given its namespace (the built-in `admin` and `edit` carry most of these permissions): it
-  passes here and is listed in the report's access review.
-- Grants through a rule with `*` verbs, groups and resources (cluster-admin and its copies) are
-  reported once, by rbac.cluster-admin-bindings, not again by every check here.
+- Every grant beyond the defaults fails; a check passes only when nobody else holds its
+  permission anywhere. Where decides how bad (`_grants._severity`, the README's RBAC judgement
+  rules): through a ClusterRoleBinding or a RoleBinding in kube-system (its Secrets and
+  ServiceAccounts are the control plane's) at the check's severity; to a group that stands for
+  everyone, critical; in any other namespace high when it leads to a ServiceAccount that reaches
+  the cluster (`k8saudit.semantics.escalation`, the path as evidence), informational and left out
+  of the score for the built-in `admin` and `edit` given to a team in its own namespace (what
+  Kubernetes made them for), low otherwise (medium for exec, attach and debug containers).
+- Grants through a rule that grants every verb on every resource (cluster-admin, its copies, a
+  rule spelling out every standard verb on `*`/`*`) fail every check here too, so no check says
+  "no one can" while someone can; they carry `coveredBy: rbac.cluster-admin-bindings` and are
+  left out of these checks' scores, as that check scores the binding once.
 - Built-in subjects are recognised by the `kubernetes.io/bootstrapping=rbac-defaults` label on
   binding and role plus a system identity, and kubeadm's own bindings by exact name (see
   `k8saudit.semantics.access`). Third-party controllers that need a permission (ingress controllers read
@@ -42,7 +47,7 @@ _POLARIS_EXEC = [
 
 @check(
     id="rbac.secrets-read",
-    title="Only system components can read Secrets cluster-wide",
+    title="Only system components can read Secrets",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -51,9 +56,12 @@ _POLARIS_EXEC = [
 Secrets hold service-account tokens, registry credentials, TLS keys and application passwords.
 `get`, `list` or `watch` on secrets through a ClusterRoleBinding reads every one of them in
 every namespace (list and watch return the values, not just the names); in kube-system that
-includes the tokens of controllers that can do almost anything. Whoever holds it can become
-any service account that has a token Secret. Reported: cluster-wide grants, grants in
-kube-system and grants to everyone-groups, beyond the built-in controllers.
+includes the tokens of controllers that can do almost anything. Whoever holds it can become any
+service account that has a token Secret. Judged wherever it is granted, beyond the built-in
+defaults (the README's RBAC judgement rules): cluster-wide and in kube-system at this severity,
+critical for groups meaning everyone; in another namespace high when it leads to a
+ServiceAccount that reaches the cluster (the path is the evidence), informational for the
+built-in admin and edit given in their own namespace, low otherwise.
 """,
     remediation="Grant Secret access per namespace with a RoleBinding, limited by `resourceNames` to the Secrets "
     "the workload needs; controllers that must watch Secrets cluster-wide (ingress, cert-manager) should be "
@@ -66,7 +74,7 @@ def secrets_read(ctx: ScanContext) -> Iterator[Result]:
 
 @check(
     id="rbac.create-pods",
-    title="Only system components can create pods cluster-wide",
+    title="Only system components can create pods",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -75,8 +83,11 @@ def secrets_read(ctx: ScanContext) -> Iterator[Result]:
 Creating a pod runs any image as any ServiceAccount of its namespace (so with that account's
 permissions and mounted Secrets), and unless Pod Security admission stops it, as a privileged
 container with the node's filesystem mounted. Cluster-wide, that is every namespace's
-ServiceAccounts and, through a privileged pod, every node. Reported: cluster-wide grants,
-grants in kube-system and grants to everyone-groups, beyond the built-in controllers.
+ServiceAccounts and, through a privileged pod, every node. Judged wherever it is granted,
+beyond the built-in defaults (the README's RBAC judgement rules): cluster-wide and in
+kube-system at this severity, critical for groups meaning everyone; in another namespace high
+when it leads to a ServiceAccount that reaches the cluster (the path is the evidence),
+informational for the built-in admin and edit given in their own namespace, low otherwise.
 """,
     remediation="Let people deploy through workload controllers in their own namespaces (RoleBindings to `edit`), "
     "enforce Pod Security admission, and remove `create pods` from ClusterRoleBindings.",
@@ -88,19 +99,23 @@ def create_pods(ctx: ScanContext) -> Iterator[Result]:
 
 @check(
     id="rbac.pod-exec",
-    title="Only system components can exec, attach or port-forward into pods cluster-wide",
+    title="Only system components can exec, attach or port-forward into pods",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
     also_reads=RBAC_KINDS,
     rationale="""
 `pods/exec` and `pods/attach` run commands in, or take over the terminal of, a running
-container: its files, its environment and its service-account token become the caller's.
-Adding an ephemeral debug container (`pods/ephemeralcontainers`) does the same with an image of
-the caller's choice. Port-forwarding reaches ports that no Service or NetworkPolicy exposes
-(rated medium when it is the only one granted). Both `create` (SPDY) and `get` (WebSocket)
-are counted, as the API server authorizes either. Reported: cluster-wide grants, grants in
-kube-system and grants to everyone-groups.
+container: its files, its environment and its service-account token become the caller's. Adding
+an ephemeral debug container (`pods/ephemeralcontainers`) does the same with an image of the
+caller's choice. Port-forwarding reaches ports that no Service or NetworkPolicy exposes (rated
+medium when it is the only one granted). Both `create` (SPDY) and `get` (WebSocket) are
+counted, as the API server authorizes either. Judged wherever it is granted, beyond the
+built-in defaults (the README's RBAC judgement rules): cluster-wide and in kube-system at this
+severity, critical for groups meaning everyone; in another namespace high when it leads to a
+ServiceAccount that reaches the cluster (the path is the evidence), informational for the
+built-in admin and edit given in their own namespace, low otherwise (medium for exec, attach
+and debug containers).
 """,
     remediation="Remove `pods/exec`, `pods/attach`, `pods/portforward` and `pods/ephemeralcontainers` from "
     "cluster-wide roles; grant debugging per namespace, ideally time-limited (just-in-time access).",
@@ -112,6 +127,7 @@ def pod_exec(ctx: ScanContext) -> Iterator[Result]:
         "run commands in or reach into pods",
         lesser=("pods-portforward",),
         lesser_severity=Severity.MEDIUM,
+        namespaced_medium=("pods-exec", "pods-attach", "pods-ephemeralcontainers"),
     )
     yield from judge_permissions(ctx, concern)
 
@@ -128,8 +144,11 @@ RBAC stops people from granting permissions they do not hold, unless they have `
 role, e.g. cluster-admin, to themselves) or `escalate` (write any rule into a role). With
 `create` on clusterrolebindings or rolebindings they can bind every role whose permissions they
 already hold to anyone, and with `bind` any role at all. Each is a path from a modest account
-to cluster-admin. Reported: cluster-wide grants, grants in kube-system and grants to
-everyone-groups.
+to cluster-admin. Judged wherever it is granted, beyond the built-in defaults (the README's
+RBAC judgement rules): cluster-wide and in kube-system at this severity, critical for groups
+meaning everyone; in another namespace high when it leads to a ServiceAccount that reaches the
+cluster (the path is the evidence), informational for the built-in admin and edit given in
+their own namespace, low otherwise.
 """,
     remediation="Keep `bind`, `escalate` and create/update on (cluster)rolebindings for the few administrators who "
     "manage RBAC; use `resourceNames` on `bind` to name the only roles that may be bound.",
@@ -152,9 +171,13 @@ def escalation(ctx: ScanContext) -> Iterator[Result]:
     also_reads=RBAC_KINDS,
     rationale="""
 `impersonate` lets a caller act as another user, group or service account (kubectl --as,
---as-group): impersonating `system:masters` or any cluster-admin is cluster-admin. Reported:
-every grant reaching the cluster (impersonating users and groups is only possible
-cluster-wide), including those limited to some names, which the finding lists.
+--as-group): impersonating `system:masters` or any cluster-admin is cluster-admin.
+Impersonating users and groups is only possible cluster-wide; grants limited to some names
+count, and the finding lists them. Judged wherever it is granted, beyond the built-in defaults
+(the README's RBAC judgement rules): cluster-wide and in kube-system at this severity, critical
+for groups meaning everyone; in another namespace high when it leads to a ServiceAccount that
+reaches the cluster (the path is the evidence), informational for the built-in admin and edit
+given in their own namespace, low otherwise.
 """,
     remediation="Remove `impersonate` from roles; where a tool needs it, limit it with `resourceNames` to the "
     "identities it must act as, and review those.",
@@ -166,7 +189,7 @@ def impersonation(ctx: ScanContext) -> Iterator[Result]:
 
 @check(
     id="rbac.token-create",
-    title="Only system components can mint service-account tokens cluster-wide",
+    title="Only system components can mint service-account tokens",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -174,8 +197,12 @@ def impersonation(ctx: ScanContext) -> Iterator[Result]:
     rationale="""
 `create serviceaccounts/token` (the TokenRequest API) issues a token for any ServiceAccount in
 scope: cluster-wide, that includes the controllers of kube-system, some of which can create
-pods anywhere or read every Secret. Reported: cluster-wide grants, grants in kube-system and
-grants to everyone-groups, beyond the kubelet and controllers.
+pods anywhere or read every Secret; in one namespace, every ServiceAccount of it. Judged
+wherever it is granted, beyond the built-in defaults (the README's RBAC judgement rules):
+cluster-wide and in kube-system at this severity, critical for groups meaning everyone; in
+another namespace high when it leads to a ServiceAccount that reaches the cluster (the path is
+the evidence), informational for the built-in admin and edit given in their own namespace, low
+otherwise.
 """,
     remediation="Remove `create` on `serviceaccounts/token` from cluster-wide roles; a workload that needs a token "
     "for itself gets one projected into its pod.",
