@@ -6,7 +6,6 @@ crafted and random inputs (benchmarks/README.md says why each exists).
 
 from __future__ import annotations
 
-import gc
 import json
 import random
 import re
@@ -16,9 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit import api
 from k8saudit.output.render import md_escape
-from k8saudit.runtime import gcpause, redact
+from k8saudit.runtime import redact
 from k8saudit.sources.files import _documents
 
 # --- redact: literal pre-checks before the value regexes ------------------------------------
@@ -161,47 +159,6 @@ def test_not_json_still_goes_to_yaml(tmp_path: Path) -> None:
     path = tmp_path / "flow.yaml"
     path.write_text("{kind: Namespace, metadata: {name: x}}\n---\nkind: Pod\n")
     assert list(_documents(path)) == _yaml_documents(path.read_text())
-
-
-# --- gcpause ---------------------------------------------------------------------------------
-
-
-def test_paused_restores_the_collector_state() -> None:
-    assert gc.isenabled()
-    with gcpause.paused():
-        assert not gc.isenabled()
-        with gcpause.paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gcpause.paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_collect_freezes_what_it_collected(tmp_path: Path) -> None:
-    snapshot = tmp_path / "s.json"
-    snapshot.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "List",
-                "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}],
-            }
-        )
-    )
-    before = gc.get_freeze_count()
-    try:
-        inv = api.collect(snapshot=snapshot)
-        assert gc.isenabled()
-        assert gc.get_freeze_count() > before
-        assert inv.namespaces == ["shop"]
-    finally:
-        gc.unfreeze()
 
 
 # --- redact: labels scanned joined before value by value ----------------------------------------
