@@ -115,15 +115,9 @@ def _instrument(meter: Meter) -> list[str]:
         session.get = meter.wrap("fetch", session.get)
     else:
         missing.append("fetch")
-    paused = getattr(live, "_gc_paused", None)
-    if paused is not None:
-
-        @contextlib.contextmanager
-        def timed_parse() -> Iterator[None]:
-            with meter.time("parse"), paused():
-                yield
-
-        live._gc_paused = timed_parse
+    parse_page = getattr(live, "_parse_page", None)
+    if parse_page is not None:
+        live._parse_page = meter.wrap("parse", parse_page)
     else:
         missing.append("parse")
     collect = api.collect

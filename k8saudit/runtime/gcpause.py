@@ -7,28 +7,65 @@ thresholds it walks them again and again as the heap grows: at 20,000 pods that 
 parsing the API's JSON (benchmarks/README.md). So the collector is paused while collecting,
 checking and rendering, and what collecting and checking built is then frozen (`gc.freeze()`:
 moved to the permanent generation, never walked again). Reference counting still frees every
-object as usual, frozen or not.
+object as usual, paused or frozen.
+
+`paused` is the one switch for all of that: `k8saudit.api` and the CLI around collecting and
+checking (with `freeze=True`), the report and snapshot writers around writing, and the live
+collector's worker threads around each page they parse. What those callers rely on:
+
+- **Nesting and overlap.** Blocks nest in one thread and overlap across threads: the live
+  collector parses pages on several threads at once, usually inside the API's own block, and
+  one thread's page may end while another's is still being parsed. The collector is off from
+  the first open block's entry to the last open block's exit, whichever threads they run on;
+  then it is left as the first block found it (a caller that turned it off itself keeps it off).
+  Inside any block it is off, even if something turned it on meanwhile.
+- **Freezing.** A `freeze=True` block calls `gc.freeze()` as it exits, before the collector can
+  run again, so what was built inside it is never walked by a later collection.
+- **Thread safety.** How many blocks are open is counted under a lock. That count is module
+  state on purpose: it mirrors the interpreter's single collector switch, which is per process,
+  and holds nothing derived from a scan.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_open = 0  # blocks entered and not yet exited, in every thread
+_enable_after = False  # whether the collector was on when the first of them entered
 
 
 @contextmanager
 def paused(*, freeze: bool = False) -> Iterator[None]:
-    """No automatic collection inside the block; then optionally freeze what survived.
+    """No automatic collection inside the block; with `freeze`, what survives it is frozen on exit.
 
-    Nests: the state found on entry is restored on exit.
+    Nests and overlaps across threads: the collector's state found by the first open block is
+    restored when the last one exits.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    _enter()
     try:
         yield
     finally:
         if freeze:
             gc.freeze()
-        if enabled:
+        _exit()
+
+
+def _enter() -> None:
+    global _open, _enable_after
+    with _lock:
+        if _open == 0:
+            _enable_after = gc.isenabled()
+        gc.disable()
+        _open += 1
+
+
+def _exit() -> None:
+    global _open
+    with _lock:
+        _open -= 1
+        if _open == 0 and _enable_after:
             gc.enable()

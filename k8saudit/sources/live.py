@@ -4,9 +4,10 @@ Every list is fetched as raw JSON pages (`limit`/`continue`, 500 objects a page 
 and parsed straight into the slim models, with the garbage collector paused while parsing
 (NOTES.md: the client's typed models are ~10x slower and ~7x bigger). Controllers are listed
 before pods, so a pod a listed controller owns is kept compact: its metadata, node and only the
-containers its controller's template lacks (`_OwnedPods`); a ReplicaSet or Job a listed
-controller owns drops its template (`_drop_owned_templates`). Neither is ever read: the owner's
-template is the workload audited. Per list:
+containers its controller's template lacks; a ReplicaSet or Job a listed controller owns drops
+its template. Neither is ever read: the owner's template is the workload audited. That
+compaction, and the outline path that parses such pages straight from their bytes, is
+`k8saudit.sources.outline`. Per list:
 
 - 410 Gone (an expired continue token) restarts that list from scratch, a bounded number of times;
 - 429 (honouring Retry-After, capped), 5xx and dropped connections are retried with backoff;
@@ -37,28 +38,23 @@ The `kubernetes` client is imported inside functions only: `k8saudit --help` mus
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import http.client
 import json
 import logging
 import os
 import random
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from pydantic import Field, ValidationError
-from pydantic.dataclasses import dataclass as pydantic_dataclass
-from pydantic_core import from_json
+from pydantic import ValidationError
 
 from k8saudit import __version__
 from k8saudit.model.facts import (
@@ -73,28 +69,13 @@ from k8saudit.model.facts import (
     TokenSecret,
     detect_platform,
 )
-from k8saudit.model.inventory import CONTROL_PLANE_COMPONENTS, Inventory, Owners, template_of
-from k8saudit.model.kinds import KINDS, WORKLOAD_KINDS, KindInfo
-from k8saudit.model.objects import (
-    LEAF_CONFIG,
-    Container,
-    K8sObject,
-    LabelSelector,
-    Leaf,
-    ListMeta,
-    Namespace,
-    Node,
-    ObjectList,
-    ObjectMeta,
-    Pod,
-    PodSpec,
-    PodStatus,
-    PodTemplateSpec,
-    Slim,
-    WorkloadSpec,
-)
+from k8saudit.model.inventory import Inventory
+from k8saudit.model.kinds import KINDS, KindInfo
+from k8saudit.model.objects import K8sObject, Namespace, Node, ObjectList
+from k8saudit.runtime import gcpause
 from k8saudit.runtime.errors import ClusterError, InputError
 from k8saudit.sources.discovery import discover
+from k8saudit.sources.outline import TOP_KINDS, Compactor, compactor_for, drop_owned_templates
 
 log = logging.getLogger(__name__)
 
@@ -488,314 +469,21 @@ def _retry_after(response: _Response) -> float | None:
 
 # --- lists --------------------------------------------------------------------------------------
 
-_gc_lock = threading.Lock()
-_gc_depth = 0
-_gc_was_enabled = False
+
+def _list_model(item: type[K8sObject]) -> type[ObjectList[K8sObject]]:
+    """A kind's list model. Not cached here: pydantic memoizes a parametrized generic itself, and
+    rebuilding one it has let go of costs under a millisecond, once per list."""
+    return ObjectList[item]  # type: ignore[valid-type]  # mypy does not subscript a generic with a variable
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while parsing (shared by worker threads; restored by the last one)."""
-    global _gc_depth, _gc_was_enabled
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if _gc_depth == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-_LIST_MODELS: dict[str, Any] = {}
-
-
-def _parse_page(model: Any, data: bytes, owned: _OwnedPods | None, item_model: type[K8sObject]) -> Any:
-    """One list page into slim models; owned objects compacted when `owned` is given (`_OwnedPods`)."""
-    if owned is not None and owned.outlines_pay():
-        page = owned.from_outlines(model, data, item_model)
-        if page is not None:
-            return page
-    if owned is not None:
-        try:
-            raw = from_json(data)
-        except ValueError:
-            raw = None  # invalid JSON: the model reports it as before
-        if isinstance(raw, dict) and isinstance(raw.get("items"), list):
-            compact = owned.compact if item_model is Pod else partial(owned.compact_controller, model=item_model)
-            raw["items"] = [obj if (obj := compact(item)) is not None else item for item in raw["items"]]
-            return model.model_validate(raw)
-    return model.model_validate_json(data)
-
-
-def _list_model(info: KindInfo) -> Any:
-    model = _LIST_MODELS.get(info.kind)
-    if model is None:
-        model = _LIST_MODELS[info.kind] = ObjectList[info.model]  # type: ignore[name-defined]
-    return model
-
-
-_CONTAINER_FIELDS = ("containers", "initContainers", "ephemeralContainers")
-_TOP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "ReplicationController")
-#: Kinds whose pages are compacted, and the kinds listed (and waited for) before them.
-_WAITS_FOR: dict[str, tuple[str, ...]] = {"ReplicaSet": _TOP_KINDS, "Job": _TOP_KINDS, "Pod": WORKLOAD_KINDS[1:]}
-
-
-@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
-class _NamedOutline(Leaf):
-    name: str | None = None
-
-
-@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
-class _PodSpecOutline(Leaf):
-    nodeName: str | None = None
-    containers: list[_NamedOutline] = Field(default_factory=list)
-    initContainers: list[_NamedOutline] = Field(default_factory=list)
-    ephemeralContainers: list[_NamedOutline] = Field(default_factory=list)
-
-
-@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
-class _PodOutline(Leaf):
-    """What a compact pod keeps (metadata, node, status) plus its containers' names."""
-
-    metadata: ObjectMeta | None = None  # None: not sent (the full parse decides what that means)
-    spec: _PodSpecOutline | None = None
-    status: PodStatus = Field(default_factory=PodStatus)
-
-
-class _PodOutlines(Slim):
-    """A page of pods as outlines (`ObjectList`'s shape)."""
-
-    kind: str | None = None
-    metadata: ListMeta = Field(default_factory=ListMeta)
-    items: list[_PodOutline] = Field(default_factory=list)
-
-
-@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
-class _Present(Leaf):
-    """A JSON object whose content is not read: only that it was there."""
-
-
-@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
-class _WorkloadSpecOutline(Leaf):
-    """`WorkloadSpec` without its pod template (only whether one was sent)."""
-
-    replicas: int | None = None
-    selector: LabelSelector | None = None
-    template: _Present | None = None
-
-
-@pydantic_dataclass(slots=True, config=LEAF_CONFIG)
-class _ControllerOutline(Leaf):
-    """A ReplicaSet or Job as `compact_controller` keeps it."""
-
-    apiVersion: str = ""
-    metadata: ObjectMeta | None = None
-    spec: _WorkloadSpecOutline | None = None
-
-
-class _ControllerOutlines(Slim):
-    """A page of ReplicaSets or Jobs as outlines."""
-
-    kind: str | None = None
-    metadata: ListMeta = Field(default_factory=ListMeta)
-    items: list[_ControllerOutline] = Field(default_factory=list)
-
-
-#: Pages of pods always tried as outlines before their misses can turn the outline path off.
-_OUTLINE_TRIAL = 4
-
-
-class _OwnedPods:
-    """Compacts pods (and ReplicaSets, Jobs) whose top controller was listed: only what the
-    Inventory reads of them.
-
-    A pod of a Deployment, StatefulSet, DaemonSet or (Cron)Job is audited as its controller's
-    pod template (`Inventory.workloads`); of the pod itself only its metadata, `spec.nodeName`
-    and the containers the template does not declare (injected sidecars, debug containers) are
-    ever read. Building the rest (about 50 models a pod) was most of a large scan's parse time
-    and memory, so such a pod keeps its metadata, node, status and only those containers.
-    Owner resolution here is `Inventory.workloads`' own (same keys, same `controller: false`
-    rule, same depth), so workloads, pod counts, nodes and injected containers are unchanged.
-    Every other pod (bare, static, owner not listed, control-plane component in kube-system,
-    anything unexpected in its shape) is parsed in full as before. A ReplicaSet or Job whose
-    owner was listed keeps no template (`compact_controller`). A page whose every item compacts
-    is validated straight from its bytes as outlines (`from_outlines`), any other page through
-    dicts (`compact`). A snapshot written from a live scan holds the compacted objects and
-    therefore gives the same findings.
-    """
-
-    def __init__(self, controllers: list[K8sObject]) -> None:
-        self.owners = Owners(controllers)
-        #: template_names by the id of the pod's parent (a listed controller, kept alive by `owners`)
-        self._by_parent: dict[int, tuple[frozenset[str], ...] | None] = {}
-        self._outline_pages = 0
-        self._outline_misses = 0
-
-    def outlines_pay(self) -> bool:
-        """Whether to try a page as outlines first: yes until most pages have needed the full parse
-        (a mesh injecting a sidecar into every pod), when the outline is only an extra cost."""
-        return self._outline_pages < _OUTLINE_TRIAL or self._outline_misses * 2 <= self._outline_pages
-
-    def from_outlines(self, model: Any, data: bytes, item_model: type[K8sObject]) -> Any:
-        """A page whose every item is compact, straight from the bytes; None: parse it in full.
-
-        Parsing only what a compact pod (or ReplicaSet, Job) keeps skips building and freeing the
-        dicts of whole objects, the bulk of a large cluster's bytes. A page with any item that
-        `compact` (`compact_controller`) would not compact (bare, static, injected containers,
-        owner not listed, an odd shape) returns None and goes through the full path, so the
-        result is always the same as theirs.
-        """
-        self._outline_pages += 1
-        if item_model is Pod:
-            found = self._outline_page(_PodOutlines, data, self._outline_pod)
-        else:
-            found = self._outline_page(_ControllerOutlines, data, partial(self._outline_controller, model=item_model))
-        if found is None:
-            self._outline_misses += 1
-            return None
-        outlines, items = found
-        return model(kind=outlines.kind, metadata=outlines.metadata, items=items)
-
-    @staticmethod
-    def _outline_page(
-        page_model: type[_PodOutlines | _ControllerOutlines], data: bytes, compact: Callable[[Any], K8sObject | None]
-    ) -> tuple[Any, list[K8sObject]] | None:
-        try:
-            outlines = page_model.model_validate_json(data)
-        except ValidationError:
-            return None
-        if "items" not in outlines.model_fields_set:
-            return None
-        items: list[K8sObject] = []
-        for outline in outlines.items:
-            obj = compact(outline)
-            if obj is None:
-                return None
-            items.append(obj)
-        return outlines, items
-
-    def _outline_controller(self, outline: _ControllerOutline, model: type[K8sObject]) -> K8sObject | None:
-        """`compact_controller`'s answer for a ReplicaSet or Job whose owner was listed; None otherwise."""
-        meta, spec = outline.metadata, outline.spec
-        if meta is None or spec is None or spec.template is None:
-            return None
-        obj = model.model_validate(
-            {
-                "apiVersion": outline.apiVersion,
-                "metadata": meta,
-                "spec": {"replicas": spec.replicas, "selector": spec.selector},
-            }
-        )
-        return obj if self.owners.parent(obj) is not None else None
-
-    def _outline_pod(self, outline: _PodOutline) -> Pod | None:
-        """`compact`'s answer for a pod whose containers are all its template's; None otherwise."""
-        meta, spec = outline.metadata, outline.spec
-        if meta is None or spec is None:
-            return None
-        if meta.namespace == "kube-system" and meta.labels.get("component") in CONTROL_PLANE_COMPONENTS:
-            return None
-        pod = Pod(metadata=meta, spec=PodSpec(nodeName=spec.nodeName), status=outline.status)
-        names = self.template_names(pod)
-        if names is None:
-            return None
-        for containers, known in zip(
-            (spec.containers, spec.initContainers, spec.ephemeralContainers), names, strict=True
-        ):
-            for container in containers:
-                if container.name is None or container.name not in known:
-                    return None
-        return pod
-
-    def template_names(self, pod: K8sObject) -> tuple[frozenset[str], ...] | None:
-        """Container names (per field) of the pod's top controller's template; None: not owned."""
-        if not pod.metadata.ownerReferences:
-            return None
-        parent = self.owners.parent(pod)
-        if parent is None:
-            return None
-        # The answer depends only on the chain above the parent: the same for all its pods.
-        if id(parent) in self._by_parent:
-            return self._by_parent[id(parent)]
-        top = self.owners.top(pod)
-        names = None
-        if self.owners.parent(top) is None:
-            spec = template_of(top)[1]
-            names = tuple(frozenset(c.name for c in getattr(spec, f)) for f in _CONTAINER_FIELDS)
-        self._by_parent[id(parent)] = names
-        return names
-
-    def compact_controller(self, item: Any, model: type[K8sObject]) -> K8sObject | None:
-        """A ReplicaSet or Job whose owner was listed, without its template; None: parse in full."""
-        if not isinstance(item, dict):
-            return None
-        spec = item.get("spec")
-        if not isinstance(spec, dict) or "template" not in spec:
-            return None
-        try:
-            obj = model.model_validate({**item, "spec": {k: v for k, v in spec.items() if k != "template"}})
-        except ValidationError:
-            return None
-        return obj if self.owners.parent(obj) is not None else None
-
-    def compact(self, item: Any) -> Pod | None:
-        """The compact pod, or None: parse this item in full."""
-        if not isinstance(item, dict):
-            return None
-        meta, spec, status = item.get("metadata"), item.get("spec"), item.get("status")
-        if not isinstance(meta, dict) or not isinstance(spec, dict):
-            return None
-        slim: dict[str, Any] = {"metadata": meta, "spec": {"nodeName": spec.get("nodeName")}}
-        if status is not None:
-            slim["status"] = status
-        try:
-            pod = Pod.model_validate(slim)
-        except ValidationError:
-            return None
-        if pod.namespace == "kube-system" and pod.metadata.labels.get("component") in CONTROL_PLANE_COMPONENTS:
-            return None  # Inventory.control_plane reads its flags
-        names = self.template_names(pod)
-        if names is None:
-            return None
-        for field_name, known in zip(_CONTAINER_FIELDS, names, strict=True):
-            raw = spec.get(field_name)
-            if raw is None:
-                continue
-            if not isinstance(raw, list):
-                return None
-            extra = []
-            for container in raw:
-                if not isinstance(container, dict) or not isinstance(container.get("name"), str):
-                    return None
-                if container["name"] not in known:
-                    extra.append(container)
-            if extra:
-                try:
-                    setattr(pod.spec, field_name, [Container.model_validate(c) for c in extra])
-                except ValidationError:
-                    return None
-        return pod
-
-
-def _drop_owned_templates(objects: list[K8sObject]) -> None:
-    """Forget the pod template of a controller another listed controller owns.
-
-    A ReplicaSet of a listed Deployment (current and old ones alike) or a Job of a listed
-    CronJob is never a workload: `Inventory.workloads` audits its owner's template and reads of
-    it only its metadata, to walk up to that owner. Its own template (a full pod spec, about
-    40 KB of models) is dropped; one whose owner was not listed keeps it, as it is reported
-    as the workload itself.
-    """
-    owners = Owners(obj for obj in objects if obj.kind in WORKLOAD_KINDS[1:])
-    for obj in owners.controllers.values():
-        spec = getattr(obj, "spec", None)
-        if isinstance(spec, WorkloadSpec) and owners.parent(obj) is not None:
-            spec.template = PodTemplateSpec()
+def _parse_page(model: type[ObjectList[K8sObject]], data: bytes, compactor: Compactor | None) -> ObjectList[K8sObject]:
+    """One list page into slim models (owned objects compacted when the kind has a `Compactor`),
+    with the cyclic GC paused meanwhile: worker threads parse concurrently, and `gcpause.paused`
+    keeps it off until the last of them is done. benchmarks/run.py times this as the parse stage."""
+    with gcpause.paused():
+        if compactor is None:
+            return model.model_validate_json(data)
+        return compactor.parse(model, data)
 
 
 class _Restart(Exception):
@@ -813,8 +501,10 @@ class _Collector:
     def __init__(self, target: _Target, options: LiveOptions) -> None:
         self.target, self.options = target, options
         self.session = _Session(target, options)
-        #: Set by list_all: kind → the controllers listed before it (waited for), or None.
-        self._owners: Callable[[str], _OwnedPods | None] | None = None
+        #: Set by list_all: a kind's objects, waiting until its list is in (what compactors are built from).
+        self._listed: Callable[[str], list[K8sObject]] | None = None
+        #: Each kind's Compactor in this collection (None: not compacted), built when its first page arrives.
+        self._compactors: dict[str, Compactor | None] = {}
 
     def unauthorized(self, what: str, response: _Response) -> ClusterError:
         return ClusterError(
@@ -890,7 +580,7 @@ class _Collector:
         token: str | None = None
         seen_tokens: set[str] = set()
         pages = 0
-        model = _list_model(info)
+        model = _list_model(info.model)
         while True:
             query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
             if token:
@@ -903,10 +593,8 @@ class _Collector:
                 return self._failed(info, f"reading {info.resource} failed: {problem.detail}")
             if response.status != 200:
                 return self._refused(info, response, continued=token is not None)
-            owned = self._owners(info.kind) if self._owners is not None else None
             try:
-                with _gc_paused():
-                    page = _parse_page(model, response.data, owned, info.model)
+                page = _parse_page(model, response.data, self._compactor(info))
             except ValidationError as exc:
                 return self._failed(info, f"the {info.resource} list could not be read: {_first_error(exc)}")
             # A 200 that is not a list (`{}` from a proxy, a Status) would read as "no objects": a pass.
@@ -955,51 +643,37 @@ class _Collector:
 
     # --- all kinds --------------------------------------------------------------------------
 
+    def _compactor(self, info: KindInfo) -> Compactor | None:
+        """The kind's Compactor (`k8saudit.sources.outline`); None outside list_all or for a kind not compacted."""
+        if self._listed is None:
+            return None
+        if info.kind not in self._compactors:
+            self._compactors[info.kind] = compactor_for(info, self._listed)
+        return self._compactors[info.kind]
+
     def list_all(self) -> list[_Listed]:
         """Every kind. Top controllers first, then ReplicaSets and Jobs, then pods, then the rest.
 
         A ReplicaSet or Job waits for the top controllers and a pod for every controller before
-        its pages are parsed, so what they own is known and they can be compacted (`_OwnedPods`);
-        `_drop_owned_templates` then covers owners listed later (a ReplicaSet of a ReplicaSet).
+        its pages are parsed, so what they own is known and they can be compacted (`WAITS_FOR` in
+        `k8saudit.sources.outline`); `drop_owned_templates` then covers owners listed later (a
+        ReplicaSet of a ReplicaSet).
         """
         kinds = [k for k in KINDS if k.kind not in NEVER_LISTED]
-        stage = {kind: 0 for kind in _TOP_KINDS} | {"ReplicaSet": 1, "Job": 1, "Pod": 2}
+        self._compactors = {}
+        stage = {kind: 0 for kind in TOP_KINDS} | {"ReplicaSet": 1, "Job": 1, "Pod": 2}
         order = sorted(kinds, key=lambda k: stage.get(k.kind, 3))
         workers = max(1, min(self.options.workers, len(kinds)))
-        cached: dict[str, _OwnedPods | None] = {}
         if workers == 1:
             done: dict[str, _Listed] = {}
-
-            def owners_sequential(kind: str) -> _OwnedPods | None:
-                if kind not in cached:
-                    waits = _WAITS_FOR.get(kind)
-                    cached[kind] = (
-                        None if waits is None else _OwnedPods([o for k in waits if k in done for o in done[k].items])
-                    )
-                return cached[kind]
-
-            self._owners = owners_sequential
+            self._listed = lambda kind: done[kind].items if kind in done else []
             for k in order:
                 done[k.kind] = self.list_kind(k)
             return [done[k.kind] for k in kinds]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-list") as pool:
             futures: dict[str, Future[_Listed]] = {}
-
-            def owners_concurrent(kind: str) -> _OwnedPods | None:
-                # What a kind waits for was submitted before it, so it is running or done: no deadlock.
-                if kind not in cached:
-                    waits = _WAITS_FOR.get(kind)
-                    owners = None
-                    if waits is not None:
-                        try:
-                            listed = [futures[k].result() for k in waits if k in futures]
-                            owners = _OwnedPods([obj for entry in listed for obj in entry.items])
-                        except BaseException:
-                            owners = None  # the failure is raised by list_all itself
-                    cached[kind] = owners
-                return cached[kind]
-
-            self._owners = owners_concurrent
+            # What a kind waits for was submitted before it, so it is running or done: no deadlock.
+            self._listed = lambda kind: futures[kind].result().items if kind in futures else []
             for k in order:
                 futures[k.kind] = pool.submit(self.list_kind, k)
             try:
@@ -1343,7 +1017,7 @@ def collect_live(options: LiveOptions) -> Inventory:
         version = collector.version()
         listed = collector.list_all()
         objects = [obj for entry in listed for obj in entry.items]
-        _drop_owned_templates(objects)
+        drop_owned_templates(objects)
         kinds = {entry.kind: entry.availability for entry in listed}
         nodes = [obj for obj in objects if isinstance(obj, Node)]
         kubelet: dict[str, KubeletConfig] = {}

@@ -6,7 +6,6 @@ crafted and random inputs (benchmarks/README.md says why each exists).
 
 from __future__ import annotations
 
-import gc
 import json
 import random
 import re
@@ -16,9 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from k8saudit import api
 from k8saudit.output.view import md_escape
-from k8saudit.runtime import gcpause, redact
+from k8saudit.runtime import redact
 from k8saudit.sources.files import _documents
 
 # --- redact: literal pre-checks before the value regexes ------------------------------------
@@ -163,47 +161,6 @@ def test_not_json_still_goes_to_yaml(tmp_path: Path) -> None:
     assert list(_documents(path)) == _yaml_documents(path.read_text())
 
 
-# --- gcpause ---------------------------------------------------------------------------------
-
-
-def test_paused_restores_the_collector_state() -> None:
-    assert gc.isenabled()
-    with gcpause.paused():
-        assert not gc.isenabled()
-        with gcpause.paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gcpause.paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_collect_freezes_what_it_collected(tmp_path: Path) -> None:
-    snapshot = tmp_path / "s.json"
-    snapshot.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "List",
-                "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}],
-            }
-        )
-    )
-    before = gc.get_freeze_count()
-    try:
-        inv = api.collect(snapshot=snapshot)
-        assert gc.isenabled()
-        assert gc.get_freeze_count() > before
-        assert inv.namespaces == ["shop"]
-    finally:
-        gc.unfreeze()
-
-
 # --- redact: labels scanned joined before value by value ----------------------------------------
 
 
@@ -216,112 +173,6 @@ def test_any_may_look_secret_is_never_false_when_a_value_looks_secret() -> None:
             assert redact.any_may_look_secret(group)
     assert not redact.any_may_look_secret(["web", "prod", "v1.2.3", "team-a"])
     assert redact.any_may_look_secret(["web", 3, "AKIAIOSFODNN7EXAMPLE"])  # non-strings are skipped
-
-
-# --- live: pods of listed controllers parsed as outlines ----------------------------------------
-
-
-def _pod_page(pods: list[dict[str, Any]]) -> bytes:
-    return json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {"continue": "t"}, "items": pods}).encode()
-
-
-def _owned_pod(name: str, containers: list[str], **spec: Any) -> dict[str, Any]:
-    return {
-        "metadata": {
-            "name": name,
-            "namespace": "shop",
-            "labels": {"app": "web", "leak": "AKIAIOSFODNN7EXAMPLE"},
-            "annotations": {"note": "x", "kubectl.kubernetes.io/last-applied-configuration": "{}"},
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "controller": True}],
-            "managedFields": [{"manager": "kube-controller-manager"}],
-        },
-        "spec": {
-            "nodeName": "node-1",
-            "containers": [
-                {"name": c, "image": "app:1", "env": [{"name": "TOKEN", "value": "hunter2"}]} for c in containers
-            ],
-            **spec,
-        },
-        "status": {"phase": "Running", "containerStatuses": [{"name": "app"}]},
-    }
-
-
-def _controllers() -> list[Any]:
-    from k8saudit.model.objects import Deployment, ReplicaSet
-
-    labels = {"app": "web"}
-    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}
-    deployment = Deployment.model_validate(
-        {"kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"template": template}}
-    )
-    replicaset = ReplicaSet.model_validate(
-        {
-            "kind": "ReplicaSet",
-            "metadata": {
-                "name": "web-1",
-                "namespace": "shop",
-                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "controller": True}],
-            },
-            "spec": {"template": template},
-        }
-    )
-    return [deployment, replicaset]
-
-
-_ODD_PODS: dict[str, dict[str, Any]] = {
-    "sidecar": _owned_pod("p-sidecar", ["app", "istio-proxy"]),
-    "debug container": _owned_pod("p-debug", ["app"], ephemeralContainers=[{"name": "dbg", "image": "busybox"}]),
-    "bare": {"metadata": {"name": "bare", "namespace": "shop"}, "spec": {"containers": [{"name": "app"}]}},
-    "no spec": {"metadata": _owned_pod("p-nospec", [])["metadata"]},
-    "unnamed container": _owned_pod("p-unnamed", ["app"], initContainers=[{"image": "x"}]),
-    "unknown owner": {**_owned_pod("p-gone", ["app"]), "metadata": {"name": "p-gone", "namespace": "other"}},
-}
-
-
-def _parsed(pods: list[dict[str, Any]], *, outlines: bool) -> tuple[list[dict[str, Any]], int]:
-    from k8saudit.model.kinds import BY_KIND
-    from k8saudit.model.objects import Pod
-    from k8saudit.sources import live
-
-    owned = live._OwnedPods(_controllers())
-    if not outlines:
-        owned.outlines_pay = lambda: False  # type: ignore[method-assign]
-    page = live._parse_page(live._list_model(BY_KIND["Pod"]), _pod_page(pods), owned, Pod)
-    assert page.kind == "PodList" and page.metadata.continue_ == "t" and "items" in page.model_fields_set
-    return [p.dump() for p in page.items], owned._outline_misses
-
-
-def test_a_page_of_owned_pods_parsed_as_outlines_is_what_compaction_gives() -> None:
-    pods = [_owned_pod(f"p-{i}", ["app"]) for i in range(5)]
-    outlined, misses = _parsed(pods, outlines=True)
-    assert misses == 0  # the outline path was taken
-    assert outlined == _parsed(pods, outlines=False)[0]
-    assert outlined[0]["spec"] == {"nodeName": "node-1"} and outlined[0]["status"] == {"phase": "Running"}
-    assert outlined[0]["metadata"]["labels"]["leak"] == redact.REDACTED
-    assert "hunter2" not in json.dumps(outlined) and "last-applied" not in json.dumps(outlined)
-
-
-@pytest.mark.parametrize("odd", sorted(_ODD_PODS))
-def test_a_page_with_a_pod_compaction_would_not_compact_is_parsed_in_full(odd: str) -> None:
-    pods = [_owned_pod("p-0", ["app"]), _ODD_PODS[odd]]
-    outlined, misses = _parsed(pods, outlines=True)
-    assert misses == 1
-    assert outlined == _parsed(pods, outlines=False)[0]
-
-
-def test_outlines_stop_being_tried_when_most_pages_need_the_full_parse() -> None:
-    from k8saudit.model.kinds import BY_KIND
-    from k8saudit.model.objects import Pod
-    from k8saudit.sources import live
-
-    owned = live._OwnedPods(_controllers())
-    page = _pod_page([_ODD_PODS["sidecar"]])
-    tried = 0
-    for _ in range(10):
-        if owned.outlines_pay():
-            tried += 1
-            assert owned.from_outlines(live._list_model(BY_KIND["Pod"]), page, Pod) is None
-    assert tried == live._OUTLINE_TRIAL
 
 
 # --- objects: nested types are slotted dataclasses --------------------------------------------
@@ -340,50 +191,6 @@ def test_nested_types_are_slotted_and_their_marks_are_the_documented_keys() -> N
     volume = o.Volume.model_validate({"name": "v", "nfs": {"server": "s"}})
     assert volume.dump() == {"name": "v", o.VOLUME_SOURCES: ["nfs"]}
     assert o.Volume.model_validate(volume.dump()) == volume  # a snapshot reads back what it wrote
-
-
-def _replicaset(name: str, owner: str | None, **spec: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": "shop", "labels": {"app": "web"}}
-    if owner is not None:
-        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": owner, "controller": True}]
-    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}
-    return {
-        "metadata": meta,
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": template, **spec},
-    }
-
-
-def _parsed_replicasets(items: list[dict[str, Any]], *, outlines: bool) -> tuple[list[dict[str, Any]], int]:
-    from k8saudit.model.kinds import BY_KIND
-    from k8saudit.model.objects import ReplicaSet
-    from k8saudit.sources import live
-
-    owned = live._OwnedPods(_controllers()[:1])  # the Deployment `web` was listed
-    if not outlines:
-        owned.outlines_pay = lambda: False  # type: ignore[method-assign]
-    data = json.dumps({"kind": "ReplicaSetList", "metadata": {}, "items": items}).encode()
-    page = live._parse_page(live._list_model(BY_KIND["ReplicaSet"]), data, owned, ReplicaSet)
-    return [r.dump() for r in page.items], owned._outline_misses
-
-
-def test_replicasets_of_a_listed_deployment_parsed_as_outlines_keep_no_template() -> None:
-    items = [_replicaset(f"web-{i}", "web") for i in range(3)]
-    outlined, misses = _parsed_replicasets(items, outlines=True)
-    assert misses == 0
-    assert outlined == _parsed_replicasets(items, outlines=False)[0]
-    assert outlined[0]["spec"] == {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}}
-
-
-@pytest.mark.parametrize(
-    "odd",
-    [_replicaset("lone", None), _replicaset("orphan", "gone"), {"metadata": {"name": "x", "namespace": "shop"}}],
-    ids=["no owner", "owner not listed", "no spec"],
-)
-def test_a_page_with_a_replicaset_kept_whole_is_parsed_in_full(odd: dict[str, Any]) -> None:
-    items = [_replicaset("web-1", "web"), odd]
-    outlined, misses = _parsed_replicasets(items, outlines=True)
-    assert misses == 1
-    assert outlined == _parsed_replicasets(items, outlines=False)[0]
 
 
 # --- objects: annotation maps decided whole before value by value -----------------------------
