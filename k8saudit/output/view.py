@@ -31,9 +31,10 @@ from k8saudit.model.findings import (
     Status,
 )
 from k8saudit.model.scoring import GRADES
+from k8saudit.output import priorities
 from k8saudit.output.history_view import HistoryView
+from k8saudit.output.priorities import FailingCheck
 
-TOP_RISKS = 5
 #: Affected resources named in a top-risk line before "and N more".
 RISK_EXAMPLES = 3
 #: Workloads named per namespace in the Pod Security readiness table before "and N more".
@@ -88,12 +89,31 @@ class Gauge:
 
 @dataclass
 class Risk:
-    check: CheckSummary
-    findings: list[Finding]
+    """A top risk: a failing check, named with its worst findings first."""
+
+    failing: FailingCheck
+
+    @property
+    def check(self) -> CheckSummary:
+        return self.failing.check
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The check's failing findings, the most severe first."""
+        return self.failing.findings
+
+    @property
+    def worst(self) -> Severity:
+        return self.failing.worst
+
+    @property
+    def at_worst(self) -> int:
+        """How many findings have the worst severity."""
+        return self.failing.by_severity[self.failing.worst]
 
     @cached_property
     def examples(self) -> list[str]:
-        """The affected resources' labels, each once, in the findings' order."""
+        """The affected resources' labels, each once, in the findings' order (the worst first)."""
         return list(dict.fromkeys(f.resource.label() if f.resource else "the cluster" for f in self.findings))
 
     @property
@@ -109,7 +129,8 @@ class Risk:
 class SectionView:
     score: SectionScore
     checks: list[CheckSummary]
-    failing: list[CheckSummary] = field(default_factory=list)
+    #: The section's failing checks, the one to fix first first (`k8saudit.output.priorities`).
+    failing: list[FailingCheck] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -307,7 +328,7 @@ class _Cells:
     #: Since when it fails, with a history.
     SINCE = "{}"
 
-    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+    def _row(self, severity: str, resource: str, container: str, location: str, message: str, evidence: str) -> str:
         raise NotImplementedError  # pragma: no cover - overridden per format
 
     def _rows(self, findings: list[Finding]) -> list[str]:
@@ -324,7 +345,8 @@ class _Cells:
                 location = locations[f.location] = self.LOCATION.format(text(f.location or ""))
             if since is not None:
                 location += self.SINCE.format(text(since(f)))
-            out.append(row(label(f.resource), container, location, text(f.message), evidence_cell(f.evidence)))
+            message, evidence = text(f.message), evidence_cell(f.evidence)
+            out.append(row(f.severity.value, label(f.resource), container, location, message, evidence))
         return out
 
 
@@ -345,8 +367,11 @@ class HtmlCells(_Cells):
         path, value = self.text(e.path), self.text(evidence_value(e.value))
         return f'<span class="ev"><code>{path}</code> = <code>{value}</code></span>'
 
-    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
-        return f"<tr><td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n"
+    def _row(self, severity: str, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+        return (
+            f'<tr data-severity="{severity}"><td><span class="sev {severity}">{severity}</span></td>'
+            f"<td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n"
+        )
 
 
 class MarkdownCells(_Cells):
@@ -362,17 +387,12 @@ class MarkdownCells(_Cells):
     def evidence(self, e: Evidence) -> str:
         return f"{self.text(e.path)} = {self.text(evidence_value(e.value))}"
 
-    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
-        return f"| {resource}{location} | {container} | {message} | {evidence} |\n"
-
-
-def _sort_key(c: CheckSummary, failures: dict[str, list[Finding]]) -> tuple[int, int, str]:
-    return (-c.severity.rank, -len(failures.get(c.id, [])), c.id)
+    def _row(self, severity: str, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+        return f"| {severity} | {resource}{location} | {container} | {message} | {evidence} |\n"
 
 
 def context(report: Report) -> dict[str, Any]:
     """Everything the HTML and Markdown templates read."""
-    checks = {c.id: c for c in report.checks}
     failures: dict[str, list[Finding]] = {}
     exempt_by_check: dict[str, list[Finding]] = {}
     unjudged: dict[str, list[Finding]] = {}
@@ -388,12 +408,13 @@ def context(report: Report) -> dict[str, Any]:
             unjudged.setdefault(f.check, []).append(f)
         if f.exemption is not None and f.exemption.expired:
             expired.append(f)
-    failing_checks = sorted((checks[cid] for cid in failures if cid in checks), key=lambda c: _sort_key(c, failures))
+    failing_checks = priorities.rank(report, failures)
+    failures = {r.check.id: r.findings for r in failing_checks}  # each check's findings, the worst first
     sections = []
     for s in report.sections:
         in_section = [c for c in report.checks if c.section is s.section]
         sections.append(
-            SectionView(s, in_section, [c for c in failing_checks if c.section is s.section]),
+            SectionView(s, in_section, [r for r in failing_checks if r.check.section is s.section]),
         )
     not_assessable = sorted(
         (c for c in report.checks if c.status is Status.NOT_ASSESSABLE), key=lambda c: (-c.severity.rank, c.id)
@@ -412,7 +433,7 @@ def context(report: Report) -> dict[str, Any]:
         "sections": report.sections,
         "section_views": sections,
         "checks_by_section": {s.section: [c for c in report.checks if c.section is s.section] for s in report.sections},
-        "top_risks": [Risk(c, failures[c.id]) for c in failing_checks[:TOP_RISKS]],
+        "top_risks": [Risk(r) for r in priorities.top(failing_checks)],
         "gauge": Gauge(report.score, report.grade, GRADE_COLOURS.get(report.grade, GRADE_COLOURS["n/a"])),
         "status_counts": status_counts,
         "failing_total": failing_total,

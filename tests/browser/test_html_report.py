@@ -116,6 +116,30 @@ def test_the_inline_script_runs_under_the_csp_and_filters(page: Page) -> None:
     assert page.errors() == []
 
 
+def test_the_severity_filter_goes_by_each_findings_own_severity(page: Page, report_dir: Path) -> None:
+    """Ticking only critical shows every critical finding, also those of high checks (the
+    writable containerd.sock of ci/build-runner, the binding anonymous-metrics), and no other row."""
+    import json
+
+    counts = json.loads((report_dir / "report.json").read_text())["counts"]
+    shown = page.evaluate(
+        """(() => {
+        document.querySelectorAll('#filters input[type=checkbox]').forEach(b => {
+            b.checked = b.value === 'critical'; b.dispatchEvent(new Event('change')); });
+        const checks = Array.from(document.querySelectorAll('details.check:not([hidden])'));
+        const rows = checks.flatMap(d => Array.from(d.querySelectorAll('tr[data-severity]:not([hidden])')));
+        return {checks: checks.map(d => d.id), rows: rows.map(r => r.dataset.severity),
+                text: rows.map(r => r.textContent).join(' | '),
+                status: document.getElementById('filter-shown').textContent}; })()"""
+    )
+    assert shown["checks"] == ["check-pod.privileged", "check-pod.host-path", "check-rbac.anonymous-bindings"]
+    assert shown["rows"] == ["critical"] * counts["critical"]
+    assert "ci/build-runner" in shown["text"] and "anonymous-metrics" in shown["text"]
+    total = page.evaluate("document.querySelectorAll('details.check').length")
+    assert shown["status"] == f"3 of {total} failing checks shown (4 findings)"
+    assert page.errors() == []
+
+
 def test_works_without_javascript(browser: Browser, report_dir: Path) -> None:
     p = browser.page()
     p.send("Emulation.setScriptExecutionDisabled", value=True)
