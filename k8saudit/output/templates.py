@@ -65,6 +65,7 @@ def _environment() -> jinja2.Environment:
     env.filters["anchor"] = view.anchor
     env.filters["bar"] = view.bar
     env.filters["code"] = view.code_spans
+    env.filters["breakable"] = view.breakable
     env.filters["fence"] = fence
     env.filters["plural"] = view.plural
     env.globals.update(Status=Status, Severity=Severity, Section=Section)

@@ -154,12 +154,30 @@ def anchor(check_id: str) -> str:
 
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+#: Where an id, a field path or an image may break across lines: after a dot, a slash, a colon or
+#: an at sign followed by more of it. Nowhere else: `allowPrivilegeEscalation` stays whole.
+_BREAK_AFTER = re.compile(r"([./:@])(?=.)")
+
+
+def _wbr(escaped: str) -> str:
+    """HTML-escaped text with `<wbr>` after each separator (entities hold none of them)."""
+    return _BREAK_AFTER.sub(r"\1<wbr>", escaped)
+
+
+def breakable(text: str | None) -> Markup:
+    """HTML-escaped text that a narrow column breaks after `.`, `/`, `:` or `@`, never mid-word."""
+    return Markup(_wbr(str(escape(text or ""))))
+
+
+def _code_span(match: re.Match[str]) -> str:
+    return f"<code>{_wbr(match.group(1))}</code>"
 
 
 def code_spans(text: str | None) -> Markup:
-    """HTML-escaped text in which `backquoted` parts become <code> (the catalogue writes them so)."""
+    """HTML-escaped text in which `backquoted` parts become <code> (the catalogue writes them so),
+    breakable after their separators."""
     escaped = str(escape(text or ""))
-    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
+    return Markup(_CODE_SPAN.sub(_code_span, escaped))
 
 
 def bar(score: float | None, width: int = 10) -> str:
@@ -364,7 +382,7 @@ class HtmlCells(_Cells):
         return CONTROL.sub(_html_control, escaped)
 
     def evidence(self, e: Evidence) -> str:
-        path, value = self.text(e.path), self.text(evidence_value(e.value))
+        path, value = _wbr(self.text(e.path)), _wbr(self.text(evidence_value(e.value)))
         return f'<span class="ev"><code>{path}</code> = <code>{value}</code></span>'
 
     def _row(self, severity: str, resource: str, container: str, location: str, message: str, evidence: str) -> str:

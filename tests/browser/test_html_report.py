@@ -9,9 +9,6 @@ person to look at. Without Chromium the tests skip and say how to install it (`.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,27 +24,6 @@ if BINARY is None:
         allow_module_level=True,
     )
 assert BINARY is not None
-
-
-@pytest.fixture(scope="module")
-def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`k8saudit scan --demo` through the real CLI, every format."""
-    out = tmp_path_factory.mktemp("demo-report")
-    proc = subprocess.run(
-        [sys.executable, "-m", "k8saudit", "scan", "--demo", "-q", "-d", str(out), "-f", "html", "-f", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert BINARY is not None
-    with Browser(BINARY) as b:
-        yield b
 
 
 @pytest.fixture

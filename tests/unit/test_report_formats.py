@@ -139,7 +139,8 @@ def test_html_shows_remediation_snippets_and_evidence() -> None:
     html = render(demo(), "html")
     block = html.split(f'id="{anchor("pod.privileged")}"', 1)[1].split("</details>", 1)[0]
     assert "<pre><code>securityContext:\n  privileged: false</code></pre>" in block
-    assert "<code>spec.containers[0].securityContext.privileged</code> = <code>true</code>" in block
+    path = "spec.<wbr>containers[0].<wbr>securityContext.<wbr>privileged"  # breakable after each dot
+    assert f"<code>{path}</code> = <code>true</code>" in block
     assert "DaemonSet logging/fluent-bit" in block
 
 

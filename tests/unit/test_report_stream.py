@@ -104,7 +104,8 @@ OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr data-severity="{{ f
 <td>{{ f.resource.label() if f.resource else "cluster" }}\
 {% if f.container %}<br><span class="loc">container {{ f.container }}</span>{% endif %}\
 {% if f.location %}<br><span class="loc">{{ f.location }}</span>{% endif %}</td><td>{{ f.message }}</td>\
-<td>{% for e in f.evidence %}<span class="ev"><code>{{ e.path }}</code> = <code>{{ e.value | evidence }}</code></span>\
+<td>{% for e in f.evidence %}<span class="ev"><code>{{ e.path | breakable }}</code> = \
+<code>{{ e.value | evidence | breakable }}</code></span>\
 {% endfor %}</td></tr>
 {% endfor %}{% endautoescape %}"""
 NEW_HTML_ROWS = "{% for rows in finding_rows(fs) %}{{ rows }}{% endfor %}</tbody></table>"
