@@ -137,6 +137,11 @@ class SectionView:
         return self.score.section.value
 
     @property
+    def minor(self) -> list[Risk]:
+        """The failing checks whose worst finding is low or info: one line each on paper."""
+        return [Risk(r) for r in self.failing if r.worst.rank <= Severity.LOW.rank]
+
+    @property
     def colour(self) -> str:
         return score_colour(self.score.score)
 
@@ -257,6 +262,9 @@ class Rows(Markup):
 
 #: Findings rows per `Rows` string (~100 KB of HTML).
 ROWS_PER_PIECE = 256
+#: Rows of a long list printed on paper (a check's findings, the exempt findings, ...); the rest
+#: are left out of print, and a line says how many and where they are.
+PRINT_ROWS = 3
 
 #: The characters md_escape or `finalize` change in a Markdown cell, and what each becomes.
 _MD_CELL_CHARS = {
@@ -338,7 +346,7 @@ class _Cells:
     def rows(self, findings: list[Finding]) -> Iterator[Rows]:
         """The table's rows for `findings`, ROWS_PER_PIECE to a string."""
         for start in range(0, len(findings), ROWS_PER_PIECE):
-            yield Rows("".join(self._rows(findings[start : start + ROWS_PER_PIECE])))
+            yield Rows("".join(self._rows(findings[start : start + ROWS_PER_PIECE], start)))
 
     #: A finding's container and location (file:line) parts of its row, when it has them.
     CONTAINER = "{}"
@@ -346,15 +354,21 @@ class _Cells:
     #: Since when it fails, with a history.
     SINCE = "{}"
 
-    def _row(self, severity: str, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+    #: What a row past the first PRINT_ROWS of its table adds to its `<tr>` (HTML: left out of print).
+    PRINT_MORE = ""
+
+    def _row(
+        self, severity: str, more: str, resource: str, container: str, location: str, message: str, evidence: str
+    ) -> str:
         raise NotImplementedError  # pragma: no cover - overridden per format
 
-    def _rows(self, findings: list[Finding]) -> list[str]:
+    def _rows(self, findings: list[Finding], start: int = 0) -> list[str]:
         containers, locations = self._containers, self._locations
         label, text, evidence_cell, row = self.label, self.text, self.evidence_cell, self._row
         since = self._since
         out = []
-        for f in findings:
+        for n, f in enumerate(findings, start):
+            more = self.PRINT_MORE if n >= PRINT_ROWS else ""
             container = containers.get(f.container)
             if container is None:
                 container = containers[f.container] = self.CONTAINER.format(text(f.container or ""))
@@ -364,7 +378,7 @@ class _Cells:
             if since is not None:
                 location += self.SINCE.format(text(since(f)))
             message, evidence = text(f.message), evidence_cell(f.evidence)
-            out.append(row(f.severity.value, label(f.resource), container, location, message, evidence))
+            out.append(row(f.severity.value, more, label(f.resource), container, location, message, evidence))
         return out
 
 
@@ -385,9 +399,13 @@ class HtmlCells(_Cells):
         path, value = _wbr(self.text(e.path)), _wbr(self.text(evidence_value(e.value)))
         return f'<span class="ev"><code>{path}</code> = <code>{value}</code></span>'
 
-    def _row(self, severity: str, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+    PRINT_MORE = ' class="print-more"'
+
+    def _row(
+        self, severity: str, more: str, resource: str, container: str, location: str, message: str, evidence: str
+    ) -> str:
         return (
-            f'<tr data-severity="{severity}"><td><span class="sev {severity}">{severity}</span></td>'
+            f'<tr data-severity="{severity}"{more}><td><span class="sev {severity}">{severity}</span></td>'
             f"<td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n"
         )
 
@@ -405,7 +423,9 @@ class MarkdownCells(_Cells):
     def evidence(self, e: Evidence) -> str:
         return f"{self.text(e.path)} = {self.text(evidence_value(e.value))}"
 
-    def _row(self, severity: str, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+    def _row(
+        self, severity: str, more: str, resource: str, container: str, location: str, message: str, evidence: str
+    ) -> str:
         return f"| {severity} | {resource}{location} | {container} | {message} | {evidence} |\n"
 
 
@@ -445,6 +465,7 @@ def context(report: Report) -> dict[str, Any]:
         "failures_by_check": failures,
         "exempt_by_check": exempt_by_check,
         "unjudged_by_check": unjudged,
+        "unjudged_findings": [f for fs in unjudged.values() for f in fs],
         "not_assessable": not_assessable,
         "exempt": exempt,
         "expired": expired,
@@ -465,6 +486,7 @@ def context(report: Report) -> dict[str, Any]:
         "scope": scope_text(report),
         "manifests": report.cluster.source == "manifests",
         "breaking_shown": BREAKING_SHOWN,
+        "print_rows": PRINT_ROWS,
         "Section": Section,
         "history": history_view(report),
     }

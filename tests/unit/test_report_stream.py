@@ -99,7 +99,8 @@ OLD_MD_ROWS = """{% for f in fs %}
 {% endfor %}"""
 NEW_MD_ROWS = "{% for rows in finding_rows(fs) %}{{ rows }}{% endfor %}\n"
 
-OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr data-severity="{{ f.severity.value }}">\
+OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr data-severity="{{ f.severity.value }}"\
+{% if loop.index0 >= print_rows %} class="print-more"{% endif %}>\
 <td><span class="sev {{ f.severity.value }}">{{ f.severity.value }}</span></td>\
 <td>{{ f.resource.label() if f.resource else "cluster" }}\
 {% if f.container %}<br><span class="loc">container {{ f.container }}</span>{% endif %}\
@@ -161,7 +162,7 @@ def test_html_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: pyte
     monkeypatch.setattr(reportview, "ROWS_PER_PIECE", per_piece)
     env = templates._environment()
     fs = _sharing(_findings(seed=seed), seed)
-    old = env.from_string(OLD_HTML_ROWS).render(fs=fs)
+    old = env.from_string(OLD_HTML_ROWS).render(fs=fs, print_rows=reportview.PRINT_ROWS)
     cells = HtmlCells()
     new_rows = "{% autoescape true %}" + NEW_HTML_ROWS.removesuffix("</tbody></table>") + "{% endautoescape %}"
     new = env.from_string(new_rows).render(fs=fs, finding_rows=cells.rows)
