@@ -61,6 +61,8 @@ def _environment() -> jinja2.Environment:
         finalize=_printable,
     )
     env.filters["md"] = view.md_escape
+    env.filters["md_trusted"] = view.md_trusted
+    env.filters["md_trusted_cell"] = view.md_trusted_cell
     env.filters["evidence"] = view.evidence_value
     env.filters["anchor"] = view.anchor
     env.filters["bar"] = view.bar

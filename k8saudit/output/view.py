@@ -241,6 +241,34 @@ def md_escape(value: Any) -> str:
     return text.translate(_MD_TABLE)
 
 
+def _md_trusted(text: str, cell: bool) -> str:
+    """Catalogue text for Markdown: its `code` spans stay code (their content needs no escape, and
+    gets none: GitHub shows a code span's text as written), the rest is escaped as `md_escape`
+    escapes cluster values. In a table cell a pipe inside a span is escaped too (`\\|`: GFM
+    splits cells before it parses spans, and shows the pipe)."""
+    out = []
+    last = 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(md_escape(text[last : match.start()]))
+        code = match.group(1).replace("\r", " ")
+        out.append("`" + (code.replace("|", "\\|") if cell else code) + "`")
+        last = match.end()
+    out.append(md_escape(text[last:]))
+    return "".join(out)
+
+
+def md_trusted(value: str | None) -> str:
+    """The catalogue's own text (rationale, remediation) for a Markdown paragraph: backquoted parts
+    render as code, not as escaped backticks. Only for text k8saudit wrote; cluster values go
+    through `md_escape`."""
+    return _md_trusted(value or "", cell=False)
+
+
+def md_trusted_cell(value: str | None) -> str:
+    """`md_trusted` for a table cell."""
+    return _md_trusted(value or "", cell=True)
+
+
 def evidence_value(value: Any) -> str:
     """An evidence value as the reports show it: `unset`, `true`/`false`, `[a, b]`, or its text."""
     if value is None:
