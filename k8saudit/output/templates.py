@@ -70,6 +70,7 @@ def _environment() -> jinja2.Environment:
     env.filters["breakable"] = view.breakable
     env.filters["fence"] = fence
     env.filters["plural"] = view.plural
+    env.filters["clip"] = view.clip
     env.globals.update(Status=Status, Severity=Severity, Section=Section)
     return env
 

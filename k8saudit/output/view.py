@@ -269,6 +269,12 @@ def md_trusted_cell(value: str | None) -> str:
     return _md_trusted(value or "", cell=True)
 
 
+def clip(text: Any, limit: int) -> str:
+    """`text`, or its first `limit` characters and `…`: the Markdown summary bounds cluster values so."""
+    value = "" if text is None else str(text)
+    return value if len(value) <= limit else value[: max(0, limit - 1)] + "…"
+
+
 def evidence_value(value: Any) -> str:
     """An evidence value as the reports show it: `unset`, `true`/`false`, `[a, b]`, or its text."""
     if value is None:

@@ -298,9 +298,9 @@ def test_check_summaries_carry_the_catalogue_entry() -> None:
 
 
 def test_formats_and_file_names() -> None:
-    assert names() == ("html", "md", "json", "sarif", "junit", "prom")
+    assert names() == ("html", "md", "json", "sarif", "junit", "prom", "md-summary")
     assert by_name("junit").file_name == "report.junit.xml" and by_name("sarif").file_name == "report.sarif"
-    assert by_name("prom").file_name == "metrics.prom"
+    assert by_name("prom").file_name == "metrics.prom" and by_name("md-summary").file_name == "report.summary.md"
     with pytest.raises(ValueError, match="unknown format"):
         render(demo(), "pdf")
 
