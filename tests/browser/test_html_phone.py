@@ -83,6 +83,15 @@ def test_the_page_never_scrolls_sideways_on_a_phone(phone: Page) -> None:
     assert phone.errors() == []
 
 
+def test_the_history_section_fits_a_phone_too(browser: Browser, history_report_dir: Path) -> None:
+    """A report with a history (what --timestamped runs show) has a chart and one more table."""
+    page = open_report(browser, history_report_dir, PHONE, mobile=True)
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE[0]
+    chart = page.evaluate("document.querySelector('#history svg').getBoundingClientRect().right")
+    assert chart <= PHONE[0]
+    assert page.evaluate("document.querySelector('#history table').parentElement.className") == "table-scroll"
+
+
 def test_wide_tables_scroll_inside_their_own_box(phone: Page) -> None:
     boxes: list[dict[str, Any]] = phone.evaluate(
         """Array.from(document.querySelectorAll('main table')).map(t => {
