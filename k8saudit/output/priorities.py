@@ -30,6 +30,11 @@ class FailingCheck:
     findings: list[Finding]
 
     @property
+    def problem(self) -> str:
+        """What the failures are called ("Privileged containers"): the heading of a failing check."""
+        return self.check.as_problem()
+
+    @property
     def worst(self) -> Severity:
         """The severity of the check's gravest finding: what the check ranks by."""
         return self.findings[0].severity

@@ -141,7 +141,8 @@ def _rule(summary: CheckSummary) -> dict[str, Any]:
     return {
         "id": summary.id,
         "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", summary.id) if part),
-        "shortDescription": {"text": summary.title},
+        # GitHub titles an alert with its rule's short description: name the problem, not the goal
+        "shortDescription": {"text": summary.as_problem()},
         "fullDescription": {"text": summary.rationale or summary.title},
         "help": {"text": help_text, "markdown": markdown},
         "defaultConfiguration": {"level": _LEVEL[summary.severity]},
@@ -150,6 +151,7 @@ def _rule(summary: CheckSummary) -> dict[str, Any]:
             "security-severity": SECURITY_SEVERITY[summary.severity],
             "severity": summary.severity.value,
             "section": summary.section.heading,
+            "goal": summary.title,
         },
     }
 

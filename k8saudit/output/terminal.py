@@ -190,7 +190,7 @@ def print_summary(
 
 def _print_worst(console: Console, failing: list[priorities.FailingCheck], top: int) -> None:
     """The failing checks to fix first (the `top` worst and every other with a critical finding),
-    each with its worst finding's severity and how many fail."""
+    each with its worst finding's severity, how many fail and its problem ("Privileged containers")."""
     if not failing:
         console.print("No failing checks.", markup=False)
         return
@@ -203,7 +203,7 @@ def _print_worst(console: Console, failing: list[priorities.FailingCheck], top: 
     for entry, count in zip(shown, counts, strict=True):
         lead = Text("  ").append_text(severity_cell(entry.worst.value))
         hang = Text(count.rjust(count_width) + "  ")
-        keyed_line(console, lead, entry.check.id, width, Text(entry.check.title), hang=hang, wrap=False)
+        keyed_line(console, lead, entry.check.id, width, Text(entry.problem), hang=hang, wrap=False)
     if len(failing) > len(shown):
         console.print(f"... and {len(failing) - len(shown)} more failing checks (see the reports)", markup=False)
 

@@ -107,6 +107,10 @@ class Risk:
         return self.failing.worst
 
     @property
+    def problem(self) -> str:
+        return self.failing.problem
+
+    @property
     def at_worst(self) -> int:
         """How many findings have the worst severity."""
         return self.failing.by_severity[self.failing.worst]

@@ -161,6 +161,7 @@ def test_a_fix_that_is_not_yaml_is_refused() -> None:
         check(
             id="test.bad-fix",
             title="t",
+            problem="p",
             section=Section.POD_SECURITY,
             severity=Severity.LOW,
             reads=("workloads",),
