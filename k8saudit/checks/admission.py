@@ -82,6 +82,7 @@ def engines_from_webhooks(inv: Inventory) -> dict[str, list[str]]:
 @check(
     id="admission.policy-engine",
     title="An admission policy engine is in place (informational)",
+    problem="No admission policy engine (informational)",
     section=Section.POLICY,
     severity=Severity.INFO,
     reads=("ValidatingWebhookConfiguration",),

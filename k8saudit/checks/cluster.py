@@ -129,6 +129,7 @@ def scan_date(facts: ClusterFactsSpec) -> dt.date:
 @check(
     id="cluster.version-supported",
     title="The cluster runs a Kubernetes minor version that still gets security fixes",
+    problem="Kubernetes version past its end of support",
     section=Section.UPGRADES,
     severity=Severity.HIGH,
     reads=("version",),

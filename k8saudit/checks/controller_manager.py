@@ -28,6 +28,7 @@ from k8saudit.model.findings import Section, Severity
 @check(
     id="controller-manager.bind-address",
     title="The controller manager serves only on loopback",
+    problem="Controller manager serving beyond loopback",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=(CONTROLLER_MANAGER,),
@@ -45,6 +46,7 @@ def controller_manager_bind_address(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="controller-manager.profiling",
     title="The controller manager does not expose profiling",
+    problem="Controller manager profiling exposed",
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=(CONTROLLER_MANAGER,),
@@ -61,6 +63,7 @@ def controller_manager_profiling(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="controller-manager.service-account-credentials",
     title="Each controller uses its own service account",
+    problem="Controllers sharing one identity",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(CONTROLLER_MANAGER,),
@@ -98,6 +101,7 @@ def controller_manager_sa_credentials(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="controller-manager.service-account-key",
     title="The controller manager signs service-account tokens with a dedicated key",
+    problem="No dedicated key signing service-account tokens",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(CONTROLLER_MANAGER,),
@@ -128,6 +132,7 @@ def controller_manager_sa_key(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="controller-manager.root-ca",
     title="The controller manager gives pods the cluster CA",
+    problem="Pods not given the cluster CA",
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=(CONTROLLER_MANAGER,),
@@ -155,6 +160,7 @@ def controller_manager_root_ca(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="controller-manager.kubelet-cert-rotation",
     title="The controller manager can sign rotated kubelet serving certificates",
+    problem="Kubelet serving-certificate rotation turned off",
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=(CONTROLLER_MANAGER,),

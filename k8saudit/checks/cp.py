@@ -110,6 +110,7 @@ def _probe_result(inv: Inventory) -> Result | None:
 @check(
     id="cp.anonymous-auth",
     title="The API server refuses anonymous requests",
+    problem="API server answering anonymous requests",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -145,6 +146,7 @@ def anonymous_auth(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.authorization-mode",
     title="The API server authorizes with Node and RBAC, never AlwaysAllow",
+    problem="API server authorization without Node and RBAC, or with AlwaysAllow",
     section=Section.AUTH,
     severity=Severity.CRITICAL,
     reads=(APISERVER,),
@@ -209,6 +211,7 @@ RETENTION_FLAGS = ("audit-log-maxage", "audit-log-maxbackup", "audit-log-maxsize
 @check(
     id="cp.audit-logging",
     title="The API server writes an audit log under a policy, with retention",
+    problem="Missing or incomplete API server audit logging",
     section=Section.AUDIT,
     severity=Severity.HIGH,
     reads=(APISERVER,),
@@ -265,6 +268,7 @@ def audit_logging(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.secrets-encryption",
     title="The API server encrypts Secrets at rest",
+    problem="Secrets not encrypted at rest",
     section=Section.SECRETS,
     severity=Severity.HIGH,
     reads=(APISERVER,),
@@ -301,6 +305,7 @@ def secrets_encryption(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.token-auth-file",
     title="The API server accepts no static token file",
+    problem="Static token file accepted by the API server",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(APISERVER,),
@@ -370,6 +375,7 @@ def enabled_admission_plugins(replica: ControlPlaneComponent) -> set[str]:
 @check(
     id="cp.admission-plugins",
     title="The API server runs NodeRestriction and PodSecurity admission, never AlwaysAdmit",
+    problem="NodeRestriction or PodSecurity admission missing, or AlwaysAdmit on",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(APISERVER,),
@@ -416,6 +422,7 @@ def admission_plugins(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.profiling",
     title="The API server does not expose profiling",
+    problem="API server profiling exposed",
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=(APISERVER,),
@@ -437,6 +444,7 @@ def apiserver_profiling(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.kubelet-tls",
     title="The API server authenticates to kubelets with a client certificate and verifies theirs",
+    problem="Unverified TLS between the API server and kubelets",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(APISERVER,),
@@ -512,6 +520,7 @@ GO_STRONG_CIPHERS_DEFAULT = (1, 32)
 @check(
     id="cp.tls-config",
     title="The API server offers TLS 1.2 or later with strong cipher suites only",
+    problem="Weak TLS versions or cipher suites on the API server",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(APISERVER,),
@@ -583,6 +592,7 @@ def tls_config(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.service-account-lookup",
     title="The API server checks that a service-account token's account still exists",
+    problem="Tokens of deleted service accounts still accepted",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(APISERVER,),
@@ -617,6 +627,7 @@ def service_account_lookup(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.service-account-key-file",
     title="The API server verifies service-account tokens with a dedicated key",
+    problem="No dedicated key verifying service-account tokens",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(APISERVER,),
@@ -651,6 +662,7 @@ def service_account_key_file(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.etcd-tls",
     title="The API server talks to etcd over verified, mutually authenticated TLS",
+    problem="API server to etcd without verified mutual TLS",
     section=Section.NETWORK,
     severity=Severity.HIGH,
     reads=(APISERVER,),
@@ -700,6 +712,7 @@ def etcd_tls(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="cp.authorizer-probe",
     title="The authorizer refuses a made-up user (no AlwaysAllow-like authorizer)",
+    problem="Authorizer letting a made-up user in",
     section=Section.AUTH,
     severity=Severity.CRITICAL,
     reads=("authorizer-probe",),

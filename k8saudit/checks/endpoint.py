@@ -42,6 +42,7 @@ def public_addresses(addresses: list[str]) -> list[str]:
 @check(
     id="endpoint.public-address",
     title="The API server endpoint is not on a public address",
+    problem="API server endpoint on a public address",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("api-endpoint",),
@@ -89,6 +90,7 @@ def api_endpoint_exposure(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="endpoint.certificate",
     title="The API server's certificate is trusted by the kubeconfig and not about to expire",
+    problem="Untrusted or expiring API server certificate",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=("api-endpoint",),

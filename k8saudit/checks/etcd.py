@@ -60,6 +60,7 @@ def _tls_problems(replica: ControlPlaneComponent, prefix: str) -> tuple[list[str
 @check(
     id="etcd.client-tls",
     title="etcd serves clients over TLS and requires client certificates",
+    problem="etcd clients without TLS and client certificates",
     section=Section.NETWORK,
     severity=Severity.CRITICAL,
     reads=(ETCD,),
@@ -92,6 +93,7 @@ def client_tls(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="etcd.peer-tls",
     title="etcd members talk to each other over mutually authenticated TLS",
+    problem="etcd peers without mutual TLS",
     section=Section.NETWORK,
     severity=Severity.HIGH,
     reads=(ETCD,),
@@ -123,6 +125,7 @@ def peer_tls(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="etcd.dedicated-ca",
     title="etcd trusts its own CA, not the one that signs Kubernetes clients",
+    problem="etcd trusting the CA that signs Kubernetes clients",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=(ETCD, APISERVER),

@@ -37,6 +37,7 @@ def _no_image(view: ContainerView) -> Result:
 @check(
     id="image.latest-tag",
     title="Images name a version: no missing tag, no `:latest`",
+    problem="Images without a version (no tag, or `:latest`)",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -74,6 +75,7 @@ def latest_tag(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="image.digest",
     title="Images are pinned by digest",
+    problem="Images not pinned by digest",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("workloads",),
@@ -109,6 +111,7 @@ def digest(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="image.allowed-registry",
     title="Images come from an allowed registry",
+    problem="Images from registries outside the allow-list",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -151,6 +154,7 @@ def allowed_registry(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="image.pull-policy",
     title="Images not pinned by digest are pulled on every start (imagePullPolicy Always)",
+    problem="Mutable images not pulled on every start",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("workloads",),

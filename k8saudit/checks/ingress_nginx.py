@@ -117,6 +117,7 @@ def _evidence(controller: Controller) -> list[tuple[str, object]]:
 @check(
     id="ingress-nginx.end-of-life",
     title="No retired ingress-nginx controller serves traffic",
+    problem="Retired ingress-nginx controllers serving traffic",
     section=Section.UPGRADES,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -246,6 +247,7 @@ def _webhook_configs(inv: Inventory, controller: Controller) -> list[str]:
 @check(
     id="ingress-nginx.cve-2025-1974",
     title="No ingress-nginx controller is affected by IngressNightmare (CVE-2025-1974)",
+    problem="ingress-nginx controllers open to IngressNightmare (CVE-2025-1974)",
     section=Section.UPGRADES,
     severity=Severity.CRITICAL,
     reads=("workloads",),
@@ -318,6 +320,7 @@ def _cve_result(inv: Inventory, controller: Controller) -> Result:
 @check(
     id="ingress-nginx.admission-webhook",
     title="Only the API server can reach the ingress-nginx admission webhook",
+    problem="ingress-nginx admission webhooks reachable from pods",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("workloads", "NetworkPolicy"),
@@ -445,6 +448,7 @@ def _configured_switch(inv: Inventory, controller: Controller) -> str | SnippetV
 @check(
     id="ingress-nginx.snippets-allowed",
     title="ingress-nginx controllers refuse snippet annotations",
+    problem="ingress-nginx controllers accepting snippet annotations",
     section=Section.NETWORK,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -499,6 +503,7 @@ def snippet_keys(annotations: dict[str, str], prefixes: set[str]) -> list[str]:
 @check(
     id="ingress-nginx.snippet-annotations",
     title="No Ingress carries ingress-nginx snippet annotations",
+    problem="Ingresses with ingress-nginx snippet annotations",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("Ingress",),

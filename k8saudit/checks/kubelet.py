@@ -54,6 +54,7 @@ def per_node(inv: Inventory, judge: Callable[[dict[str, Any]], Judgement]) -> It
 @check(
     id="kubelet.anonymous-auth",
     title="Kubelets refuse anonymous requests",
+    problem="Kubelets answering anonymous requests",
     section=Section.AUTH,
     severity=Severity.CRITICAL,
     reads=("kubelet",),
@@ -83,6 +84,7 @@ def anonymous_auth(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="kubelet.authorization-mode",
     title="Kubelets authorize requests through the API server (Webhook)",
+    problem="Kubelets not authorizing through the API server",
     section=Section.AUTH,
     severity=Severity.CRITICAL,
     reads=("kubelet",),
@@ -114,6 +116,7 @@ def authorization_mode(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="kubelet.read-only-port",
     title="Kubelets do not serve the unauthenticated read-only port",
+    problem="Kubelet read-only port open",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=("kubelet",),
@@ -142,6 +145,7 @@ def read_only_port(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="kubelet.client-ca",
     title="Kubelets verify client certificates against the cluster CA",
+    problem="Kubelets not verifying client certificates",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=("kubelet",),
@@ -170,6 +174,7 @@ def client_ca(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="kubelet.certificate-rotation",
     title="Kubelets rotate their client and serving certificates",
+    problem="Kubelet certificates not rotated",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=("kubelet",),
@@ -213,6 +218,7 @@ def certificate_rotation(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="kubelet.seccomp-default",
     title="Kubelets apply the RuntimeDefault seccomp profile by default",
+    problem="Kubelets not applying RuntimeDefault seccomp by default",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("kubelet",),
@@ -257,6 +263,7 @@ def go_duration_seconds(text: str) -> float | None:
 @check(
     id="kubelet.streaming-idle-timeout",
     title="Kubelets close idle exec and port-forward streams",
+    problem="Idle exec and port-forward streams never closed",
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=("kubelet",),
@@ -290,6 +297,7 @@ def streaming_idle_timeout(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="kubelet.pod-pids-limit",
     title="Kubelets limit the number of processes per pod",
+    problem="No per-pod process limit on kubelets",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("kubelet",),

@@ -41,6 +41,7 @@ def denies(policy: NetworkPolicy, direction: str) -> bool:
 @check(
     id="net.default-deny",
     title="Every namespace denies ingress and egress by default",
+    problem="Namespaces without default-deny ingress and egress",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("NetworkPolicy",),
@@ -195,6 +196,7 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public")
 @check(
     id="net.system-namespaces",
     title="User workloads stay out of default, kube-system and kube-public",
+    problem="User workloads in default, kube-system or kube-public",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -271,6 +273,7 @@ def _repelling(node: Node) -> list[Taint]:
 @check(
     id="net.control-plane-isolation",
     title="User workloads are not scheduled on control-plane nodes",
+    problem="User workloads on control-plane nodes",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("workloads", "Node"),
@@ -344,6 +347,7 @@ def control_plane_isolation(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="net.workloads-without-policy",
     title="Every workload is isolated by NetworkPolicy for ingress and egress",
+    problem="Workloads not isolated by NetworkPolicy",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("workloads", "NetworkPolicy"),
@@ -453,6 +457,7 @@ def _internal_annotation(service: Service) -> str | None:
 @check(
     id="net.service-exposure",
     title="Services are not exposed outside the cluster without source restrictions",
+    problem="Services exposed outside the cluster without source restrictions",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("Service",),
@@ -535,6 +540,7 @@ def _covered(host: str, tls_hosts: set[str]) -> bool:
 @check(
     id="net.ingress-tls",
     title="Ingresses serve their hosts over TLS",
+    problem="Ingress hosts served without TLS",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("Ingress",),
@@ -607,6 +613,7 @@ def _vpc_cni_enforces(workload: Workload) -> bool:
 @check(
     id="net.cni-enforces-policies",
     title="The CNI enforces NetworkPolicies (heuristic)",
+    problem="A CNI that does not enforce NetworkPolicies (heuristic)",
     section=Section.NETWORK,
     severity=Severity.INFO,
     reads=("workloads",),

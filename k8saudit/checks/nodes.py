@@ -28,6 +28,7 @@ def _minor(version: str | None) -> tuple[int, int] | None:
 @check(
     id="nodes.kubelet-version-skew",
     title="Kubelets are within the supported version skew of the API server",
+    problem="Kubelets outside the supported version skew",
     section=Section.UPGRADES,
     severity=Severity.MEDIUM,
     reads=("Node", "version"),

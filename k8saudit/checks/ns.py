@@ -40,6 +40,7 @@ def _per_namespace(inv: Inventory, kind: str, model: type[K8sObject], what: str,
 @check(
     id="ns.resource-quota",
     title="Every namespace has a ResourceQuota",
+    problem="Namespaces without a ResourceQuota",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=("ResourceQuota",),
@@ -65,6 +66,7 @@ def resource_quota(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="ns.limit-range",
     title="Every namespace has a LimitRange",
+    problem="Namespaces without a LimitRange",
     section=Section.NETWORK,
     severity=Severity.LOW,
     reads=("LimitRange",),

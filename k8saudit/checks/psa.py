@@ -90,6 +90,7 @@ def _cluster_defaults_note(inv: Inventory) -> str:
 @check(
     id="psa.enforce",
     title="Every namespace enforces a Pod Security Standard (baseline or restricted)",
+    problem="Namespaces enforcing no Pod Security Standard",
     section=Section.POLICY,
     severity=Severity.MEDIUM,
     reads=("Namespace",),
@@ -166,6 +167,7 @@ def psa_enforce(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="psa.tighten-to-restricted",
     title="Namespaces whose workloads all meet restricted enforce restricted",
+    problem="Namespaces that could enforce restricted but do not",
     section=Section.POLICY,
     severity=Severity.LOW,
     reads=("Namespace", "workloads"),

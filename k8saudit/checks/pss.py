@@ -33,6 +33,7 @@ def _injected_note(workload: Workload) -> str:
 @check(
     id="pss.baseline",
     title="Workloads meet the baseline Pod Security Standard",
+    problem="Workloads violating the baseline Pod Security Standard",
     section=Section.POD_SECURITY,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -66,6 +67,7 @@ def pss_baseline(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pss.restricted",
     title="Workloads meet the restricted Pod Security Standard",
+    problem="Workloads violating the restricted Pod Security Standard",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),

@@ -211,11 +211,15 @@ class Check:
     also_reads: tuple[str, ...] = ()
     #: A YAML snippet showing the fixed fields (reports print it under the remediation), or None.
     fix: str | None = None
+    #: What a failure is, as a short noun phrase ("Privileged containers"): the title says what
+    #: passes, and reads wrong above a list of failures. Every `@check` gives one.
+    problem: str = ""
 
     def info(self) -> CheckInfo:
         return CheckInfo(
             id=self.id,
             title=self.title,
+            problem=self.problem,
             section=self.section,
             severity=self.severity,
             rationale=self.rationale,
@@ -233,6 +237,7 @@ def check(
     *,
     id: str,
     title: str,
+    problem: str,
     section: Section,
     severity: Severity,
     reads: Iterable[str],
@@ -244,6 +249,9 @@ def check(
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check. `reads` names kinds or virtual inputs (see Inventory.availability).
 
+    `title` says what passes ("Containers do not run privileged"); `problem` names what fails, as
+    a short noun phrase ("Privileged containers"): the reports show it wherever a failure is shown.
+
     The engine makes the check not-assessable unless every input in `reads` could be seen.
     `also_reads` names inputs the check uses when they are visible and whose absence it
     handles itself (a check that can judge from either of two sources, for one).
@@ -253,6 +261,7 @@ def check(
     inputs = tuple(reads)
     optional = tuple(also_reads)
     snippet = _fix_snippet(id, fix)
+    _check_problem(id, title, problem)
     for name in (*inputs, *optional):
         if name not in BY_KIND and name not in VIRTUAL_INPUTS:
             raise ValueError(f"check {id}: unknown input {name!r} in reads")
@@ -272,10 +281,25 @@ def check(
             func,
             also_reads=optional,
             fix=snippet,
+            problem=problem,
         )
         return func
 
     return register
+
+
+#: A problem phrase is a heading: this long at most.
+PROBLEM_MAX = 80
+
+
+def _check_problem(check_id: str, title: str, problem: str) -> None:
+    """A problem phrase that is missing, the title again, too long or a sentence is a bug in the check."""
+    if not problem.strip() or problem != problem.strip():
+        raise ValueError(f"check {check_id}: problem must name what fails, as a short phrase")
+    if problem == title or len(problem) > PROBLEM_MAX or problem.endswith("."):
+        raise ValueError(
+            f"check {check_id}: problem {problem!r} must differ from the title, be short, end without a period"
+        )
 
 
 def _fix_snippet(check_id: str, fix: str | None) -> str | None:

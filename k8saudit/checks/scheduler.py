@@ -25,6 +25,7 @@ from k8saudit.model.findings import Section, Severity
 @check(
     id="scheduler.bind-address",
     title="The scheduler serves only on loopback",
+    problem="Scheduler serving beyond loopback",
     section=Section.NETWORK,
     severity=Severity.MEDIUM,
     reads=(SCHEDULER,),
@@ -41,6 +42,7 @@ def scheduler_bind_address(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="scheduler.profiling",
     title="The scheduler does not expose profiling",
+    problem="Scheduler profiling exposed",
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=(SCHEDULER,),

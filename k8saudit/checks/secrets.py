@@ -19,6 +19,7 @@ from k8saudit.model.objects import AWS_AUTH, ConfigMap, K8sObject, ObjectMeta
 @check(
     id="secrets.configmap-credentials",
     title="ConfigMaps hold no credentials",
+    problem="Credentials in ConfigMaps",
     section=Section.SECRETS,
     severity=Severity.HIGH,
     reads=("ConfigMap",),
@@ -54,6 +55,7 @@ LEGACY_TOKEN_TYPE = "kubernetes.io/service-account-token"
 @check(
     id="secrets.legacy-sa-tokens",
     title="No long-lived service-account token Secrets",
+    problem="Long-lived service-account token Secrets",
     section=Section.SECRETS,
     severity=Severity.MEDIUM,
     reads=("secret-metadata",),
@@ -114,6 +116,7 @@ def legacy_sa_tokens(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="secrets.aws-auth-iam-users",
     title="EKS aws-auth maps IAM roles, not IAM users or whole accounts",
+    problem="IAM users or whole accounts in EKS aws-auth",
     section=Section.AUTH,
     severity=Severity.INFO,
     reads=("ConfigMap",),

@@ -249,6 +249,7 @@ def _summary(
     return CheckSummary(
         id=chk.id,
         title=chk.title,
+        problem=chk.problem,
         section=chk.section,
         severity=severity or chk.severity,
         status=status,

@@ -265,6 +265,8 @@ class CheckInfo(Model):
 
     id: str
     title: str
+    #: What a failure is, as a short noun phrase ("Privileged containers"); `title` says what passes.
+    problem: str
     section: Section
     severity: Severity
     rationale: str
@@ -277,6 +279,9 @@ class CheckInfo(Model):
 class CheckSummary(Model):
     id: str
     title: str
+    #: What a failure is, as a short noun phrase ("Privileged containers"); the reports show it
+    #: wherever a failure is shown. Empty in reports written before it existed: use the title.
+    problem: str = ""
     section: Section
     severity: Severity
     status: Status
@@ -292,6 +297,11 @@ class CheckSummary(Model):
     remediation: str = ""
     fix: str | None = None  # a YAML snippet of the fixed fields, where one helps
     references: dict[str, list[str]] = Field(default_factory=dict)
+
+    def as_problem(self) -> str:
+        """What a failure of this check is called: its problem phrase, or its title in a report
+        written before checks had one."""
+        return self.problem or self.title
 
 
 class SectionScore(Model):

@@ -59,6 +59,7 @@ FORMATS: tuple[ReportFormat, ...] = (
         purpose="Prometheus metrics, for the textfile collector",
         file="metrics.prom",
     ),
+    ReportFormat("md-summary", "summary.md", "k8saudit.output.summary", purpose="Markdown that fits a PR comment"),
 )
 
 

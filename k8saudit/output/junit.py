@@ -86,7 +86,8 @@ def junit_tree(report: Report) -> ET.Element:
                 case = _case(suite, check, _name(f))
                 counts["tests"] += 1
                 if f.status is Status.FAIL:
-                    failure = ET.SubElement(case, "failure", {"message": _x(f.message), "type": f.severity.value})
+                    message = f"{check.as_problem()}: {f.message}"
+                    failure = ET.SubElement(case, "failure", {"message": _x(message), "type": f.severity.value})
                     failure.text = _x(_evidence(f))
                     counts["failures"] += 1
                 elif f.status is Status.EXEMPT and f.exemption is not None:

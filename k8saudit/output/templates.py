@@ -61,12 +61,16 @@ def _environment() -> jinja2.Environment:
         finalize=_printable,
     )
     env.filters["md"] = view.md_escape
+    env.filters["md_trusted"] = view.md_trusted
+    env.filters["md_trusted_cell"] = view.md_trusted_cell
     env.filters["evidence"] = view.evidence_value
     env.filters["anchor"] = view.anchor
     env.filters["bar"] = view.bar
     env.filters["code"] = view.code_spans
+    env.filters["breakable"] = view.breakable
     env.filters["fence"] = fence
     env.filters["plural"] = view.plural
+    env.filters["clip"] = view.clip
     env.globals.update(Status=Status, Severity=Severity, Section=Section)
     return env
 

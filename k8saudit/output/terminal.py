@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.text import Text
 
 from k8saudit.model.findings import CheckInfo, CheckSummary, Comparison, Report, Section, Severity, Status
+from k8saudit.output import priorities
 from k8saudit.output.view import plural
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -154,10 +155,9 @@ def identifier_lines(console: Console, lead: Text, words: Sequence[tuple[str, st
 
 
 def worst_checks(report: Report) -> list[CheckSummary]:
-    """The failing checks, worst first: by severity, then by how many resources fail."""
-    return sorted(
-        (c for c in report.checks if c.status is Status.FAIL), key=lambda c: (-c.severity.rank, -c.failed, c.id)
-    )
+    """The failing checks, worst first: by their gravest finding's own severity, then by how many
+    findings share it (`k8saudit.output.priorities`)."""
+    return [entry.check for entry in priorities.rank(report)]
 
 
 def print_summary(
@@ -177,7 +177,7 @@ def print_summary(
         ("k8saudit ", "bold"), name, f"  (source: {cluster.source}, version: {cluster.version or 'unknown'})"
     )
     console.print(header, overflow="fold")
-    _print_worst(console, worst_checks(report), top)
+    _print_worst(console, priorities.rank(report), top)
     not_assessable = [c for c in report.checks if c.status is Status.NOT_ASSESSABLE]
     if not_assessable:
         console.print(
@@ -188,21 +188,24 @@ def print_summary(
     _print_headline(console, report, since, written)
 
 
-def _print_worst(console: Console, failing: list[CheckSummary], top: int) -> None:
+def _print_worst(console: Console, failing: list[priorities.FailingCheck], top: int) -> None:
+    """The failing checks to fix first (the `top` worst and every other with a critical finding),
+    each with its worst finding's severity, how many fail and its problem ("Privileged containers")."""
     if not failing:
         console.print("No failing checks.", markup=False)
         return
-    shown = failing[:top]
+    shown = priorities.top(failing, top)
     console.print(Text(f"Failing checks, worst first ({len(shown)} of {len(failing)}):", style="bold"))
-    counts = [str(c.failed) for c in shown]
+    counts = [str(len(entry.findings)) for entry in shown]
     count_width = max(len(n) for n in counts)
-    width = key_width([c.id for c in shown], ["" for _ in shown], console, 2 + _SEVERITY_WIDTH, count_width + 2)
-    for chk, count in zip(shown, counts, strict=True):
-        lead = Text("  ").append_text(severity_cell(chk.severity.value))
+    ids = [entry.check.id for entry in shown]
+    width = key_width(ids, ["" for _ in shown], console, 2 + _SEVERITY_WIDTH, count_width + 2)
+    for entry, count in zip(shown, counts, strict=True):
+        lead = Text("  ").append_text(severity_cell(entry.worst.value))
         hang = Text(count.rjust(count_width) + "  ")
-        keyed_line(console, lead, chk.id, width, Text(chk.title), hang=hang, wrap=False)
-    if len(failing) > top:
-        console.print(f"... and {len(failing) - top} more failing checks (see the reports)", markup=False)
+        keyed_line(console, lead, entry.check.id, width, Text(entry.problem), hang=hang, wrap=False)
+    if len(failing) > len(shown):
+        console.print(f"... and {len(failing) - len(shown)} more failing checks (see the reports)", markup=False)
 
 
 def _print_headline(console: Console, report: Report, since: Comparison | None, written: Sequence[str]) -> None:

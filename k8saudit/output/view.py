@@ -31,9 +31,10 @@ from k8saudit.model.findings import (
     Status,
 )
 from k8saudit.model.scoring import GRADES
+from k8saudit.output import priorities
 from k8saudit.output.history_view import HistoryView
+from k8saudit.output.priorities import FailingCheck
 
-TOP_RISKS = 5
 #: Affected resources named in a top-risk line before "and N more".
 RISK_EXAMPLES = 3
 #: Workloads named per namespace in the Pod Security readiness table before "and N more".
@@ -88,12 +89,41 @@ class Gauge:
 
 @dataclass
 class Risk:
-    check: CheckSummary
-    findings: list[Finding]
+    """A top risk: a failing check, named with its worst findings first."""
+
+    failing: FailingCheck
+
+    @property
+    def check(self) -> CheckSummary:
+        return self.failing.check
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The check's failing findings, the most severe first."""
+        return self.failing.findings
+
+    @property
+    def worst(self) -> Severity:
+        return self.failing.worst
+
+    @property
+    def problem(self) -> str:
+        return self.failing.problem
+
+    @property
+    def covered_by(self) -> str | None:
+        """The check that counts these failures instead, when every one names the same."""
+        owners = {f.coveredBy for f in self.findings}
+        return owners.pop() if len(owners) == 1 else None
+
+    @property
+    def at_worst(self) -> int:
+        """How many findings have the worst severity."""
+        return self.failing.by_severity[self.failing.worst]
 
     @cached_property
     def examples(self) -> list[str]:
-        """The affected resources' labels, each once, in the findings' order."""
+        """The affected resources' labels, each once, in the findings' order (the worst first)."""
         return list(dict.fromkeys(f.resource.label() if f.resource else "the cluster" for f in self.findings))
 
     @property
@@ -109,15 +139,26 @@ class Risk:
 class SectionView:
     score: SectionScore
     checks: list[CheckSummary]
-    failing: list[CheckSummary] = field(default_factory=list)
+    #: The section's failing checks, the one to fix first first (`k8saudit.output.priorities`).
+    failing: list[FailingCheck] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
         return self.score.section.value
 
     @property
+    def minor(self) -> list[Risk]:
+        """The failing checks one line each on paper: their worst finding is low or info, or every
+        failure is counted by another check (`FailingCheck.counted_elsewhere`)."""
+        return [Risk(r) for r in self.failing if _one_line_on_paper(r)]
+
+    @property
     def colour(self) -> str:
         return score_colour(self.score.score)
+
+
+def _one_line_on_paper(r: FailingCheck) -> bool:
+    return r.worst.rank <= Severity.LOW.rank or r.counted_elsewhere
 
 
 def score_colour(score: float | None) -> str:
@@ -133,12 +174,30 @@ def anchor(check_id: str) -> str:
 
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+#: Where an id, a field path or an image may break across lines: after a dot, a slash, a colon or
+#: an at sign followed by more of it. Nowhere else: `allowPrivilegeEscalation` stays whole.
+_BREAK_AFTER = re.compile(r"([./:@])(?=.)")
+
+
+def _wbr(escaped: str) -> str:
+    """HTML-escaped text with `<wbr>` after each separator (entities hold none of them)."""
+    return _BREAK_AFTER.sub(r"\1<wbr>", escaped)
+
+
+def breakable(text: str | None) -> Markup:
+    """HTML-escaped text that a narrow column breaks after `.`, `/`, `:` or `@`, never mid-word."""
+    return Markup(_wbr(str(escape(text or ""))))
+
+
+def _code_span(match: re.Match[str]) -> str:
+    return f"<code>{_wbr(match.group(1))}</code>"
 
 
 def code_spans(text: str | None) -> Markup:
-    """HTML-escaped text in which `backquoted` parts become <code> (the catalogue writes them so)."""
+    """HTML-escaped text in which `backquoted` parts become <code> (the catalogue writes them so),
+    breakable after their separators."""
     escaped = str(escape(text or ""))
-    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
+    return Markup(_CODE_SPAN.sub(_code_span, escaped))
 
 
 def bar(score: float | None, width: int = 10) -> str:
@@ -197,6 +256,40 @@ def md_escape(value: Any) -> str:
     return text.translate(_MD_TABLE)
 
 
+def _md_trusted(text: str, cell: bool) -> str:
+    """Catalogue text for Markdown: its `code` spans stay code (their content needs no escape, and
+    gets none: GitHub shows a code span's text as written), the rest is escaped as `md_escape`
+    escapes cluster values. In a table cell a pipe inside a span is escaped too (`\\|`: GFM
+    splits cells before it parses spans, and shows the pipe)."""
+    out = []
+    last = 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(md_escape(text[last : match.start()]))
+        code = match.group(1).replace("\r", " ")
+        out.append("`" + (code.replace("|", "\\|") if cell else code) + "`")
+        last = match.end()
+    out.append(md_escape(text[last:]))
+    return "".join(out)
+
+
+def md_trusted(value: str | None) -> str:
+    """The catalogue's own text (rationale, remediation) for a Markdown paragraph: backquoted parts
+    render as code, not as escaped backticks. Only for text k8saudit wrote; cluster values go
+    through `md_escape`."""
+    return _md_trusted(value or "", cell=False)
+
+
+def md_trusted_cell(value: str | None) -> str:
+    """`md_trusted` for a table cell."""
+    return _md_trusted(value or "", cell=True)
+
+
+def clip(text: Any, limit: int) -> str:
+    """`text`, or its first `limit` characters and `…`: the Markdown summary bounds cluster values so."""
+    value = "" if text is None else str(text)
+    return value if len(value) <= limit else value[: max(0, limit - 1)] + "…"
+
+
 def evidence_value(value: Any) -> str:
     """An evidence value as the reports show it: `unset`, `true`/`false`, `[a, b]`, or its text."""
     if value is None:
@@ -218,6 +311,9 @@ class Rows(Markup):
 
 #: Findings rows per `Rows` string (~100 KB of HTML).
 ROWS_PER_PIECE = 256
+#: Rows of a long list printed on paper (a check's findings, the exempt findings, ...); the rest
+#: are left out of print, and a line says how many and where they are.
+PRINT_ROWS = 3
 
 #: The characters md_escape or `finalize` change in a Markdown cell, and what each becomes.
 _MD_CELL_CHARS = {
@@ -299,7 +395,7 @@ class _Cells:
     def rows(self, findings: list[Finding]) -> Iterator[Rows]:
         """The table's rows for `findings`, ROWS_PER_PIECE to a string."""
         for start in range(0, len(findings), ROWS_PER_PIECE):
-            yield Rows("".join(self._rows(findings[start : start + ROWS_PER_PIECE])))
+            yield Rows("".join(self._rows(findings[start : start + ROWS_PER_PIECE], start)))
 
     #: A finding's container and location (file:line) parts of its row, when it has them.
     CONTAINER = "{}"
@@ -307,15 +403,21 @@ class _Cells:
     #: Since when it fails, with a history.
     SINCE = "{}"
 
-    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
+    #: What a row past the first PRINT_ROWS of its table adds to its `<tr>` (HTML: left out of print).
+    PRINT_MORE = ""
+
+    def _row(
+        self, severity: str, more: str, resource: str, container: str, location: str, message: str, evidence: str
+    ) -> str:
         raise NotImplementedError  # pragma: no cover - overridden per format
 
-    def _rows(self, findings: list[Finding]) -> list[str]:
+    def _rows(self, findings: list[Finding], start: int = 0) -> list[str]:
         containers, locations = self._containers, self._locations
         label, text, evidence_cell, row = self.label, self.text, self.evidence_cell, self._row
         since = self._since
         out = []
-        for f in findings:
+        for n, f in enumerate(findings, start):
+            more = self.PRINT_MORE if n >= PRINT_ROWS else ""
             container = containers.get(f.container)
             if container is None:
                 container = containers[f.container] = self.CONTAINER.format(text(f.container or ""))
@@ -324,7 +426,8 @@ class _Cells:
                 location = locations[f.location] = self.LOCATION.format(text(f.location or ""))
             if since is not None:
                 location += self.SINCE.format(text(since(f)))
-            out.append(row(label(f.resource), container, location, text(f.message), evidence_cell(f.evidence)))
+            message, evidence = text(f.message), evidence_cell(f.evidence)
+            out.append(row(f.severity.value, more, label(f.resource), container, location, message, evidence))
         return out
 
 
@@ -342,11 +445,18 @@ class HtmlCells(_Cells):
         return CONTROL.sub(_html_control, escaped)
 
     def evidence(self, e: Evidence) -> str:
-        path, value = self.text(e.path), self.text(evidence_value(e.value))
+        path, value = _wbr(self.text(e.path)), _wbr(self.text(evidence_value(e.value)))
         return f'<span class="ev"><code>{path}</code> = <code>{value}</code></span>'
 
-    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
-        return f"<tr><td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n"
+    PRINT_MORE = ' class="print-more"'
+
+    def _row(
+        self, severity: str, more: str, resource: str, container: str, location: str, message: str, evidence: str
+    ) -> str:
+        return (
+            f'<tr data-severity="{severity}"{more}><td><span class="sev {severity}">{severity}</span></td>'
+            f"<td>{resource}{container}{location}</td><td>{message}</td><td>{evidence}</td></tr>\n"
+        )
 
 
 class MarkdownCells(_Cells):
@@ -362,17 +472,14 @@ class MarkdownCells(_Cells):
     def evidence(self, e: Evidence) -> str:
         return f"{self.text(e.path)} = {self.text(evidence_value(e.value))}"
 
-    def _row(self, resource: str, container: str, location: str, message: str, evidence: str) -> str:
-        return f"| {resource}{location} | {container} | {message} | {evidence} |\n"
-
-
-def _sort_key(c: CheckSummary, failures: dict[str, list[Finding]]) -> tuple[int, int, str]:
-    return (-c.severity.rank, -len(failures.get(c.id, [])), c.id)
+    def _row(
+        self, severity: str, more: str, resource: str, container: str, location: str, message: str, evidence: str
+    ) -> str:
+        return f"| {severity} | {resource}{location} | {container} | {message} | {evidence} |\n"
 
 
 def context(report: Report) -> dict[str, Any]:
     """Everything the HTML and Markdown templates read."""
-    checks = {c.id: c for c in report.checks}
     failures: dict[str, list[Finding]] = {}
     exempt_by_check: dict[str, list[Finding]] = {}
     unjudged: dict[str, list[Finding]] = {}
@@ -388,12 +495,13 @@ def context(report: Report) -> dict[str, Any]:
             unjudged.setdefault(f.check, []).append(f)
         if f.exemption is not None and f.exemption.expired:
             expired.append(f)
-    failing_checks = sorted((checks[cid] for cid in failures if cid in checks), key=lambda c: _sort_key(c, failures))
+    failing_checks = priorities.rank(report, failures)
+    failures = {r.check.id: r.findings for r in failing_checks}  # each check's findings, the worst first
     sections = []
     for s in report.sections:
         in_section = [c for c in report.checks if c.section is s.section]
         sections.append(
-            SectionView(s, in_section, [c for c in failing_checks if c.section is s.section]),
+            SectionView(s, in_section, [r for r in failing_checks if r.check.section is s.section]),
         )
     not_assessable = sorted(
         (c for c in report.checks if c.status is Status.NOT_ASSESSABLE), key=lambda c: (-c.severity.rank, c.id)
@@ -406,13 +514,14 @@ def context(report: Report) -> dict[str, Any]:
         "failures_by_check": failures,
         "exempt_by_check": exempt_by_check,
         "unjudged_by_check": unjudged,
+        "unjudged_findings": [f for fs in unjudged.values() for f in fs],
         "not_assessable": not_assessable,
         "exempt": exempt,
         "expired": expired,
         "sections": report.sections,
         "section_views": sections,
         "checks_by_section": {s.section: [c for c in report.checks if c.section is s.section] for s in report.sections},
-        "top_risks": [Risk(c, failures[c.id]) for c in failing_checks[:TOP_RISKS]],
+        "top_risks": [Risk(r) for r in priorities.top(failing_checks)],
         "gauge": Gauge(report.score, report.grade, GRADE_COLOURS.get(report.grade, GRADE_COLOURS["n/a"])),
         "status_counts": status_counts,
         "failing_total": failing_total,
@@ -426,6 +535,7 @@ def context(report: Report) -> dict[str, Any]:
         "scope": scope_text(report),
         "manifests": report.cluster.source == "manifests",
         "breaking_shown": BREAKING_SHOWN,
+        "print_rows": PRINT_ROWS,
         "Section": Section,
         "history": history_view(report),
     }

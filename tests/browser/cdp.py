@@ -83,8 +83,16 @@ class Page:
             raise CDPError(f"{expression!r} threw: {answer['exceptionDetails']}")
         return answer["result"].get("value")
 
-    def screenshot(self, path: Path, *, width: int = 1280, height: int = 1000, full: bool = False) -> Path:
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+    def viewport(self, width: int, height: int, *, mobile: bool = False, scale: float = 1) -> None:
+        """Lay the page out as a screen of this size (`mobile`: as a phone, with touch-style viewport rules)."""
+        self.send(
+            "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=scale, mobile=mobile
+        )
+
+    def screenshot(
+        self, path: Path, *, width: int = 1280, height: int = 1000, full: bool = False, mobile: bool = False
+    ) -> Path:
+        self.viewport(width, height, mobile=mobile)
         params: dict[str, Any] = {"format": "png"}
         if full:
             size = self.send("Page.getLayoutMetrics")["cssContentSize"]
@@ -236,3 +244,8 @@ class Browser:
         for domain in ("Page", "Runtime", "Log", "Network", "Audits"):
             page.send(f"{domain}.enable")
         return page
+
+
+def page_count(pdf: bytes) -> int:
+    """The pages of a PDF Chromium printed (each page is one `/Type /Page` object)."""
+    return pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")

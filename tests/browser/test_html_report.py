@@ -9,9 +9,6 @@ person to look at. Without Chromium the tests skip and say how to install it (`.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,27 +24,6 @@ if BINARY is None:
         allow_module_level=True,
     )
 assert BINARY is not None
-
-
-@pytest.fixture(scope="module")
-def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`k8saudit scan --demo` through the real CLI, every format."""
-    out = tmp_path_factory.mktemp("demo-report")
-    proc = subprocess.run(
-        [sys.executable, "-m", "k8saudit", "scan", "--demo", "-q", "-d", str(out), "-f", "html", "-f", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert BINARY is not None
-    with Browser(BINARY) as b:
-        yield b
 
 
 @pytest.fixture
@@ -113,6 +89,30 @@ def test_the_inline_script_runs_under_the_csp_and_filters(page: Page) -> None:
             .map(d => d.dataset.severity); })()"""
     )
     assert critical_only and set(critical_only) == {"critical"}
+    assert page.errors() == []
+
+
+def test_the_severity_filter_goes_by_each_findings_own_severity(page: Page, report_dir: Path) -> None:
+    """Ticking only critical shows every critical finding, also those of high checks (the
+    writable containerd.sock of ci/build-runner, the binding anonymous-metrics), and no other row."""
+    import json
+
+    counts = json.loads((report_dir / "report.json").read_text())["counts"]
+    shown = page.evaluate(
+        """(() => {
+        document.querySelectorAll('#filters input[type=checkbox]').forEach(b => {
+            b.checked = b.value === 'critical'; b.dispatchEvent(new Event('change')); });
+        const checks = Array.from(document.querySelectorAll('details.check:not([hidden])'));
+        const rows = checks.flatMap(d => Array.from(d.querySelectorAll('tr[data-severity]:not([hidden])')));
+        return {checks: checks.map(d => d.id), rows: rows.map(r => r.dataset.severity),
+                text: rows.map(r => r.textContent).join(' | '),
+                status: document.getElementById('filter-shown').textContent}; })()"""
+    )
+    assert shown["checks"] == ["check-pod.privileged", "check-pod.host-path", "check-rbac.anonymous-bindings"]
+    assert shown["rows"] == ["critical"] * counts["critical"]
+    assert "ci/build-runner" in shown["text"] and "anonymous-metrics" in shown["text"]
+    total = page.evaluate("document.querySelectorAll('details.check').length")
+    assert shown["status"] == f"3 of {total} failing checks shown (4 findings)"
     assert page.errors() == []
 
 

@@ -33,7 +33,7 @@ def demo() -> Report:
 
 
 def test_each_entry_names_a_module_that_writes_it() -> None:
-    assert names() == ("html", "md", "json", "sarif", "junit", "prom")
+    assert names() == ("html", "md", "json", "sarif", "junit", "prom", "md-summary")
     for entry in FORMATS:
         assert isinstance(entry.writer(), Writer), entry.module
         assert entry.file_name == (entry.file or f"report.{entry.extension}")
@@ -41,19 +41,23 @@ def test_each_entry_names_a_module_that_writes_it() -> None:
     assert len({f.file_name for f in FORMATS}) == len(FORMATS)
     assert by_name("junit").file_name == "report.junit.xml"
     assert by_name("prom").file_name == "metrics.prom"  # what node-exporter's textfile collector reads: *.prom
+    assert by_name("md-summary").file_name == "report.summary.md"
 
 
 def test_an_unknown_name_is_refused_with_the_choices() -> None:
-    with pytest.raises(ValueError, match=r"unknown format 'pdf'; choose one of html, md, json, sarif, junit, prom$"):
+    with pytest.raises(
+        ValueError, match=r"unknown format 'pdf'; choose one of html, md, json, sarif, junit, prom, md-summary$"
+    ):
         by_name("pdf")
 
 
 def test_the_cli_format_choices_are_the_registry() -> None:
     assert [f.value for f in OutFormat] == list(names())
     text = CliRunner().invoke(app, ["scan", "--help"], terminal_width=400).output
-    assert "--format html|md|json|sarif|junit|prom" in text  # the choices, in the registry's order
-    assert "Files are report.html, .md, .json, .sarif, .junit.xml, metrics.prom." in " ".join(text.split())
-    assert "sarif (code scanning), junit (CI test results) or prom (Prometheus metrics" in " ".join(text.split())
+    assert "--format html|md|json|sarif|junit|prom|md-summary" in text  # the choices, in the registry's order
+    assert "Files are report.html, .md, .json, .sarif, .junit.xml, metrics.prom, .summary.md." in " ".join(text.split())
+    assert "junit (CI test results), prom (Prometheus metrics" in " ".join(text.split())
+    assert "or md-summary (Markdown that fits a PR comment)" in " ".join(text.split())
 
 
 def test_a_writer_without_text_renders_what_it_writes() -> None:
@@ -96,7 +100,7 @@ def _k8saudit_with_txt(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_one_module_and_one_entry_make_a_format_the_cli_writes(tmp_path: Path) -> None:
     help_text = _k8saudit_with_txt("scan", "--help")
-    assert "html|md|json|sarif|junit|prom|txt" in help_text.stdout, help_text.stderr
+    assert "html|md|json|sarif|junit|prom|md-summary|txt" in help_text.stdout, help_text.stderr
     assert "txt (a test)" in " ".join(help_text.stdout.split())
     run = _k8saudit_with_txt("scan", "--demo", "-q", "-f", "txt", "-f", "json", "-d", str(tmp_path))
     assert run.returncode == 0, run.stderr

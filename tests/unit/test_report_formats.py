@@ -139,7 +139,8 @@ def test_html_shows_remediation_snippets_and_evidence() -> None:
     html = render(demo(), "html")
     block = html.split(f'id="{anchor("pod.privileged")}"', 1)[1].split("</details>", 1)[0]
     assert "<pre><code>securityContext:\n  privileged: false</code></pre>" in block
-    assert "<code>spec.containers[0].securityContext.privileged</code> = <code>true</code>" in block
+    path = "spec.<wbr>containers[0].<wbr>securityContext.<wbr>privileged"  # breakable after each dot
+    assert f"<code>{path}</code> = <code>true</code>" in block
     assert "DaemonSet logging/fluent-bit" in block
 
 
@@ -160,6 +161,7 @@ def test_a_fix_that_is_not_yaml_is_refused() -> None:
         check(
             id="test.bad-fix",
             title="t",
+            problem="p",
             section=Section.POD_SECURITY,
             severity=Severity.LOW,
             reads=("workloads",),
@@ -297,9 +299,9 @@ def test_check_summaries_carry_the_catalogue_entry() -> None:
 
 
 def test_formats_and_file_names() -> None:
-    assert names() == ("html", "md", "json", "sarif", "junit", "prom")
+    assert names() == ("html", "md", "json", "sarif", "junit", "prom", "md-summary")
     assert by_name("junit").file_name == "report.junit.xml" and by_name("sarif").file_name == "report.sarif"
-    assert by_name("prom").file_name == "metrics.prom"
+    assert by_name("prom").file_name == "metrics.prom" and by_name("md-summary").file_name == "report.summary.md"
     with pytest.raises(ValueError, match="unknown format"):
         render(demo(), "pdf")
 

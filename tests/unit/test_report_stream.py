@@ -21,6 +21,7 @@ from k8saudit.model.findings import Evidence, Exemption, Finding, Report, Resour
 from k8saudit.output import json_report, templates
 from k8saudit.output import view as reportview
 from k8saudit.output.formats import names
+from k8saudit.output.priorities import FailingCheck
 from k8saudit.output.render import render, write, writer
 from k8saudit.output.templates import templates_dir
 from k8saudit.output.view import HtmlCells, MarkdownCells, Risk, Rows
@@ -51,7 +52,7 @@ def _finding(rng: random.Random, i: int) -> Finding:
     return Finding(
         check=f"pod.c{i % 3}",
         status=Status.FAIL,
-        severity=Severity.HIGH,
+        severity=rng.choice(list(Severity)),
         section=Section.POD_SECURITY,
         resource=resource,
         container=rng.choice([None, "", text()]),
@@ -91,16 +92,21 @@ def test_streamed_json_is_model_dump_json(batch: int, monkeypatch: pytest.Monkey
 # and the `md` filter on every cell) must give the same text, hostile values included.
 
 OLD_MD_ROWS = """{% for f in fs %}
-| {{ (f.resource.label() if f.resource else "cluster") | md }}{% if f.location %} ({{ f.location | md }}){% endif %} \
+| {{ f.severity.value }} | {{ (f.resource.label() if f.resource else "cluster") | md }}\
+{% if f.location %} ({{ f.location | md }}){% endif %} \
 | {{ (f.container or "") | md }} | {{ f.message | md }} \
 | {% for e in f.evidence %}{{ e.path | md }} = {{ e.value | evidence | md }}{{ "; " if not loop.last }}{% endfor %} |
 {% endfor %}"""
 NEW_MD_ROWS = "{% for rows in finding_rows(fs) %}{{ rows }}{% endfor %}\n"
 
-OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr><td>{{ f.resource.label() if f.resource else "cluster" }}\
+OLD_HTML_ROWS = """{% autoescape true %}{% for f in fs %}<tr data-severity="{{ f.severity.value }}"\
+{% if loop.index0 >= print_rows %} class="print-more"{% endif %}>\
+<td><span class="sev {{ f.severity.value }}">{{ f.severity.value }}</span></td>\
+<td>{{ f.resource.label() if f.resource else "cluster" }}\
 {% if f.container %}<br><span class="loc">container {{ f.container }}</span>{% endif %}\
 {% if f.location %}<br><span class="loc">{{ f.location }}</span>{% endif %}</td><td>{{ f.message }}</td>\
-<td>{% for e in f.evidence %}<span class="ev"><code>{{ e.path }}</code> = <code>{{ e.value | evidence }}</code></span>\
+<td>{% for e in f.evidence %}<span class="ev"><code>{{ e.path | breakable }}</code> = \
+<code>{{ e.value | evidence | breakable }}</code></span>\
 {% endfor %}</td></tr>
 {% endfor %}{% endautoescape %}"""
 NEW_HTML_ROWS = "{% for rows in finding_rows(fs) %}{{ rows }}{% endfor %}</tbody></table>"
@@ -156,7 +162,7 @@ def test_html_rows_are_the_old_loop(seed: int, per_piece: int, monkeypatch: pyte
     monkeypatch.setattr(reportview, "ROWS_PER_PIECE", per_piece)
     env = templates._environment()
     fs = _sharing(_findings(seed=seed), seed)
-    old = env.from_string(OLD_HTML_ROWS).render(fs=fs)
+    old = env.from_string(OLD_HTML_ROWS).render(fs=fs, print_rows=reportview.PRINT_ROWS)
     cells = HtmlCells()
     new_rows = "{% autoescape true %}" + NEW_HTML_ROWS.removesuffix("</tbody></table>") + "{% endautoescape %}"
     new = env.from_string(new_rows).render(fs=fs, finding_rows=cells.rows)
@@ -194,7 +200,7 @@ def test_risk_examples_are_each_label_once_in_order() -> None:
         label = f.resource.label() if f.resource else "the cluster"
         if label not in plain:
             plain.append(label)
-    risk = Risk(check, fs)
+    risk = Risk(FailingCheck(check, fs))
     assert risk.examples == plain
     assert risk.shown == plain[:3] and risk.more == max(0, len(plain) - 3)
 

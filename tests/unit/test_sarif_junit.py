@@ -82,7 +82,9 @@ def test_demo_sarif_is_valid_and_complete() -> None:
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [c.id for c in report.checks]
     results = run["results"]
-    assert len(results) == len(report.findings)
+    notifications = run["invocations"][0]["toolExecutionNotifications"]
+    assert len(results) == sum(1 for f in report.findings if f.status is not Status.NOT_ASSESSABLE)
+    assert len(notifications) == sum(1 for f in report.findings if f.status is Status.NOT_ASSESSABLE)
     for result in results:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     privileged = next(r for r in rules if r["id"] == "pod.privileged")
@@ -100,7 +102,13 @@ def test_live_findings_have_resource_locations() -> None:
     ]
     (result,) = fluent
     (location,) = result["locations"]
-    assert "physicalLocation" not in location
+    assert location["physicalLocation"] == {
+        "artifactLocation": {
+            "uri": "k8saudit-cluster/kind-demo/logging/DaemonSet/fluent-bit.yaml",
+            "uriBaseId": "K8SAUDIT_CLUSTER",
+        },
+        "region": {"startLine": 1},
+    }
     assert location["logicalLocations"] == [
         {
             "name": "fluent-bit",
@@ -118,9 +126,10 @@ def test_exempt_and_not_assessable_results() -> None:
     exempt = [r for r in run["results"] if r.get("suppressions")]
     assert len(exempt) == sum(1 for f in report.findings if f.status is Status.EXEMPT)
     assert all(r["suppressions"][0]["kind"] == "external" and r["suppressions"][0]["justification"] for r in exempt)
-    review = [r for r in run["results"] if r["kind"] == "review"]
-    assert review and all(r["level"] == "none" for r in review)
-    assert {r["ruleId"] for r in review} >= {"kubelet.anonymous-auth"}
+    assert {r["kind"] for r in run["results"]} == {"fail"}  # nothing unjudged is an alert
+    review = run["invocations"][0]["toolExecutionNotifications"]
+    assert review and all(n["level"] == "note" for n in review)
+    assert {n["associatedRule"]["id"] for n in review} >= {"kubelet.anonymous-auth"}
 
 
 def test_manifest_findings_point_at_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ from k8saudit.model.findings import Section, Severity
 @check(
     id="pod.env-credentials",
     title="No credentials written literally in container env",
+    problem="Credentials written literally in container env",
     section=Section.POD_SECURITY,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -63,6 +64,7 @@ def env_credentials(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.secrets-in-env",
     title="Secrets are mounted as files rather than passed as env",
+    problem="Secrets passed as environment variables",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("workloads",),

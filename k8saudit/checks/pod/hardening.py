@@ -52,6 +52,7 @@ def kubelet_seccomp_default(inv: Inventory) -> tuple[bool, str]:
 @check(
     id="pod.seccomp",
     title="Containers run with a seccomp profile (RuntimeDefault or Localhost)",
+    problem="Containers without a seccomp profile",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -127,6 +128,7 @@ def _apparmor(view: ContainerView) -> tuple[str | None, str]:
 @check(
     id="pod.apparmor",
     title="Containers do not run AppArmor-unconfined",
+    problem="AppArmor-unconfined containers",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -186,6 +188,7 @@ def selinux_problems(options: SELinuxOptions | None) -> list[str]:
 @check(
     id="pod.selinux",
     title="SELinux options keep containers in a container type",
+    problem="SELinux options outside the container type",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -246,6 +249,7 @@ def selinux(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.unsafe-sysctls",
     title="Pods set only safe sysctls",
+    problem="Unsafe sysctls",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -285,6 +289,7 @@ def unsafe_sysctls(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.proc-mount",
     title="Containers keep /proc masked (procMount Default)",
+    problem="Unmasked /proc (procMount other than Default)",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),

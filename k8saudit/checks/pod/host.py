@@ -93,6 +93,7 @@ def host_path_class(path: str, writable: bool) -> tuple[str, Severity]:
 @check(
     id="pod.host-path",
     title="Pods mount no hostPath volumes (node filesystem)",
+    problem="Node filesystem mounted through hostPath volumes",
     section=Section.POD_SECURITY,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -157,6 +158,7 @@ def _host_path_result(ctx: ScanContext, workload: Workload) -> Result:
 @check(
     id="pod.host-port",
     title="Containers do not bind host ports",
+    problem="Containers bound to host ports",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -207,6 +209,7 @@ def host_port(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.windows-host-process",
     title="No Windows HostProcess containers",
+    problem="Windows HostProcess containers",
     section=Section.POD_SECURITY,
     severity=Severity.CRITICAL,
     reads=("workloads",),

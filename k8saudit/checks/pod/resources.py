@@ -125,6 +125,7 @@ def _one(
 @check(
     id="pod.memory-limits",
     title="Containers set a memory limit",
+    problem="Containers without a memory limit",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -154,6 +155,7 @@ def memory_limits(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.cpu-limits",
     title="Containers set a CPU limit",
+    problem="Containers without a CPU limit",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("workloads",),
@@ -180,6 +182,7 @@ def cpu_limits(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.memory-requests",
     title="Containers set a memory request",
+    problem="Containers without a memory request",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("workloads",),
@@ -206,6 +209,7 @@ def memory_requests(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.cpu-requests",
     title="Containers set a CPU request",
+    problem="Containers without a CPU request",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("workloads",),

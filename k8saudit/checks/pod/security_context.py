@@ -34,6 +34,7 @@ DANGEROUS_CAPS = {
 @check(
     id="pod.run-as-non-root",
     title="Containers run as a non-root user",
+    problem="Containers that may run as root",
     section=Section.POD_SECURITY,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -76,6 +77,7 @@ def run_as_non_root(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.privileged",
     title="Containers do not run privileged",
+    problem="Privileged containers",
     section=Section.POD_SECURITY,
     severity=Severity.CRITICAL,
     reads=("workloads",),
@@ -109,6 +111,7 @@ def privileged(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.allow-privilege-escalation",
     title="Containers forbid privilege escalation",
+    problem="Privilege escalation allowed",
     section=Section.POD_SECURITY,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -146,6 +149,7 @@ def allow_privilege_escalation(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.read-only-root-fs",
     title="Containers use a read-only root filesystem",
+    problem="Writable root filesystems",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -181,6 +185,7 @@ def read_only_root_fs(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.host-namespaces",
     title="Pods do not share the host's PID, IPC or network namespace",
+    problem="Pods sharing the host's PID, IPC or network namespace",
     section=Section.POD_SECURITY,
     severity=Severity.HIGH,
     reads=("workloads",),
@@ -227,6 +232,7 @@ def host_namespaces(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.capabilities",
     title="Containers drop ALL capabilities and add none beyond NET_BIND_SERVICE",
+    problem="Capabilities not dropped, or added beyond NET_BIND_SERVICE",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -281,6 +287,7 @@ def capabilities(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.root-group",
     title="Containers do not run with the root group (GID 0)",
+    problem="Containers running with the root group (GID 0)",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),

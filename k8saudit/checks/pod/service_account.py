@@ -33,6 +33,7 @@ def service_account_name(workload: Workload) -> str:
 @check(
     id="pod.service-account-token",
     title="Pods do not automount a service-account token they may not need",
+    problem="Automounted service-account tokens",
     section=Section.POD_SECURITY,
     severity=Severity.MEDIUM,
     reads=("workloads",),
@@ -117,6 +118,7 @@ def service_account_token(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="pod.default-service-account",
     title="Workloads run under their own ServiceAccount, not `default`",
+    problem="Workloads running as their namespace's `default` ServiceAccount",
     section=Section.POD_SECURITY,
     severity=Severity.LOW,
     reads=("workloads",),

@@ -126,6 +126,7 @@ def _key(binding: Binding) -> tuple[str, str | None, str]:
 @check(
     id="rbac.cluster-admin-bindings",
     title="Only the default subjects hold cluster-admin (every verb on every resource)",
+    problem="cluster-admin held beyond the default subjects",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -210,6 +211,7 @@ def cluster_admin_bindings(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.anonymous-bindings",
     title="No binding grants anything to anonymous users beyond the defaults",
+    problem="Anonymous users granted more than the defaults",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -320,6 +322,7 @@ def _is_wildcard(rule: o.PolicyRule) -> bool:
 @check(
     id="rbac.wildcard-rules",
     title="Roles bound to people and workloads name their verbs and resources (no wildcards)",
+    problem="Wildcard verbs or resources in bound roles",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(),
@@ -392,6 +395,7 @@ def _default_service_accounts(binding: Binding) -> list[rbac.SubjectRef]:
 @check(
     id="rbac.default-service-account-roles",
     title="No role is granted to a namespace's default service account",
+    problem="Roles granted to a namespace's default service account",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(),
@@ -452,6 +456,7 @@ def default_service_account_roles(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.missing-roles",
     title="Every binding refers to a role that exists",
+    problem="Bindings to roles that do not exist",
     section=Section.AUTH,
     severity=Severity.LOW,
     reads=(),
@@ -502,6 +507,7 @@ def missing_roles(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.missing-service-accounts",
     title="Every ServiceAccount a binding names exists",
+    problem="Bindings to ServiceAccounts that do not exist",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(),

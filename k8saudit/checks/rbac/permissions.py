@@ -48,6 +48,7 @@ _POLARIS_EXEC = [
 @check(
     id="rbac.secrets-read",
     title="Only system components can read Secrets",
+    problem="Non-system subjects reading Secrets",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -75,6 +76,7 @@ def secrets_read(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.create-pods",
     title="Only system components can create pods",
+    problem="Non-system subjects creating pods",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -100,6 +102,7 @@ def create_pods(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.pod-exec",
     title="Only system components can exec, attach or port-forward into pods",
+    problem="Non-system exec, attach or port-forward into pods",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -135,6 +138,7 @@ def pod_exec(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.escalation",
     title="No one can grant themselves more: bind, escalate, create role bindings",
+    problem="Subjects that can grant themselves more (bind, escalate, role bindings)",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -165,6 +169,7 @@ def escalation(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.impersonation",
     title="No one can impersonate users, groups or service accounts",
+    problem="Subjects that can impersonate users, groups or service accounts",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -190,6 +195,7 @@ def impersonation(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.token-create",
     title="Only system components can mint service-account tokens",
+    problem="Non-system subjects minting service-account tokens",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -215,6 +221,7 @@ def token_create(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.node-proxy",
     title="Only system components can reach the kubelet API through nodes/proxy",
+    problem="Non-system access to the kubelet API through nodes/proxy",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -236,6 +243,7 @@ def node_proxy(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.csr-approval",
     title="Only system components can approve certificate signing requests",
+    problem="Non-system subjects approving certificate signing requests",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -257,6 +265,7 @@ def csr_approval(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.webhook-config",
     title="Only system components can create or change admission webhooks",
+    problem="Non-system subjects changing admission webhooks",
     section=Section.AUTH,
     severity=Severity.HIGH,
     reads=(),
@@ -277,6 +286,7 @@ def webhook_config(ctx: ScanContext) -> Iterator[Result]:
 @check(
     id="rbac.create-persistent-volumes",
     title="Only system components can create PersistentVolumes",
+    problem="Non-system subjects creating PersistentVolumes",
     section=Section.AUTH,
     severity=Severity.MEDIUM,
     reads=(),
