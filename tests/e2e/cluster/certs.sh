@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # certs.sh PKI_DIR NODE_NAME NODE_IP: the cluster's CA, every serving and client certificate it
-# needs (ECDSA P-256, valid 2 days) and the service-account key pair. openssl only.
+# needs (ECDSA P-256, valid a year) and the service-account key pair. openssl only.
 set -euo pipefail
 pki=$1 node=$2 nodeip=$3
 mkdir -p "$pki"
@@ -8,7 +8,7 @@ cd "$pki"
 umask 077
 key() { openssl ecparam -name prime256v1 -genkey -noout -out "$1.key" 2>/dev/null; }
 key ca
-openssl req -x509 -new -key ca.key -out ca.crt -days 2 -subj "/CN=k8saudit-e2e-ca" 2>/dev/null
+openssl req -x509 -new -key ca.key -out ca.crt -days 365 -subj "/CN=k8saudit-e2e-ca" 2>/dev/null
 cert() {  # cert NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
   key "$1"
   openssl req -new -key "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
@@ -18,7 +18,7 @@ cert() {  # cert NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
     [[ -z ${4:-} ]] || echo "subjectAltName=$4"
   } >"$1.ext"
   openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$1.crt" \
-    -days 2 -extfile "$1.ext" 2>/dev/null
+    -days 365 -extfile "$1.ext" 2>/dev/null
   rm -f "$1.csr" "$1.ext"
 }
 # 10.96.0.1: the `kubernetes` Service, which pods reach (in-cluster config)

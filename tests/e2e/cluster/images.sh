@@ -11,18 +11,19 @@
 #   pause.oci.tar    localhost/k8saudit-e2e/pause:1, the pod sandbox image (pause/ from build.sh)
 #
 # <key> hashes this script, rootfs-hook.sh, mkimage.py and pause/main.go: change one and the images are rebuilt. One builder
-# at a time (flock). Needs root, mmdebstrap (apt) and Debian's mirror; `bash build.sh` first.
+# at a time (flock). Needs root, mmdebstrap (apt) and Debian's mirror.
+#   bash images.sh [BIN_DIR]      # BIN_DIR from build.sh: also the pause image
 set -euo pipefail
 SECONDS=0
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-bin=${1:?usage: images.sh BIN_DIR (from build.sh)}
+bin=${1:-}  # build.sh's directory; without it only the Python base is made (image.sh --base local)
 key=$(cat "$here"/{images.sh,rootfs-hook.sh,mkimage.py,pause/main.go} | sha256sum | cut -c1-12)
 out="${XDG_CACHE_HOME:-$HOME/.cache}/k8saudit/cluster/images/$key"
 log() { echo "cluster/images.sh: $*" >&2; }
 PYTHON_IMAGE=localhost/k8saudit-e2e/python:3.11-bookworm
 PAUSE_IMAGE=localhost/k8saudit-e2e/pause:1
 
-there() { [[ -s $out/rootfs.tar && -s $out/python.oci.tar && -s $out/pause.oci.tar ]]; }
+there() { [[ -s $out/rootfs.tar && -s $out/python.oci.tar && ( -z $bin || -s $out/pause.oci.tar ) ]]; }
 mkdir -p "$out"
 if there; then log "cached: $out"; echo "$out"; exit 0; fi
 exec 9>"$out/.lock"
@@ -42,10 +43,10 @@ if [[ ! -s $out/rootfs.tar ]]; then
   mv -f "$out/.rootfs.tmp.tar" "$out/rootfs.tar"
   log "rootfs in ${SECONDS}s ($(du -h "$out/rootfs.tar" | cut -f1))"
 fi
-python3 "$here/mkimage.py" --name "$PYTHON_IMAGE" --layer "$out/rootfs.tar" --cmd python3 \
-  -o "$out/python.oci.tar" >&2
-python3 "$here/mkimage.py" --name "$PAUSE_IMAGE" --file "pause=$bin/pause" --entrypoint /pause \
-  --user 65535:65535 -o "$out/pause.oci.tar" >&2
+[[ -s $out/python.oci.tar ]] || python3 "$here/mkimage.py" --name "$PYTHON_IMAGE" \
+  --layer "$out/rootfs.tar" --cmd python3 -o "$out/python.oci.tar" >&2
+[[ -z $bin || -s $out/pause.oci.tar ]] || python3 "$here/mkimage.py" --name "$PAUSE_IMAGE" \
+  --file "pause=$bin/pause" --entrypoint /pause --user 65535:65535 -o "$out/pause.oci.tar" >&2
 # images of an older recipe (another <key>) are not used again
 for old in "$(dirname "$out")"/*/; do
   [[ ${old%/} == "$out" ]] || rm -rf "${old%/}"

@@ -40,6 +40,9 @@ trap stop_all TERM INT HUP
 if [[ -e /proc/self/fd/3 ]]; then
   (trap - TERM INT HUP; cat <&3 >/dev/null; kill -TERM 1) &
   exec 3<&-
+  say "lifeline on fd 3: the cluster stops when its test process does"
+else
+  say "no lifeline (fd 3): stop the cluster with SIGTERM to this process"
 fi
 
 hostname "$NODE"

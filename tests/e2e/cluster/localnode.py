@@ -84,6 +84,29 @@ def why_not_runnable() -> str | None:
     return None
 
 
+BINARIES = (
+    "kube-apiserver",
+    "etcd",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubelet",
+    "kubectl",
+    "containerd",
+    "containerd-shim-runc-v2",
+    "ctr",
+    "pause",
+)
+
+
+def k8s_version() -> str:
+    return (CLUSTER_DIR.parent.parent / "apiserver" / "VERSION").read_text().strip()
+
+
+def binaries_cached() -> bool:
+    """Whether build.sh has nothing left to build (without running it)."""
+    return all(os.access(CACHE / k8s_version() / name, os.X_OK) for name in BINARIES)
+
+
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
@@ -434,13 +457,12 @@ class LocalNode:
         os.set_inheritable(write_end, False)
         log = (state / "logs" / "node.log").open("wb")
         supervisor = subprocess.Popen(
-            ["bash", str(CLUSTER_DIR / "node.sh"), str(state), str(bin_dir), str(port)],
+            ["bash", str(CLUSTER_DIR / "node.sh"), str(state), str(bin_dir), str(port), str(read_end)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            pass_fds=(read_end, lock_fd),
+            pass_fds=(read_end, lock_fd),  # the lock is held until the last cluster process is gone
             start_new_session=True,
-            preexec_fn=lambda: os.dup2(read_end, 3),
         )
         os.close(read_end)
         log.close()

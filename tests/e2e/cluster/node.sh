@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# node.sh STATE BIN HOST_PORT: the supervisor of one local cluster, run by localnode.py in a
+# node.sh STATE BIN HOST_PORT LIFELINE_FD: the supervisor of one local cluster, run by localnode.py in a
 # session of its own. On the host side of the namespaces it:
 #   1. saves the host-wide sysctls the kubelet changes and the cgroup trees that exist,
-#   2. runs inner.sh as PID 1 of new pid, mount, net and uts namespaces (fd 3, the lifeline,
-#      passes through: when the test process goes away, however it goes, the cluster stops),
+#   2. runs inner.sh as PID 1 of new pid, mount, net and uts namespaces, with the lifeline (the
+#      read end of a pipe only the test process writes to) as its fd 3: when the test process
+#      closes it or goes away, however it goes, the cluster stops,
 #   3. forwards 127.0.0.1:HOST_PORT on the host to the API server inside (socat, one
 #      `nsenter --net` per connection) while the cluster runs,
 #   4. once the namespaces are gone, removes the cgroups the kubelet and runc made and puts the
 #      sysctls back, and writes STATE/cleanup.done.
 # It never touches anything it did not create or change.
 set -uo pipefail
-STATE=$1 BIN=$2 HOST_PORT=$3
+STATE=$1 BIN=$2 HOST_PORT=$3 LIFELINE_FD=$4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log() { echo "$(date +%T.%3N) node.sh: $*"; }
 trap '' INT  # a ^C in the terminal is for pytest, which then closes the lifeline
@@ -26,6 +27,8 @@ done
 [[ -d /sys/fs/cgroup/kubepods ]] || echo /sys/fs/cgroup/kubepods >>"$STATE/cgroups.created"
 
 # 2. the cluster
+exec 3<&"$LIFELINE_FD"
+eval "exec $LIFELINE_FD<&-"
 unshare --pid --fork --mount-proc --mount --net --uts --propagation private \
   bash "$here/inner.sh" "$STATE" "$BIN" >"$STATE/logs/inner.log" 2>&1 </dev/null &
 unshare_pid=$!

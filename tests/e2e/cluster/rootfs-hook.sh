@@ -11,3 +11,8 @@ whl=$(ls "$root"/usr/share/python-wheels/pip-*.whl)
 chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin python3 "${whl#"$root"}/pip" install --quiet --no-index --no-cache-dir \
   --disable-pip-version-check --no-warn-script-location --root-user-action=ignore \
   --find-links=/usr/share/python-wheels pip setuptools
+# Like a base image that carries its organisation's package mirror: pip installs only from
+# /wheelhouse, which image.sh mounts read-only (the host's pip fills it), so the image builds
+# with no network. The directory exists here, so that mount adds nothing to the image's layers.
+mkdir -p "$root/wheelhouse"
+printf '[global]\nno-index = true\nfind-links = /wheelhouse\n' >"$root/etc/pip.conf"
