@@ -19,6 +19,7 @@ import copy
 import json
 import os
 import secrets
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,12 +29,12 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy_support import DEPLOY, load_yaml_documents, one, render
-from tests.e2e.providers import Cluster, DeployImage
+from tests.e2e.providers import REPO, Cluster, DeployImage
 from tests.e2e.test_live_scan import failing, k8saudit
 
 pytestmark = pytest.mark.e2e
 
+DEPLOY = REPO / "deploy"
 NAMESPACE = "k8saudit"
 CLAIM = "k8saudit-reports"
 #: Checks whose answer depends on where the scan runs from, not on the cluster: the API endpoint
@@ -43,6 +44,20 @@ VANTAGE_CHECKS = ("endpoint.",)
 #: control plane, whose components run as processes and not as pods the API lists.
 OPT_IN_GAPS = {"kubelet", "secret-metadata"}
 CONTROL_PLANE_GAPS = {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"}
+
+
+def yaml_documents(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def kustomize(cluster: Cluster, folder: Path) -> list[dict[str, Any]]:
+    """What `kubectl apply -k folder` applies."""
+    return yaml_documents(cluster.kubectl("kustomize", str(folder)).stdout)
+
+
+def the(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    (found,) = [o for o in objects if o["kind"] == kind and name in (None, o["metadata"]["name"])]
+    return found
 
 
 def expected_gaps(cluster: Cluster) -> set[str]:
@@ -139,7 +154,12 @@ class JobRun:
         return codes
 
     def events(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.logs.splitlines() if line.strip()]
+        return json_events(self.logs)
+
+
+def json_events(log: str) -> list[dict[str, Any]]:
+    """The JSON event lines of a scanner pod's log (kubectl logs also shows its stderr lines)."""
+    return [json.loads(line) for line in log.splitlines() if line.startswith("{")]
 
 
 def job_spec(cluster: Cluster, name: str) -> dict[str, Any]:
@@ -195,7 +215,7 @@ READ_VOLUME = (
 
 def read_volume(cluster: Cluster, image: DeployImage, script: str = READ_VOLUME) -> Any:
     """deploy/tools/report-reader.yaml with a command that prints the volume, read as its log."""
-    (reader,) = load_yaml_documents(DEPLOY / "tools" / "report-reader.yaml")
+    (reader,) = yaml_documents((DEPLOY / "tools" / "report-reader.yaml").read_text())
     name = f"{reader['metadata']['name']}-{secrets.token_hex(3)}"
     reader["metadata"]["name"] = name
     container = reader["spec"]["containers"][0]
@@ -334,10 +354,351 @@ def test_inside_and_outside_agree(incluster: dict[str, Any], outside: dict[str, 
 def test_the_cronjob_under_test_is_deploys(deployed: Deployed) -> None:
     """What ran is deploy/'s CronJob with only the image swapped (guards the overlay above)."""
     live = deployed.cluster.json("-n", NAMESPACE, "get", "cronjob", "k8saudit")
-    ours = one(render(DEPLOY), "CronJob")
+    ours = the(kustomize(deployed.cluster, DEPLOY), "CronJob")
     live_pod, our_pod = (c["spec"]["jobTemplate"]["spec"]["template"]["spec"] for c in (live, ours))
     assert live_pod["containers"][0]["args"] == our_pod["containers"][0]["args"]
     assert live_pod["containers"][0]["securityContext"] == our_pod["containers"][0]["securityContext"]
     assert live_pod["securityContext"] == our_pod["securityContext"]
     assert live_pod["containers"][0]["image"] == deployed.image.reference
     assert live["spec"]["concurrencyPolicy"] == "Forbid"
+
+
+# --- the read-only root filesystem ------------------------------------------------------------------
+
+#: Tries to create a file in each place; prints what happened. Run in the image, as the CronJob's pod.
+WRITE_PROBE = r"""
+import errno, importlib.util, json, os
+package = importlib.util.find_spec("k8saudit").submodule_search_locations[0]
+paths = ["/probe", "/etc/probe", "/usr/local/bin/probe", package + "/probe", "/var/tmp/probe",
+         "/reports/.probe", "/tmp/probe"]
+writes = {}
+for path in paths:
+    try:
+        with open(path, "x") as f:
+            f.write("x")
+        os.unlink(path)
+        writes[path] = "written"
+    except OSError as exc:
+        writes[path] = errno.errorcode.get(exc.errno, str(exc.errno))
+print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "package": package, "writes": writes}))
+"""
+
+
+def run_pod(cluster: Cluster, pod: dict[str, Any]) -> str:
+    """Create a pod, wait until it ends, return its log (the pod is deleted)."""
+    name = pod["metadata"]["name"]
+    cluster.apply(pod)
+
+    def ended() -> str | None:
+        phase = cluster.json("-n", NAMESPACE, "get", "pod", name)["status"].get("phase")
+        return str(phase) if phase in ("Succeeded", "Failed") else None
+
+    phase = wait_for(f"pod {name}", 180, ended)
+    log = cluster.kubectl("-n", NAMESPACE, "logs", name).stdout
+    cluster.kubectl("-n", NAMESPACE, "delete", "pod", name, "--wait=false")
+    assert phase == "Succeeded", log[-2000:]
+    return log
+
+
+def scanner_pod(cluster: Cluster, name: str, command: list[str], *, read_only: bool = True) -> dict[str, Any]:
+    """The CronJob's pod (its spec exactly, volumes and token included) with another command."""
+    spec = copy.deepcopy(job_spec(cluster, name)["spec"]["template"]["spec"])
+    container = spec["containers"][0]
+    container.pop("args", None)
+    container["command"] = command
+    container["securityContext"]["readOnlyRootFilesystem"] = read_only
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NAMESPACE}, "spec": spec}
+
+
+def test_the_image_can_write_only_to_reports_and_tmp(deployed: Deployed, incluster: dict[str, Any]) -> None:
+    """In the CronJob's pod, as its user: every write outside the report volume and the /tmp
+    emptyDir fails. /var/tmp is world-writable in the image, so there the read-only root is the
+    only thing that stops the write: with readOnlyRootFilesystem false (the control) it succeeds."""
+    cluster = deployed.cluster
+    probe = ["python", "-c", WRITE_PROBE]
+    ro = json.loads(run_pod(cluster, scanner_pod(cluster, f"ro-probe-{secrets.token_hex(2)}", probe)))
+    rw = json.loads(run_pod(cluster, scanner_pod(cluster, f"rw-probe-{secrets.token_hex(2)}", probe, read_only=False)))
+    assert (ro["uid"], ro["gid"]) == (65532, 65532)
+    outside = {p: got for p, got in ro["writes"].items() if not p.startswith(("/reports/", "/tmp/"))}
+    assert len(outside) == 5 and "written" not in outside.values(), ro["writes"]
+    assert outside["/var/tmp/probe"] == "EROFS"
+    assert ro["writes"]["/reports/.probe"] == ro["writes"]["/tmp/probe"] == "written"
+    assert rw["writes"]["/var/tmp/probe"] == "written"  # the control: only the read-only root said no
+
+
+def test_a_scan_writes_nothing_outside_reports_and_tmp(deployed: Deployed, incluster: dict[str, Any]) -> None:
+    """The scan run with a writable root filesystem: afterwards, its container's own layer (the
+    overlay's upper directory) holds nothing but the mount points the runtime made for its
+    volumes. A file written anywhere but /reports and /tmp (a byte-code cache, a kubeconfig
+    cache, a log) would be there and fail this test."""
+    node = deployed.cluster.node
+    if node is None:
+        pytest.skip("reads the container's overlay upper directory: the local provider's containerd only")
+
+    def writable(job: dict[str, Any]) -> None:
+        scanner_container(job)["securityContext"]["readOnlyRootFilesystem"] = False
+
+    job = run_job(deployed.cluster, f"k8saudit-rw-{secrets.token_hex(3)}", writable)
+    assert job.outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
+    (pod,) = job.pods
+    container_id = pod["status"]["containerStatuses"][0]["containerID"].removeprefix("containerd://")
+    upper = node.upper_dir(container_id)
+    written = {
+        "/" + str(path.relative_to(upper)): "dir" if path.is_dir() else f"{path.stat().st_size} bytes"
+        for path in upper.rglob("*")
+    }
+    mount_points = {m["mountPath"] for m in pod["spec"]["containers"][0]["volumeMounts"]}
+    mount_points |= {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/termination-log"}
+    mount_points |= {p.replace("/var/run/", "/run/") for p in mount_points}  # /var/run is a link to /run
+
+    def made_for_a_mount(path: str, what: str) -> bool:
+        if path in mount_points:
+            return what in ("dir", "0 bytes")
+        return what == "dir" and any(m.startswith(path + "/") for m in mount_points)
+
+    unexpected = {p: what for p, what in written.items() if not made_for_a_mount(p, what)}
+    assert unexpected == {}, f"the scan wrote outside /reports and /tmp: {unexpected}"
+
+
+# --- SIGTERM in the middle of a scan -----------------------------------------------------------------
+
+#: How the scan is made slow enough to be interrupted while it lists: its CPU limited to a tenth
+#: of a core (the kernel's CFS quota throttles it, as it would on a busy node) and ~1,500 more
+#: ConfigMaps paged through one at a time (--page-size=1), ~1,700 API round trips in all.
+#: Unthrottled the whole scan takes ~1.5 s here; throttled, listing alone takes over 10 s.
+BULK_CONFIGMAPS = 1500
+SLOW_CPU = "100m"
+
+
+def bulk_namespace(cluster: Cluster) -> None:
+    """BULK_CONFIGMAPS ConfigMaps in e2e-bulk, made 16 at a time with the kubernetes client
+    (kubectl's client-side rate limit would take a minute)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kubernetes import client, config
+
+    cluster.kubectl("create", "namespace", "e2e-bulk", check=False)
+    have = {c["metadata"]["name"] for c in cluster.json("-n", "e2e-bulk", "get", "configmaps")["items"]}
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(cluster.kubeconfig), client_configuration=configuration)
+    configuration.connection_pool_maxsize = 16
+    with client.ApiClient(configuration) as api:
+        core = client.CoreV1Api(api)
+
+        def make(name: str) -> None:
+            body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": name}}
+            core.create_namespaced_config_map("e2e-bulk", body)
+
+        names = [f"bulk-{i:05d}" for i in range(BULK_CONFIGMAPS)]
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(make, [n for n in names if n not in have]))
+
+
+LIST_VOLUME = "import json, os; print(json.dumps(sorted(os.listdir('/reports'))))"
+
+
+def test_sigterm_mid_scan_exits_143_and_leaves_no_half_written_set(
+    deployed: Deployed, incluster: dict[str, Any], tmp_path: Path
+) -> None:
+    """`kubectl delete` of the Job's pod while the scan lists: the kubelet sends SIGTERM, k8saudit
+    exits 143 at once saying it wrote nothing, the volume holds exactly what it held before,
+    and the Job retries (143 is not one of the exit codes its podFailurePolicy fails on) and the
+    retry writes a complete set."""
+    cluster = deployed.cluster
+    bulk_namespace(cluster)
+    before = read_volume(cluster, deployed.image, LIST_VOLUME)
+    name = f"k8saudit-term-{secrets.token_hex(3)}"
+
+    def slow(job: dict[str, Any]) -> None:
+        container = scanner_container(job)
+        container["args"].append("--page-size=1")
+        container["resources"]["limits"]["cpu"] = SLOW_CPU
+
+    job = job_spec(cluster, name)
+    slow(job)
+    cluster.kubectl("create", "-f", "-", input=json.dumps(job))
+
+    def running_pod() -> str | None:
+        for pod in cluster.json("-n", NAMESPACE, "get", "pods", "-l", f"job-name={name}")["items"]:
+            if pod["status"].get("phase") == "Running":
+                return str(pod["metadata"]["name"])
+        return None
+
+    pod = wait_for("the slow scan's pod Running", 120, running_pod, every=0.2)
+    log_file, watch_file = tmp_path / "pod.log", tmp_path / "watch.txt"
+    exit_code = '{.status.containerStatuses[0].state.terminated.exitCode}{"\\n"}'
+    with log_file.open("w") as logs, watch_file.open("w") as watch:
+        follow = subprocess.Popen([*cluster.kubectl_cmd, "-n", NAMESPACE, "logs", "-f", pod], stdout=logs)
+        watcher = subprocess.Popen(
+            [*cluster.kubectl_cmd, "-n", NAMESPACE, "get", "pod", pod, "-w", "-o", f"jsonpath={exit_code}"],
+            stdout=watch,
+        )
+        try:
+            wait_for("the scan's start event", 120, lambda: '"event":"start"' in log_file.read_text(), every=0.1)
+            time.sleep(3)  # into listing
+            assert '"event":"collect"' not in log_file.read_text(), "the scan got past listing before SIGTERM"
+            cluster.kubectl("-n", NAMESPACE, "delete", "pod", pod, "--wait=false")
+            codes = wait_for("the container's exit code", 60, lambda: watch_file.read_text().split(), every=0.1)
+            follow.wait(timeout=60)
+        finally:
+            for process in (follow, watcher):
+                process.kill()
+                process.wait()
+    assert codes[0] == "143"
+    log = log_file.read_text()
+    assert "k8saudit: terminated by SIGTERM: nothing was written" in log  # its stderr line
+    events = json_events(log)
+    last = events[-1]
+    assert (last["event"], last["signal"], last["exit"], last["wroteReports"]) == ("terminated", "SIGTERM", 143, False)
+    assert not [e for e in events if e["event"] in ("collect", "check", "done")], "the scan had got past listing"
+    assert read_volume(cluster, deployed.image, LIST_VOLUME) == before  # nothing new, no leftovers
+
+    outcome = wait_for(f"Job {name}'s retry", 600, lambda: finished(cluster, name))
+    status = cluster.json("-n", NAMESPACE, "get", "job", name)["status"]
+    assert (outcome, status.get("failed"), status.get("succeeded")) == ("Complete", 1, 1)
+    after = read_volume(cluster, deployed.image)
+    new = set(after["entries"]) - set(before)
+    assert new == {after["latest"]} and after["files"] == ["report.html", "report.json", "report.md"]
+
+
+# --- a token that may not list NetworkPolicies ------------------------------------------------------
+
+
+def without_networkpolicies(role: dict[str, Any], name: str) -> dict[str, Any]:
+    rules = []
+    for rule in copy.deepcopy(role["rules"]):
+        rule["resources"] = [r for r in rule["resources"] if r != "networkpolicies"]
+        if rule["resources"]:
+            rules.append(rule)
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": name},
+        "rules": rules,
+    }
+
+
+def test_a_token_that_cannot_list_networkpolicies_still_gets_a_report_naming_the_gap(
+    deployed: Deployed, incluster: dict[str, Any]
+) -> None:
+    cluster = deployed.cluster
+    account = "k8saudit-no-netpol"
+    role = without_networkpolicies(cluster.json("get", "clusterrole", "k8saudit"), account)
+    cluster.apply(
+        [
+            role,
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": account, "namespace": NAMESPACE},
+                "automountServiceAccountToken": False,
+            },
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": account},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": account},
+                "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": NAMESPACE}],
+            },
+        ]
+    )
+    who = f"--as=system:serviceaccount:{NAMESPACE}:{account}"
+    asks = cluster.kubectl("auth", "can-i", "list", "networkpolicies.networking.k8s.io", who, check=False)
+    assert asks.stdout.strip() == "no"  # the real RBAC authorizer says so
+    assert cluster.kubectl("auth", "can-i", "list", "ingresses.networking.k8s.io", who).stdout.strip() == "yes"
+
+    def as_that_account(job: dict[str, Any]) -> None:
+        job["spec"]["template"]["spec"]["serviceAccountName"] = account
+
+    job = run_job(cluster, f"k8saudit-nonetpol-{secrets.token_hex(3)}", as_that_account)
+    assert job.outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
+    events = job.events()
+    (listed,) = [e for e in events if e["event"] == "list" and e["kind"] == "NetworkPolicy"]
+    assert listed["status"] != "ok" and "forbidden" in listed["reason"]
+    assert events[-1]["event"] == "done" and events[-1]["exit"] == 0
+    report = read_volume(cluster, deployed.image)["report"]
+    assert "forbidden" in report["coverage"]["gaps"]["NetworkPolicy"]
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["net.default-deny"]["status"] == "not-assessable"
+    assert "forbidden" in checks["net.default-deny"]["reason"]
+    # the rest of the scan is whole
+    assert ("DaemonSet", "e2e-insecure", "node-agent") in failing(report, "pod.privileged")
+    assert set(report["coverage"]["gaps"]) == expected_gaps(cluster) | {"NetworkPolicy"}
+
+
+# --- the kubelet overlay --------------------------------------------------------------------------------
+
+#: What each kubelet.* check reads, and when it passes (the documented semantics; configz omits
+#: zero values, so a missing field is false or 0).
+KUBELET_FIELDS = {
+    "kubelet.anonymous-auth": ("authentication.anonymous.enabled", lambda v: v is not True),
+    "kubelet.authorization-mode": ("authorization.mode", lambda v: v == "Webhook"),
+    "kubelet.read-only-port": ("readOnlyPort", lambda v: not v),
+    "kubelet.client-ca": ("authentication.x509.clientCAFile", bool),
+    "kubelet.seccomp-default": ("seccompDefault", lambda v: v is True),
+    "kubelet.streaming-idle-timeout": ("streamingConnectionIdleTimeout", lambda v: v not in (None, "0s")),
+    "kubelet.pod-pids-limit": ("podPidsLimit", lambda v: isinstance(v, int) and v > 0),
+    "kubelet.certificate-rotation": ("rotateCertificates", lambda v: v is True),
+}
+ZERO = {
+    "authentication.anonymous.enabled": False,
+    "readOnlyPort": 0,
+    "seccompDefault": False,
+    "rotateCertificates": False,
+}
+
+
+def field_of(config: dict[str, Any], path: str) -> Any:
+    value: Any = config
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return ZERO.get(path) if value is None else value
+
+
+def test_the_kubelet_overlay_reads_the_real_kubelets_configz(deployed: Deployed, incluster: dict[str, Any]) -> None:
+    """deploy/overlays/kubelet adds `get nodes/proxy` and --kubelet-config; the Job then reads
+    every node's configz through the API server and the kubelet.* checks judge true values:
+    those of the configuration file the local harness wrote (on kind, what the kubelet itself
+    reports). Re-applying the base takes the permission away again, as the overlay says."""
+    cluster = deployed.cluster
+    deployed.apply(DEPLOY / "overlays" / "kubelet")
+    try:
+        rules = cluster.json("get", "clusterrole", "k8saudit")["rules"]
+        assert {"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]} in rules
+        job = run_job(cluster, f"k8saudit-kubelet-{secrets.token_hex(3)}")
+        assert job.outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
+        report = read_volume(cluster, deployed.image)["report"]
+    finally:
+        deployed.apply(DEPLOY)
+    assert "kubelet" not in report["coverage"]["gaps"]
+    nodes = [n["metadata"]["name"] for n in cluster.json("get", "nodes")["items"]]
+    checks = {c["id"]: c for c in report["checks"]}
+    for node in nodes:
+        configz = json.loads(cluster.kubectl("get", "--raw", f"/api/v1/nodes/{node}/proxy/configz").stdout)
+        truth = configz["kubeletconfig"]
+        if cluster.node is not None:  # the file the harness wrote is what the kubelet runs
+            for path, _ in KUBELET_FIELDS.values():
+                assert field_of(truth, path) == field_of(cluster.node.kubelet_config, path), path
+        for check, (path, passes) in KUBELET_FIELDS.items():
+            findings = [
+                f for f in report["findings"] if f["check"] == check and f["resource"] and f["resource"]["name"] == node
+            ]
+            if passes(field_of(truth, path)):
+                assert findings == [], (check, findings)
+            else:
+                (finding,) = findings
+                assert finding["status"] == "fail"
+                evidence = {e["path"]: e["value"] for e in finding["evidence"]}
+                assert evidence[path] == field_of(truth, path), (check, evidence)
+    if cluster.node is not None:  # the harness's kubelet: six settings safe, two not
+        assert {c for c in KUBELET_FIELDS if checks[c]["status"] == "fail"} == {
+            "kubelet.read-only-port",
+            "kubelet.certificate-rotation",
+        }
+        assert all(checks[c]["status"] in ("pass", "fail") for c in KUBELET_FIELDS)
+    # the base, re-applied, rewrote the rules and the arguments without the opt-in
+    assert {"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]} not in cluster.json(
+        "get", "clusterrole", "k8saudit"
+    )["rules"]
+    cron = cluster.json("-n", NAMESPACE, "get", "cronjob", "k8saudit")
+    assert "--kubelet-config" not in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]

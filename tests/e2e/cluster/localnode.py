@@ -280,8 +280,8 @@ def _kubeconfig(server: str, pki: Path, user: str) -> str:
 
 
 def kubelet_configuration(state: Path) -> dict[str, Any]:
-    """The kubelet's configuration file. The fields the kubelet.* checks read are set on purpose,
-    some safe and some not, so a scan with --kubelet-config has true values to find."""
+    """The kubelet's configuration file. Every field the kubelet.* checks read is set here, six
+    safely and two not, so a scan with --kubelet-config has known true values to find."""
     pki = state / "pki"
     return {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
@@ -293,7 +293,9 @@ def kubelet_configuration(state: Path) -> dict[str, Any]:
             "x509": {"clientCAFile": str(pki / "ca.crt")},
         },
         "authorization": {"mode": "Webhook"},
-        "readOnlyPort": 0,
+        # on purpose, two settings the checks must fail: the unauthenticated read-only port
+        # (reachable only inside the cluster's network namespace) and no certificate rotation
+        "readOnlyPort": 10255,
         "seccompDefault": True,
         "streamingConnectionIdleTimeout": "7m0s",
         "podPidsLimit": 4096,
@@ -563,6 +565,21 @@ class LocalNode:
             tagged = self.in_namespaces(*ctr, "images", "tag", "--force", name, also_as)
             if tagged.returncode != 0:
                 raise ClusterError(f"ctr images tag {name} {also_as} failed: {tagged.stderr.strip()}")
+
+    def upper_dir(self, container_id: str) -> Path:
+        """The overlay upper directory of a container: everything it wrote to its root filesystem."""
+        ctr = [str(self.bin_dir / "ctr"), "-a", "/run/containerd/containerd.sock", "-n", "k8s.io"]
+        info = self.in_namespaces(*ctr, "containers", "info", container_id)
+        if info.returncode != 0:
+            raise ClusterError(f"ctr containers info {container_id}: {info.stderr.strip()}")
+        spec = json.loads(info.stdout)
+        mounts = self.in_namespaces(
+            *ctr, "snapshots", "--snapshotter", spec["Snapshotter"], "mounts", "/unused", spec["SnapshotKey"]
+        )
+        for option in mounts.stdout.replace(",", " ").split():
+            if option.startswith("upperdir="):
+                return Path(option.removeprefix("upperdir="))
+        raise ClusterError(f"no upperdir for {container_id}: {mounts.stdout} {mounts.stderr}")
 
     def images(self) -> list[str]:
         ctr = [str(self.bin_dir / "ctr"), "-a", "/run/containerd/containerd.sock", "-n", "k8s.io"]
