@@ -94,7 +94,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         _apply_fixtures(started)
         yield started
     finally:
-        leftovers = started.stop()
+        leftovers = started.stop()  # test_teardown.py may have stopped it already: then a no-op
         _tier["ended"] = time.monotonic()
         if leftovers is not None:
             _tier["leftovers"] = f"left on the host: {leftovers}" if leftovers else "nothing left on the host"

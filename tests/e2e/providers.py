@@ -131,7 +131,8 @@ class Cluster:
     kubectl_cmd: list[str]  #: kubectl with the admin credentials (the kubeconfig included)
     node: localnode.LocalNode | None = None  #: the local provider's node
     timings: dict[str, float] = field(default_factory=dict)
-    _stopped: bool = False
+    stopped: bool = False
+    left: localnode.Leftovers | None = None  #: local: what stop() found left on the host
 
     def kubectl(
         self, *args: str, input: str | None = None, check: bool = True, timeout: float = 300
@@ -189,16 +190,17 @@ class Cluster:
     # -- stop -------------------------------------------------------------------------------------
 
     def stop(self) -> localnode.Leftovers | None:
-        """Stop the cluster (once). Local: returns what it left on the host (empty when nothing)."""
-        if self._stopped:
-            return None
-        self._stopped = True
-        keep = os.environ.get("K8SAUDIT_E2E_KEEP") == "1"
-        if self.node is not None:
-            return self.node.stop(keep=keep)
-        if not keep and not os.environ.get("K8SAUDIT_E2E_CLUSTER"):
-            run(["kind", "delete", "cluster", "--name", self.name, "--kubeconfig", str(self.kubeconfig)])
-        return None
+        """Stop the cluster (the first call does). Local: what it left on the host (empty: nothing)."""
+        if not self.stopped:
+            self.stopped = True
+            started = time.monotonic()
+            keep = os.environ.get("K8SAUDIT_E2E_KEEP") == "1"
+            if self.node is not None:
+                self.left = self.node.stop(keep=keep)
+            elif not keep and not os.environ.get("K8SAUDIT_E2E_CLUSTER"):
+                run(["kind", "delete", "cluster", "--name", self.name, "--kubeconfig", str(self.kubeconfig)])
+            self.timings["cluster down"] = time.monotonic() - started
+        return self.left
 
 
 def start(provider: str, workdir: Path) -> Cluster:

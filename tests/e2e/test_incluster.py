@@ -384,8 +384,8 @@ print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "package": package, "w
 """
 
 
-def run_pod(cluster: Cluster, pod: dict[str, Any]) -> str:
-    """Create a pod, wait until it ends, return its log (the pod is deleted)."""
+def run_pod(cluster: Cluster, pod: dict[str, Any], *, keep: bool = False) -> str:
+    """Create a pod, wait until it ends, return its log (the pod is then deleted unless `keep`)."""
     name = pod["metadata"]["name"]
     cluster.apply(pod)
 
@@ -395,9 +395,23 @@ def run_pod(cluster: Cluster, pod: dict[str, Any]) -> str:
 
     phase = wait_for(f"pod {name}", 180, ended)
     log = cluster.kubectl("-n", NAMESPACE, "logs", name).stdout
-    cluster.kubectl("-n", NAMESPACE, "delete", "pod", name, "--wait=false")
+    if not keep:
+        cluster.kubectl("-n", NAMESPACE, "delete", "pod", name, "--wait=false")
     assert phase == "Succeeded", log[-2000:]
     return log
+
+
+def container_id(pod: dict[str, Any]) -> str:
+    return str(pod["status"]["containerStatuses"][0]["containerID"]).removeprefix("containerd://")
+
+
+def upper_layer(node: Any, pod: dict[str, Any]) -> dict[str, str]:
+    """Every path in the container's own layer: 'dir' or its size."""
+    upper: Path = node.upper_dir(container_id(pod))
+    return {
+        "/" + str(path.relative_to(upper)): "dir" if path.is_dir() else f"{path.stat().st_size} bytes"
+        for path in upper.rglob("*")
+    }
 
 
 def scanner_pod(cluster: Cluster, name: str, command: list[str], *, read_only: bool = True) -> dict[str, Any]:
@@ -438,15 +452,19 @@ def test_a_scan_writes_nothing_outside_reports_and_tmp(deployed: Deployed, inclu
     def writable(job: dict[str, Any]) -> None:
         scanner_container(job)["securityContext"]["readOnlyRootFilesystem"] = False
 
-    job = run_job(deployed.cluster, f"k8saudit-rw-{secrets.token_hex(3)}", writable)
+    # the control: a write to /var/tmp in the same pod shows up in that pod's upper layer
+    cluster = deployed.cluster
+    write = ["python", "-c", "open('/var/tmp/control', 'w').write('x')"]
+    control = scanner_pod(cluster, f"rw-control-{secrets.token_hex(2)}", write, read_only=False)
+    run_pod(cluster, control, keep=True)
+    pod = cluster.json("-n", NAMESPACE, "get", "pod", control["metadata"]["name"])
+    assert upper_layer(node, pod).get("/var/tmp/control") == "1 bytes"
+    cluster.kubectl("-n", NAMESPACE, "delete", "pod", control["metadata"]["name"], "--wait=false")
+
+    job = run_job(cluster, f"k8saudit-rw-{secrets.token_hex(3)}", writable)
     assert job.outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
     (pod,) = job.pods
-    container_id = pod["status"]["containerStatuses"][0]["containerID"].removeprefix("containerd://")
-    upper = node.upper_dir(container_id)
-    written = {
-        "/" + str(path.relative_to(upper)): "dir" if path.is_dir() else f"{path.stat().st_size} bytes"
-        for path in upper.rglob("*")
-    }
+    written = upper_layer(node, pod)
     mount_points = {m["mountPath"] for m in pod["spec"]["containers"][0]["volumeMounts"]}
     mount_points |= {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/termination-log"}
     mount_points |= {p.replace("/var/run/", "/run/") for p in mount_points}  # /var/run is a link to /run

@@ -62,6 +62,11 @@ ip addr add "$SERVICE_IP/32" dev lo
 # nothing is created on the host.
 for d in /run /var/lib /var/log; do mount -t tmpfs -o mode=0755 tmpfs "$d"; done
 mkdir -p /run/containerd /var/lib/kubelet /var/log/containers
+# etcd's data and containerd's content and snapshots (unpacked images, containers' layers) live
+# in memory too: faster, and nothing to delete from disk afterwards. Seen from the host these
+# directories stay empty; /proc/<this process>/root/... shows them.
+mkdir -p "$STATE/etcd" "$STATE/containerd"
+for d in "$STATE/etcd" "$STATE/containerd"; do mount -t tmpfs -o mode=0700 tmpfs "$d"; done
 
 wait_for() {  # wait_for WHAT PID CMD...: poll CMD every 0.1 s, up to 120 s
   local what=$1 pid=$2

@@ -578,7 +578,8 @@ class LocalNode:
         )
         for option in mounts.stdout.replace(",", " ").split():
             if option.startswith("upperdir="):
-                return Path(option.removeprefix("upperdir="))
+                # containerd's root is a tmpfs in the cluster's mount namespace: look through its init
+                return Path(f"/proc/{self.nspid}/root") / option.removeprefix("upperdir=").lstrip("/")
         raise ClusterError(f"no upperdir for {container_id}: {mounts.stdout} {mounts.stderr}")
 
     def images(self) -> list[str]:
@@ -608,20 +609,25 @@ class LocalNode:
         return leftovers
 
     def leftovers(self) -> Leftovers:
-        after = HostState.capture(self.state)
-        changed = {
-            key: (value, after.sysctls.get(key, "<gone>"))
-            for key, value in self.before.sysctls.items()
-            if after.sysctls.get(key, value) != value
-        }
-        return Leftovers(
-            processes=_processes_in(self.pid_ns, self.state) if self.pid_ns else [],
-            sysctls=changed,
-            cgroups=after.cgroups - self.before.cgroups,
-            mounts=after.mounts - self.before.mounts,
-            links=after.links - self.before.links,
-            paths=after.paths - self.before.paths,
-        )
+        return leftovers_since(self.before, self.state, self.pid_ns)
+
+
+def leftovers_since(before: HostState, state: Path, pid_ns: str) -> Leftovers:
+    """What differs on the host from `before`, and any process still in the cluster's pid namespace."""
+    after = HostState.capture(state)
+    changed = {
+        key: (value, after.sysctls.get(key, "<gone>"))
+        for key, value in before.sysctls.items()
+        if after.sysctls.get(key, value) != value
+    }
+    return Leftovers(
+        processes=_processes_in(pid_ns, state) if pid_ns else [],
+        sysctls=changed,
+        cgroups=after.cgroups - before.cgroups,
+        mounts=after.mounts - before.mounts,
+        links=after.links - before.links,
+        paths=after.paths - before.paths,
+    )
 
 
 def _archive_name(archive: Path) -> str:
