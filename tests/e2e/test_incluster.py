@@ -16,6 +16,7 @@ Only kubectl, the CLI and the JSON report are used; none of k8saudit's modules.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import secrets
@@ -648,21 +649,12 @@ def test_a_token_that_cannot_list_networkpolicies_still_gets_a_report_naming_the
 
 #: What each kubelet.* check reads, and when it passes (the documented semantics; configz omits
 #: zero values, so a missing field is false or 0).
-KUBELET_FIELDS = {
-    "kubelet.anonymous-auth": ("authentication.anonymous.enabled", lambda v: v is not True),
-    "kubelet.authorization-mode": ("authorization.mode", lambda v: v == "Webhook"),
-    "kubelet.read-only-port": ("readOnlyPort", lambda v: not v),
-    "kubelet.client-ca": ("authentication.x509.clientCAFile", bool),
-    "kubelet.seccomp-default": ("seccompDefault", lambda v: v is True),
-    "kubelet.streaming-idle-timeout": ("streamingConnectionIdleTimeout", lambda v: v not in (None, "0s")),
-    "kubelet.pod-pids-limit": ("podPidsLimit", lambda v: isinstance(v, int) and v > 0),
-    "kubelet.certificate-rotation": ("rotateCertificates", lambda v: v is True),
-}
 ZERO = {
     "authentication.anonymous.enabled": False,
     "readOnlyPort": 0,
     "seccompDefault": False,
     "rotateCertificates": False,
+    "serverTLSBootstrap": False,
 }
 
 
@@ -671,6 +663,31 @@ def field_of(config: dict[str, Any], path: str) -> Any:
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return ZERO.get(path) if value is None else value
+
+
+KubeletRule = tuple[tuple[str, ...], Callable[[Callable[[str], Any]], bool]]
+KUBELET_CHECKS: dict[str, KubeletRule] = {
+    "kubelet.anonymous-auth": (
+        ("authentication.anonymous.enabled",),
+        lambda f: f("authentication.anonymous.enabled") is not True,
+    ),
+    "kubelet.authorization-mode": (("authorization.mode",), lambda f: f("authorization.mode") == "Webhook"),
+    "kubelet.read-only-port": (("readOnlyPort",), lambda f: not f("readOnlyPort")),
+    "kubelet.client-ca": (("authentication.x509.clientCAFile",), lambda f: bool(f("authentication.x509.clientCAFile"))),
+    "kubelet.seccomp-default": (("seccompDefault",), lambda f: f("seccompDefault") is True),
+    "kubelet.streaming-idle-timeout": (
+        ("streamingConnectionIdleTimeout",),
+        lambda f: f("streamingConnectionIdleTimeout") not in (None, "0s"),
+    ),
+    "kubelet.pod-pids-limit": (
+        ("podPidsLimit",),
+        lambda f: isinstance(f("podPidsLimit"), int) and f("podPidsLimit") > 0,
+    ),
+    "kubelet.certificate-rotation": (
+        ("rotateCertificates", "serverTLSBootstrap"),
+        lambda f: f("rotateCertificates") is True and f("serverTLSBootstrap") is True,
+    ),
+}
 
 
 def test_the_kubelet_overlay_reads_the_real_kubelets_configz(deployed: Deployed, incluster: dict[str, Any]) -> None:
@@ -695,25 +712,26 @@ def test_the_kubelet_overlay_reads_the_real_kubelets_configz(deployed: Deployed,
         configz = json.loads(cluster.kubectl("get", "--raw", f"/api/v1/nodes/{node}/proxy/configz").stdout)
         truth = configz["kubeletconfig"]
         if cluster.node is not None:  # the file the harness wrote is what the kubelet runs
-            for path, _ in KUBELET_FIELDS.values():
-                assert field_of(truth, path) == field_of(cluster.node.kubelet_config, path), path
-        for check, (path, passes) in KUBELET_FIELDS.items():
+            for paths, _ in KUBELET_CHECKS.values():
+                for path in paths:
+                    assert field_of(truth, path) == field_of(cluster.node.kubelet_config, path), path
+        for check, (paths, passes) in KUBELET_CHECKS.items():
             findings = [
                 f for f in report["findings"] if f["check"] == check and f["resource"] and f["resource"]["name"] == node
             ]
-            if passes(field_of(truth, path)):
+            if passes(functools.partial(field_of, truth)):
                 assert findings == [], (check, findings)
             else:
                 (finding,) = findings
                 assert finding["status"] == "fail"
                 evidence = {e["path"]: e["value"] for e in finding["evidence"]}
-                assert evidence[path] == field_of(truth, path), (check, evidence)
+                assert {p: evidence[p] for p in paths} == {p: field_of(truth, p) for p in paths}, check
     if cluster.node is not None:  # the harness's kubelet: six settings safe, two not
-        assert {c for c in KUBELET_FIELDS if checks[c]["status"] == "fail"} == {
+        assert {c for c in KUBELET_CHECKS if checks[c]["status"] == "fail"} == {
             "kubelet.read-only-port",
             "kubelet.certificate-rotation",
         }
-        assert all(checks[c]["status"] in ("pass", "fail") for c in KUBELET_FIELDS)
+        assert all(checks[c]["status"] in ("pass", "fail") for c in KUBELET_CHECKS)
     # the base, re-applied, rewrote the rules and the arguments without the opt-in
     assert {"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]} not in cluster.json(
         "get", "clusterrole", "k8saudit"
