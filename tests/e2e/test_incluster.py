@@ -364,6 +364,37 @@ def test_the_cronjob_under_test_is_deploys(deployed: Deployed) -> None:
     assert live["spec"]["concurrencyPolicy"] == "Forbid"
 
 
+def test_the_cronjob_fires_on_its_schedule(deployed: Deployed, incluster: dict[str, Any]) -> None:
+    """deploy/'s CronJob itself, not a Job made from it: with its schedule moved to every minute
+    (the only change; timeZone Etc/UTC stays), the controller starts a Job at the next minute,
+    and it completes. Then the schedule is put back."""
+    cluster = deployed.cluster
+    original = cluster.json("-n", NAMESPACE, "get", "cronjob", "k8saudit")["spec"]["schedule"]
+    before = {j["metadata"]["name"] for j in cluster.json("-n", NAMESPACE, "get", "jobs")["items"]}
+
+    def scheduled() -> str | None:
+        for job in cluster.json("-n", NAMESPACE, "get", "jobs")["items"]:
+            meta = job["metadata"]
+            owners = [o["name"] for o in meta.get("ownerReferences", []) if o["kind"] == "CronJob"]
+            manual = (meta.get("annotations") or {}).get("cronjob.kubernetes.io/instantiate") == "manual"
+            if meta["name"] not in before and owners == ["k8saudit"] and not manual:
+                return str(meta["name"])
+        return None
+
+    every_minute = json.dumps({"spec": {"schedule": "* * * * *"}})
+    cluster.kubectl("-n", NAMESPACE, "patch", "cronjob", "k8saudit", "--type=merge", "-p", every_minute)
+    try:
+        name = wait_for("a Job the CronJob scheduled", 150, scheduled, every=1)
+    finally:
+        put_back = json.dumps({"spec": {"schedule": original}})
+        cluster.kubectl("-n", NAMESPACE, "patch", "cronjob", "k8saudit", "--type=merge", "-p", put_back)
+    outcome = wait_for(f"Job {name}", 300, lambda: finished(cluster, name))
+    job = collect_job(cluster, name, outcome)
+    assert outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
+    status = cluster.json("-n", NAMESPACE, "get", "cronjob", "k8saudit")["status"]
+    assert status.get("lastScheduleTime") and status.get("lastSuccessfulTime")
+
+
 # --- the read-only root filesystem ------------------------------------------------------------------
 
 #: Tries to create a file in each place; prints what happened. Run in the image, as the CronJob's pod.
@@ -499,13 +530,13 @@ def bulk_namespace(cluster: Cluster) -> None:
     cluster.kubectl("create", "namespace", "e2e-bulk", check=False)
     have = {c["metadata"]["name"] for c in cluster.json("-n", "e2e-bulk", "get", "configmaps")["items"]}
     configuration = client.Configuration()
-    config.load_kube_config(config_file=str(cluster.kubeconfig), client_configuration=configuration)
+    config.load_kube_config(config_file=str(cluster.kubeconfig), client_configuration=configuration)  # type: ignore[no-untyped-call]
     configuration.connection_pool_maxsize = 16
     with client.ApiClient(configuration) as api:
         core = client.CoreV1Api(api)
 
         def make(name: str) -> None:
-            body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": name}}
+            body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name=name), data={"k": name})
             core.create_namespaced_config_map("e2e-bulk", body)
 
         names = [f"bulk-{i:05d}" for i in range(BULK_CONFIGMAPS)]
