@@ -7,7 +7,7 @@
 #   -t TAG          image name (default k8saudit:<version from pyproject.toml>)
 #   --engine        docker or podman; default: docker when `docker info` answers, else podman
 #   --base IMAGE    the Dockerfile's PYTHON_IMAGE build argument (default: the Dockerfile's own,
-#                   python:3.11-slim-bookworm from Docker Hub)
+#                   python:3.11-slim-bookworm from Docker Hub; spelled out in full for podman)
 #   --base local    podman only, no registry at all: the Debian bookworm + python3 base that
 #                   images.sh makes (tests/e2e/cluster), loaded into podman. The build is offline
 #                   (--network=none): the host's pip (with the host's index and certificate
@@ -57,6 +57,15 @@ local_base=''
 if [[ $base == local ]]; then
   local_base=$(bash "$here/images.sh" | tail -n1)
   base=localhost/k8saudit-e2e/python:3.11-bookworm
+fi
+if [[ -z $base && $engine == podman ]]; then
+  # the Dockerfile's default base is a Docker Hub short name (python:3.11-slim-bookworm), which
+  # Docker resolves to docker.io/library/...; podman may refuse short names: say it in full
+  base=$(sed -n 's/^ARG PYTHON_IMAGE=//p' "$repo/Dockerfile")
+  first=${base%%/*}
+  if [[ $base != */* ]]; then base=docker.io/library/$base
+  elif [[ $first != *.* && $first != *:* && $first != localhost ]]; then base=docker.io/$base
+  fi
 fi
 [[ -z $base ]] || build_args+=(--build-arg "PYTHON_IMAGE=$base")
 
