@@ -35,10 +35,12 @@ EXPECTED_PODS = {"e2e-insecure": 3, "e2e-hardened": 2}
 READY_WAIT_SECONDS = 300
 
 _tier: dict[str, Any] = {}  # what the summary reports: provider, timings
+_e2e_ids: set[str] = set()  # the tests marked e2e
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     e2e_items = [item for item in items if item.get_closest_marker("e2e") is not None]
+    _e2e_ids.update(item.nodeid for item in e2e_items)
     if not e2e_items:
         return
     if not config.getoption("--run-e2e", default=False):
@@ -50,13 +52,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"e2e: {reason}"))
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """The tier's time: set-up, call and teardown of every e2e test (the cluster's start and stop
+    fall into the first set-up and the last teardown), whatever else the session runs."""
+    if report.nodeid in _e2e_ids:
+        _tier["seconds"] = _tier.get("seconds", 0.0) + report.duration
+        _tier["tests"] = _tier.get("tests", 0) + (report.when == "call")
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _tier:
+    if "started" not in _tier:
         return
     lines = [providers.choose().describe()]
-    if "started" in _tier:
-        total = _tier.get("ended", time.monotonic()) - _tier["started"]
-        lines.append(f"e2e tier: {total:.0f} s in all, cluster included")
+    lines.append(
+        f"e2e tier: {_tier.get('tests', 0)} tests in {_tier.get('seconds', 0.0):.0f} s, cluster start and stop included"
+    )
     timings: dict[str, float] = _tier.get("timings", {})
     if timings:
         lines.append("e2e tier timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
@@ -87,7 +97,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     checked to have left nothing on the host; kind: deleted unless reused or kept)."""
     choice = providers.choose()
     assert choice.provider is not None, choice.why  # collection skipped the tier otherwise
-    _tier["started"] = time.monotonic()
+    _tier["started"] = True
     started = providers.start(choice.provider, tmp_path_factory.mktemp("cluster"))
     _tier["timings"] = started.timings
     try:
@@ -95,7 +105,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         yield started
     finally:
         leftovers = started.stop()  # test_teardown.py may have stopped it already: then a no-op
-        _tier["ended"] = time.monotonic()
         if leftovers is not None:
             _tier["leftovers"] = f"left on the host: {leftovers}" if leftovers else "nothing left on the host"
             assert not leftovers, f"the local cluster left this on the host: {leftovers}"
