@@ -15,6 +15,7 @@ Only kubectl, the CLI and the JSON report are used; none of k8saudit's modules.
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import json
@@ -769,3 +770,58 @@ def test_the_kubelet_overlay_reads_the_real_kubelets_configz(deployed: Deployed,
     )["rules"]
     cron = cluster.json("-n", NAMESPACE, "get", "cronjob", "k8saudit")
     assert "--kubelet-config" not in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+def test_the_secret_metadata_overlay_finds_a_legacy_token_and_reads_no_secret(
+    deployed: Deployed, incluster: dict[str, Any]
+) -> None:
+    """deploy/overlays/secret-metadata adds `list secrets` and --secret-metadata. A legacy
+    service-account token Secret, filled in by the real token controller, is found, and neither
+    its token nor any other Secret value reaches the report or the log (the scan asks for
+    metadata only). Re-applying the base takes `list secrets` away again."""
+    cluster = deployed.cluster
+    cluster.apply(
+        [
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "legacy", "namespace": "e2e-insecure"}},
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "kubernetes.io/service-account-token",
+                "metadata": {
+                    "name": "legacy-token",
+                    "namespace": "e2e-insecure",
+                    "annotations": {"kubernetes.io/service-account.name": "legacy"},
+                },
+            },
+        ]
+    )
+
+    def token() -> str | None:
+        data = cluster.json("-n", "e2e-insecure", "get", "secret", "legacy-token").get("data") or {}
+        return data.get("token")
+
+    secret_token = base64.b64decode(wait_for("the token controller to fill legacy-token", 60, token)).decode()
+    deployed.apply(DEPLOY / "overlays" / "secret-metadata")
+    try:
+        rules = cluster.json("get", "clusterrole", "k8saudit")["rules"]
+        assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]} in rules
+        job = run_job(cluster, f"k8saudit-secrets-{secrets.token_hex(3)}")
+        assert job.outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
+        volume = read_volume(cluster, deployed.image)
+    finally:
+        deployed.apply(DEPLOY)
+    report = volume["report"]
+    assert "secret-metadata" not in report["coverage"]["gaps"]
+    (finding,) = [
+        f
+        for f in report["findings"]
+        if f["check"] == "secrets.legacy-sa-tokens" and f["resource"]["name"] == "legacy-token"
+    ]
+    assert finding["status"] == "fail" and finding["resource"]["namespace"] == "e2e-insecure"
+    evidence = {e["path"]: e["value"] for e in finding["evidence"]}
+    assert evidence["metadata.annotations[kubernetes.io/service-account.name]"] == "legacy"
+    for text in (json.dumps(report), job.logs):
+        assert secret_token not in text and "e2ec4n4ry" not in text
+    assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]} not in cluster.json(
+        "get", "clusterrole", "k8saudit"
+    )["rules"]
