@@ -113,6 +113,29 @@ class Deployed:
     def apply(self, base: Path) -> None:
         self.cluster.kubectl("apply", "-k", str(overlay(self.workdir, base, self.image)))
 
+    def entries(self) -> list[str]:
+        """What the report volume holds at its top (read from this machine where it can be)."""
+        if self.volume is not None:
+            return sorted(os.listdir(self.volume))
+        listed: list[str] = read_volume(self.cluster, self.image, LIST_VOLUME)
+        return listed
+
+    def latest(self) -> dict[str, Any]:
+        """`latest` on the report volume: where it points, the entries, its files and report.json.
+        The reader pod (deploy/tools/report-reader.yaml) is how users read it and how the first
+        scan's set is read (`incluster`); later reads look at the volume's directory directly
+        where the provider has one on this machine."""
+        if self.volume is None:
+            volume: dict[str, Any] = read_volume(self.cluster, self.image)
+            return volume
+        latest = self.volume / "latest"
+        return {
+            "latest": os.readlink(latest),
+            "entries": self.entries(),
+            "files": sorted(os.listdir(latest)),
+            "report": json.loads((latest / "report.json").read_text()),
+        }
+
 
 @pytest.fixture(scope="module")
 def deployed(cluster: Cluster, image: DeployImage, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
@@ -557,7 +580,7 @@ def test_sigterm_mid_scan_exits_143_and_leaves_no_half_written_set(
     retry writes a complete set."""
     cluster = deployed.cluster
     bulk_namespace(cluster)
-    before = read_volume(cluster, deployed.image, LIST_VOLUME)
+    before = deployed.entries()
     name = f"k8saudit-term-{secrets.token_hex(3)}"
 
     def slow(job: dict[str, Any]) -> None:
@@ -602,12 +625,12 @@ def test_sigterm_mid_scan_exits_143_and_leaves_no_half_written_set(
     last = events[-1]
     assert (last["event"], last["signal"], last["exit"], last["wroteReports"]) == ("terminated", "SIGTERM", 143, False)
     assert not [e for e in events if e["event"] in ("collect", "check", "done")], "the scan had got past listing"
-    assert read_volume(cluster, deployed.image, LIST_VOLUME) == before  # nothing new, no leftovers
+    assert deployed.entries() == before  # nothing new, no leftovers
 
     outcome = wait_for(f"Job {name}'s retry", 600, lambda: finished(cluster, name))
     status = cluster.json("-n", NAMESPACE, "get", "job", name)["status"]
     assert (outcome, status.get("failed"), status.get("succeeded")) == ("Complete", 1, 1)
-    after = read_volume(cluster, deployed.image)
+    after = deployed.latest()
     new = set(after["entries"]) - set(before)
     assert new == {after["latest"]} and after["files"] == ["report.html", "report.json", "report.md"]
 
@@ -667,7 +690,7 @@ def test_a_token_that_cannot_list_networkpolicies_still_gets_a_report_naming_the
     (listed,) = [e for e in events if e["event"] == "list" and e["kind"] == "NetworkPolicy"]
     assert listed["status"] != "ok" and "forbidden" in listed["reason"]
     assert events[-1]["event"] == "done" and events[-1]["exit"] == 0
-    report = read_volume(cluster, deployed.image)["report"]
+    report = deployed.latest()["report"]
     assert "forbidden" in report["coverage"]["gaps"]["NetworkPolicy"]
     checks = {c["id"]: c for c in report["checks"]}
     assert checks["net.default-deny"]["status"] == "not-assessable"
@@ -734,7 +757,7 @@ def test_the_kubelet_overlay_reads_the_real_kubelets_configz(deployed: Deployed,
         assert {"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]} in rules
         job = run_job(cluster, f"k8saudit-kubelet-{secrets.token_hex(3)}")
         assert job.outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
-        report = read_volume(cluster, deployed.image)["report"]
+        report = deployed.latest()["report"]
     finally:
         deployed.apply(DEPLOY)
     assert "kubelet" not in report["coverage"]["gaps"]
@@ -807,7 +830,7 @@ def test_the_secret_metadata_overlay_finds_a_legacy_token_and_reads_no_secret(
         assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]} in rules
         job = run_job(cluster, f"k8saudit-secrets-{secrets.token_hex(3)}")
         assert job.outcome == "Complete" and job.exit_codes == [0], job.logs[-2000:]
-        volume = read_volume(cluster, deployed.image)
+        volume = deployed.latest()
     finally:
         deployed.apply(DEPLOY)
     report = volume["report"]
