@@ -34,8 +34,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--run-e2e",
         action="store_true",
         default=False,
-        help="run the e2e tier against a kind cluster (needs Docker and kind; see tests/e2e/conftest.py)",
+        help="run the e2e tier against a real cluster: the local node (root) or kind (see tests/e2e/conftest.py)",
     )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which cluster the e2e tier runs on, said before anything runs (and again in the summary)."""
+    if not config.getoption("--run-e2e"):
+        return "e2e tier: off (it runs with --run-e2e: make test, make e2e)"
+    from tests.e2e.providers import choose
+
+    return choose().describe()
 
 
 def dev_null_problem() -> str | None:

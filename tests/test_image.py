@@ -1,7 +1,8 @@
 """The container image, checked without Docker (no engine runs here, and hadolint is not
 installed): the Dockerfile parsed and held to the image's promises, the build context it
 gets, and the installed CLI shown to write nowhere but its report volume and its tmpfs.
-`make image` builds the real thing where Docker exists."""
+`make image` builds the real thing (Docker or podman), and the e2e tier builds it and runs it
+as deploy/'s CronJob on a real node (tests/e2e/test_incluster.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,3 @@
+module k8saudit/tests/e2e/cluster/pause
+
+go 1.22
