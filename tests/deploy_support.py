@@ -154,7 +154,7 @@ def opt_ins(args: list[str]) -> set[str]:
 
 def required(options: set[str]) -> set[Permission]:
     """What a scan with these LiveOptions needs: get and list on every listed kind, plus the
-    collector's other requests (`API_PERMISSIONS` in k8saudit/collect/live.py) it turns on."""
+    collector's other requests (`API_PERMISSIONS` in k8saudit/sources/live.py) it turns on."""
     perms = {(k.group, k.resource, verb) for k in KINDS if k.kind not in NEVER_LISTED for verb in ("get", "list")}
     perms |= {perm for perm, option in API_PERMISSIONS.items() if option is None or option in options}
     return perms

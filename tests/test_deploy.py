@@ -58,8 +58,8 @@ def _drift(granted_perms: set[Permission], needed: set[Permission]) -> str:
 
     return (
         f"granted but not needed: {fmt(granted_perms - needed)}; needed but not granted: {fmt(needed - granted_perms)} "
-        "(the collector's requests are KINDS in k8saudit/kinds.py plus API_PERMISSIONS in "
-        "k8saudit/collect/live.py; fix deploy/base/clusterrole.yaml and the README's copy)"
+        "(the collector's requests are KINDS in k8saudit/model/kinds.py plus API_PERMISSIONS in "
+        "k8saudit/sources/live.py; fix deploy/base/clusterrole.yaml and the README's copy)"
     )
 
 

@@ -2,7 +2,7 @@
 
 Every list is fetched as raw JSON pages (`limit`/`continue`, 500 objects a page by default)
 and parsed straight into the slim models, with the garbage collector paused while parsing
-(NOTES.md: the client's typed models are ~10x slower and ~7x bigger). Controllers are listed
+(docs/kubernetes-facts.md: the client's typed models are ~10x slower and ~7x bigger). Controllers are listed
 before pods, so a pod a listed controller owns is kept compact: its metadata, node and only the
 containers its controller's template lacks; a ReplicaSet or Job a listed controller owns drops
 its template. Neither is ever read: the owner's template is the workload audited. That

@@ -6,7 +6,7 @@ server's authorizer would check, as kube-apiserver's RequestInfo resolver does. 
 must allow every one of them, and must grant nothing the scan never uses (get, which a scan does
 not send, comes with list by policy: the role is "get and list on what it reads").
 
-This is what keeps `API_PERMISSIONS` in k8saudit/collect/live.py honest: tests/test_deploy.py
+This is what keeps `API_PERMISSIONS` in k8saudit/sources/live.py honest: tests/test_deploy.py
 checks the role against that table, and this test checks the table against the wire.
 """
 

@@ -1,4 +1,4 @@
-"""The access model (k8saudit/access.py) and the access review in every report: its JSON, and its
+"""The access model (k8saudit/semantics/access.py) and the access review in every report: its JSON, and its
 Markdown and HTML sections with hostile names escaped."""
 
 from __future__ import annotations
