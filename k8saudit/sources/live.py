@@ -37,6 +37,7 @@ The `kubernetes` client is imported inside functions only: `k8saudit --help` mus
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import http.client
 import json
@@ -674,8 +675,8 @@ class _Collector:
             futures: dict[str, Future[_Listed]] = {}
             # What a kind waits for was submitted before it, so it is running or done: no deadlock.
             self._listed = lambda kind: futures[kind].result().items if kind in futures else []
-            for k in order:
-                futures[k.kind] = pool.submit(self.list_kind, k)
+            for k in order:  # each in a copy of this context: its log fields (the cluster) go along
+                futures[k.kind] = pool.submit(contextvars.copy_context().run, self.list_kind, k)
             try:
                 return [futures[k.kind].result() for k in kinds]
             except BaseException:
@@ -708,7 +709,7 @@ class _Collector:
 
         workers = max(1, min(self.options.workers, len(nodes) or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-kubelet") as pool:
-            return dict(pool.map(one, nodes))
+            return dict(pool.map(lambda node: contextvars.copy_context().run(one, node), nodes))
 
     # --- the authorizer probe -----------------------------------------------------------------
 
