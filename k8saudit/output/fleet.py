@@ -180,16 +180,36 @@ def _why_not(data: bytes, exc: ValidationError) -> str:
 
 
 def read_reports(paths: Sequence[Path]) -> Inputs:
-    """Find and read every report `paths` name; what cannot be used is a problem, not an error."""
+    """Find and read every report `paths` name; what cannot be used is a problem, not an error.
+
+    Only a cluster's latest report keeps its per-check and per-input detail (its row and the
+    common checks read them); an earlier one keeps the few numbers of its trend, so memory grows
+    with the clusters, not with the reports (500 reports of 50 clusters: benchmarks/README.md)."""
     inputs = Inputs()
+    latest: dict[str, Entry] = {}
     for path in find_reports(paths, inputs):
         try:
             digest = read_digest(path)
         except Unusable as why:
             inputs.left_out(path, str(why))
             continue
-        inputs.entries.append(Entry(digest, path, _set_files(path)))
+        entry = Entry(digest, path, _set_files(path))
+        inputs.entries.append(entry)
+        name, _ = cluster_name(digest, path)
+        kept = latest.get(name)
+        if kept is None or digest.when() > kept.digest.when():  # a tie keeps the first read, as `_runs` does
+            latest[name] = entry
+            if kept is not None:
+                _drop_detail(kept.digest)
+        else:
+            _drop_detail(digest)
     return inputs
+
+
+def _drop_detail(digest: ReportDigest) -> None:
+    """Keep of an earlier report what its trend shows (time, score, grade, counts)."""
+    digest.checks = []
+    digest.coverage.inputs = []
 
 
 def _set_files(json_path: Path) -> tuple[Path, ...]:

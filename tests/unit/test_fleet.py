@@ -233,3 +233,15 @@ def test_the_folder_names_the_files(tmp_path: Path, flag: str) -> None:
     assert invoke("fleet", tmp_path / "r", flag, tmp_path / "o", "-q").exit_code == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["fleet.html", "fleet.json", "fleet.md"]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in (tmp_path / "o").iterdir())
+
+
+def test_only_each_clusters_latest_report_keeps_its_detail(tmp_path: Path) -> None:
+    """Memory follows the clusters, not the reports: an earlier run keeps only what its trend shows."""
+    from k8saudit.output.fleet import read_reports
+
+    for day in ("03", "05", "04"):
+        write_report(tmp_path / day / "report.json", context="prod", at=f"2026-11-{day}T00:00:00Z")
+    read = read_reports([tmp_path])
+    detail = {e.digest.generatedAt[8:10]: (len(e.digest.checks), len(e.digest.coverage.inputs)) for e in read.entries}
+    assert detail["05"][0] > 50 and detail["05"][1] > 10
+    assert detail["03"] == detail["04"] == (0, 0)
