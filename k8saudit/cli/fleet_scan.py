@@ -53,7 +53,7 @@ from k8saudit.model.findings import Severity
 from k8saudit.model.fleet import ClusterStatus, FleetReport, ReportDigest, failing_at
 from k8saudit.output import fleet as merge
 from k8saudit.output.fleet_render import FORMATS as FLEET_FORMATS
-from k8saudit.runtime import log, reportdir
+from k8saudit.runtime import gcpause, log, reportdir
 from k8saudit.runtime.errors import EXIT_CLUSTER, EXIT_FINDINGS, EXIT_OK, AuditError, InputError
 from k8saudit.runtime.files import preflight
 from k8saudit.sources.live import LiveOptions, ScanTimeout, kubeconfig_contexts
@@ -380,6 +380,8 @@ def scan_clusters(
         _event(result)
         if human:
             _line(result, finished[0], len(jobs), stream)
+        if finished[0] % width == 0:  # once per `width` clusters: what other threads' freezes kept
+            gcpause.reclaim()
 
     def work(job: Job, deadline: float) -> ClusterResult:
         return scan_cluster(job, quiet_one, dataclasses.replace(live, deadline=deadline, time_limit=limit))

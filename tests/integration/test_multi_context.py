@@ -302,3 +302,16 @@ def test_one_context_with_a_time_limit_gives_up_too(slow: FakeCluster, tmp_path:
         f"k8saudit: error: gave up reading the Kubernetes API server at {slow.url} (context slow): its time "
         "limit (3 s, --cluster-timeout) passed before the reading was done"
     ]
+
+
+def test_nothing_stays_frozen_after_several_clusters(fake: FakeCluster, second: FakeCluster, tmp_path: Path) -> None:
+    """Each scan freezes what it built (k8saudit.runtime.gcpause); in threads, one scan's freeze also
+    catches the others' short-lived objects, whose cycles would then never be collected: a run of
+    many clusters gives them back to the collector as it goes, and nothing is left frozen."""
+    import gc
+
+    config = kubeconfig(tmp_path / "kc", {"prod": entry(fake), "stage": entry(second), "p2": entry(fake)})
+    contexts = ["--context", "prod", "--context", "stage", "--context", "p2"]
+    result = invoke("scan", "--kubeconfig", config, *contexts, "--cluster-workers", "1", "-q", "-d", tmp_path / "o")
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    assert gc.get_freeze_count() == 0
