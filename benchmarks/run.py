@@ -385,7 +385,9 @@ class SizeResult:
 class Server:
     """`python -m benchmarks.server` in a process of its own."""
 
-    def __init__(self, pods: int, seed: int, page_size: int, gzip_enabled: bool, tls_dir: Path) -> None:
+    def __init__(
+        self, pods: int, seed: int, page_size: int, gzip_enabled: bool, tls_dir: Path, listeners: int = 1
+    ) -> None:
         cmd = [
             sys.executable,
             "-m",
@@ -398,6 +400,8 @@ class Server:
             str(page_size),
             "--tls-dir",
             str(tls_dir),
+            "--listeners",
+            str(listeners),
         ]
         if not gzip_enabled:
             cmd.append("--no-gzip")
