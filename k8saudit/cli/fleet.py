@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from k8saudit.cli.options import FailOn, OutputOpt
+from k8saudit.cli.options import FAIL_ON_CHOICES, FailOn, OutputOpt
 
 if TYPE_CHECKING:
     from k8saudit.model.fleet import FleetReport
@@ -34,6 +34,7 @@ def fleet(
     inputs: Annotated[
         list[Path],
         typer.Argument(
+            metavar="PATH",
             help="JSON reports (k8saudit scan --format json), or folders searched for report.json at any depth "
             "(a multi-cluster scan's --output-dir, CronJobs' --timestamped report volumes, a bucket sync).",
             show_default=False,
@@ -41,16 +42,21 @@ def fleet(
     ],
     formats: Annotated[
         list[FleetFormat] | None,
-        typer.Option("--format", "-f", help="Format to write; repeatable (default: html, md and json)."),
+        typer.Option(
+            "--format", "-f", metavar="html|md|json", help="Format to write; repeatable (default: html, md and json)."
+        ),
     ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-d", help="Folder for fleet.html, fleet.md and fleet.json.")
+        Path,
+        typer.Option("--output-dir", "-d", metavar="DIR", help="Folder for fleet.html, fleet.md and fleet.json."),
     ] = Path("k8saudit-fleet"),
     output: OutputOpt = None,
     fail_on: Annotated[
         FailOn,
         typer.Option(
-            "--fail-on", help="Exit 1 when a cluster's latest report has a failing finding of this severity or higher."
+            "--fail-on",
+            metavar=FAIL_ON_CHOICES,
+            help="Exit 1 when a cluster's latest report has a failing finding of this severity or higher.",
         ),
     ] = FailOn.none,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on the terminal (warnings still).")] = False,
@@ -164,6 +170,7 @@ def print_summary(report: FleetReport, written: Sequence[str], stream: TextIO, *
     """A few lines for the terminal: the clusters, worst first, then where the fleet report is."""
     from k8saudit.cli.lines import one_line
     from k8saudit.model.fleet import ClusterStatus
+    from k8saudit.output.terminal import counted
 
     totals = report.totals
     width = min(40, max((len(r.name) for r in report.clusters), default=7))
@@ -186,8 +193,3 @@ def print_summary(report: FleetReport, written: Sequence[str], stream: TextIO, *
         f"Fleet: {counted(totals.clusters, 'cluster')}{not_scanned}{read}{left}; written: {', '.join(written)}",
         file=stream,
     )
-
-
-def counted(n: int, noun: str) -> str:
-    """`1 cluster`, `3 clusters`."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -45,7 +45,7 @@ from typing import TextIO
 from k8saudit import __version__
 from k8saudit.cli import scan_metrics, scan_run
 from k8saudit.cli.context_folders import folder_names
-from k8saudit.cli.fleet import counted, now, warn, write_fleet
+from k8saudit.cli.fleet import now, warn, write_fleet
 from k8saudit.cli.lines import EXIT_INTERNAL, one_line
 from k8saudit.cli.scan_request import ScanRequest
 from k8saudit.cli.source import Source
@@ -53,6 +53,7 @@ from k8saudit.model.findings import Severity
 from k8saudit.model.fleet import ClusterStatus, FleetReport, ReportDigest, failing_at
 from k8saudit.output import fleet as merge
 from k8saudit.output.fleet_render import FORMATS as FLEET_FORMATS
+from k8saudit.output.terminal import counted
 from k8saudit.runtime import gcpause, log, reportdir
 from k8saudit.runtime.errors import EXIT_CLUSTER, EXIT_FINDINGS, EXIT_OK, AuditError, InputError
 from k8saudit.runtime.files import preflight

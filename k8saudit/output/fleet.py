@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from k8saudit.model.findings import SCHEMA_VERSION, Severity, Status
+from k8saudit.model.findings import SCHEMA_VERSION, Severity, Status, schema_major
 from k8saudit.model.fleet import (
     FLEET_KIND,
     ClusterStatus,
@@ -127,13 +127,6 @@ def _reports_below(root: Path) -> Iterator[Path]:
 # --- reading one report -------------------------------------------------------------------------
 
 
-def _major(version: object) -> str | None:
-    """The major part of a schema version ("1" of "1" and "1.4"); None for a non-version."""
-    if not isinstance(version, str) or not version.strip():
-        return None
-    return version.strip().split(".", 1)[0]
-
-
 def read_digest(path: Path) -> ReportDigest:
     """The digest of the JSON report at `path`, or `Unusable` saying why it cannot be used."""
     try:
@@ -146,7 +139,7 @@ def read_digest(path: Path) -> ReportDigest:
         digest = ReportDigest.model_validate_json(data)
     except ValidationError as exc:
         raise Unusable(_why_not(data, exc)) from None
-    if _major(digest.schemaVersion) != _major(SCHEMA_VERSION):
+    if schema_major(digest.schemaVersion) != schema_major(SCHEMA_VERSION):
         raise Unusable(_other_version(digest.schemaVersion, digest.tool))
     return digest
 
@@ -173,7 +166,7 @@ def _why_not(data: bytes, exc: ValidationError) -> str:
         return "not a k8saudit JSON report (no schemaVersion)"
     if document.get("kind") == FLEET_KIND:
         return "a fleet report, not one cluster's report"
-    if _major(document["schemaVersion"]) != _major(SCHEMA_VERSION):
+    if schema_major(document["schemaVersion"]) != schema_major(SCHEMA_VERSION):
         return _other_version(document["schemaVersion"], document.get("tool"))
     where = ".".join(str(p) for p in first["loc"])
     return f"not a valid k8saudit report: {where}: {first['msg']}"
