@@ -18,6 +18,11 @@ kubeconfig names one context per port. Each measurement runs in a fresh child pr
   4 workers over 4 clusters and over 2N: the peak must follow the workers (one inventory each),
   not the clusters.
 
+The server answers on loopback at once, so every scan above is CPU-bound in one process, and
+threads on two cores cannot make it faster (the GIL). A cluster across a network is mostly
+waiting, so the same is measured again with `--latency-ms` (default 100) waited before every
+answer: one scan; N one at a time in one process; N at once for the same W.
+
 **Fleet over many reports.** The JSON report of one scan of that cluster is copied into
 `R / 10` clusters' folders x 10 runs each (`DIR/<cluster>/<UTC time>/report.json`, as CronJobs'
 `--timestamped` volumes hold them), with the context, the time and the score changed; then
@@ -173,13 +178,17 @@ def _row(label: str, r: dict[str, Any]) -> str:
     return f"  {label:<46}{r['wall_s']:8.2f} s{r['cpu_s']:9.2f} s{r['peak_rss_mb']:9.0f} MB"
 
 
+def _pods(args: argparse.Namespace) -> int:
+    return SIZES.get(str(args.size).upper()) or int(args.size)
+
+
 def bench_clusters(args: argparse.Namespace, work: Path, log: Any) -> tuple[list[str], dict[str, Any]]:
-    pods = SIZES.get(str(args.size).upper()) or int(args.size)
+    pods = _pods(args)
     n = args.clusters
     server = Server(pods, 1, 500, True, work / "tls", listeners=2 * n)
     results: dict[str, Any] = {"pods": pods, "clusters": n}
     lines = [f"{n} clusters of {pods:,} pods (one generated cluster served on {2 * n} ports); load average {_load()}"]
-    lines.append(f"  {'':<46}{'wall':>10}{'CPU':>11}{'peak RSS':>12}")
+    lines.append(HEADER)
     try:
         kc = str(write_kubeconfig(work / "kubeconfig", server.info, 2 * n))
         base = {"kubeconfig": kc, "clusters": n}
@@ -219,6 +228,41 @@ def bench_clusters(args: argparse.Namespace, work: Path, log: Any) -> tuple[list
     return lines, results
 
 
+HEADER = f"  {'':<46}{'wall':>10}{'CPU':>11}{'peak RSS':>12}"
+
+
+def bench_latency(args: argparse.Namespace, work: Path, log: Any) -> tuple[list[str], dict[str, Any]]:
+    """The same clusters with `--latency-ms` before every answer: what concurrency is for."""
+    n, latency = args.clusters, args.latency_ms
+    server = Server(_pods(args), 1, 500, True, work / "tls-latency", listeners=n, latency_ms=latency)
+    results: dict[str, Any] = {"latency_ms": latency}
+    lines = [f"the same {n} clusters, {latency:g} ms before every API answer; load average {_load()}", HEADER]
+    try:
+        base = {"kubeconfig": str(write_kubeconfig(work / "kubeconfig-latency", server.info, n)), "clusters": n}
+
+        def measure(key: str, label: str, mode: str, **extra: Any) -> dict[str, Any]:
+            log(f"fleet benchmark, {latency:g} ms: {label}")
+            runs = [run_child(mode, {**base, **extra, "out": str(work / f"latency-{key}" / str(i))})
+                    for i in range(args.repeat)]  # fmt: skip
+            best = min(runs, key=lambda r: r["wall_s"])
+            results[key] = best | {"runs_s": [round(r["wall_s"], 2) for r in runs]}
+            lines.append(_row(label, best))
+            return best
+
+        measure("one", "one scan (c01)", "one")
+        serial = measure("serial", f"{n} x one scan, one process, one at a time", "clusters", workers=1)
+        fastest = min(
+            (measure(f"workers{w}", f"{n} clusters at once, --cluster-workers {w}", "clusters", workers=w)
+             for w in args.workers),
+            key=lambda r: r["wall_s"],
+        )  # fmt: skip
+        lines.append(f"  speed-up of the fastest concurrent run: {serial['wall_s'] / fastest['wall_s']:.2f}x over "
+                     "one process one at a time")  # fmt: skip
+    finally:
+        server.stop()
+    return lines, results
+
+
 def bench_reports(args: argparse.Namespace, work: Path, log: Any) -> tuple[list[str], dict[str, Any]]:
     report = work / "one" / "0" / "report.json"
     if not report.is_file():  # --no-clusters: make the one report first
@@ -244,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clusters", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 4, 8], help="--cluster-workers values to try")
     parser.add_argument("--reports", type=int, default=500, help="reports for the fleet-over-reports part")
+    parser.add_argument("--latency-ms", type=float, default=100.0, help="per answer, for the latency part (0: skip)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; the best is reported")
     parser.add_argument("--out", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
@@ -263,10 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         scan_lines, scan_results = bench_clusters(args, work, log)
         print("\n".join(scan_lines), flush=True)
+        latency_lines, latency_results = bench_latency(args, work, log) if args.latency_ms > 0 else ([], {})
+        print("\n".join(latency_lines), flush=True)
         fleet_lines, fleet_results = bench_reports(args, work, log)
         print("\n".join(fleet_lines), flush=True)
     if args.json:
-        args.json.write_text(json.dumps({"clusters": scan_results, "reports": fleet_results}, indent=2))
+        document = {"clusters": scan_results, "latency": latency_results, "reports": fleet_results}
+        args.json.write_text(json.dumps(document, indent=2))
     return 0
 
 

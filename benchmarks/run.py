@@ -386,7 +386,14 @@ class Server:
     """`python -m benchmarks.server` in a process of its own."""
 
     def __init__(
-        self, pods: int, seed: int, page_size: int, gzip_enabled: bool, tls_dir: Path, listeners: int = 1
+        self,
+        pods: int,
+        seed: int,
+        page_size: int,
+        gzip_enabled: bool,
+        tls_dir: Path,
+        listeners: int = 1,
+        latency_ms: float = 0.0,
     ) -> None:
         cmd = [
             sys.executable,
@@ -402,6 +409,8 @@ class Server:
             str(tls_dir),
             "--listeners",
             str(listeners),
+            "--latency-ms",
+            str(latency_ms),
         ]
         if not gzip_enabled:
             cmd.append("--no-gzip")
