@@ -385,7 +385,16 @@ class SizeResult:
 class Server:
     """`python -m benchmarks.server` in a process of its own."""
 
-    def __init__(self, pods: int, seed: int, page_size: int, gzip_enabled: bool, tls_dir: Path) -> None:
+    def __init__(
+        self,
+        pods: int,
+        seed: int,
+        page_size: int,
+        gzip_enabled: bool,
+        tls_dir: Path,
+        listeners: int = 1,
+        latency_ms: float = 0.0,
+    ) -> None:
         cmd = [
             sys.executable,
             "-m",
@@ -398,6 +407,10 @@ class Server:
             str(page_size),
             "--tls-dir",
             str(tls_dir),
+            "--listeners",
+            str(listeners),
+            "--latency-ms",
+            str(latency_ms),
         ]
         if not gzip_enabled:
             cmd.append("--no-gzip")

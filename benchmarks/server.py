@@ -198,7 +198,9 @@ def make_tls(folder: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
-def _handler(pages: Pages, version: bytes, counter: Callable[[], None]) -> type[http.server.BaseHTTPRequestHandler]:
+def _handler(
+    pages: Pages, version: bytes, counter: Callable[[], None], latency: float = 0.0
+) -> type[http.server.BaseHTTPRequestHandler]:
     forbidden = _status(403, "Forbidden", 'forbidden: User "system:anonymous" cannot get path')
     unauthorized = _status(401, "Unauthorized", "Unauthorized")
     not_found = _status(404, "NotFound", "the server could not find the requested resource")
@@ -221,6 +223,8 @@ def _handler(pages: Pages, version: bytes, counter: Callable[[], None]) -> type[
 
         def send(self, code: int, body: bytes | Body) -> None:
             counter()
+            if latency:  # a server far away: every answer waits (each request has its own thread)
+                time.sleep(latency)
             data, encoding = (body, None) if isinstance(body, bytes) else (body.plain, None)
             if (
                 isinstance(body, Body)
@@ -286,8 +290,15 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     request_queue_size = 64
 
 
-def serve(cluster: Cluster, page_size: int, gzip_enabled: bool, tls_dir: Path) -> tuple[_Server, dict[str, Any]]:
-    """Start serving `cluster` on 127.0.0.1 (a free port) in a thread; returns the server and its description."""
+def serve(
+    cluster: Cluster, page_size: int, gzip_enabled: bool, tls_dir: Path, listeners: int = 1, latency: float = 0.0
+) -> tuple[_Server, dict[str, Any]]:
+    """Start serving `cluster` on 127.0.0.1 (a free port) in a thread; returns the server and its description.
+
+    With `listeners` above 1 the same pages are also served on that many more free ports, each its
+    own server (`info["urls"]`): as many API servers for a multi-cluster scan's benchmark
+    (`benchmarks/fleet.py`), rendered once. `latency` seconds are waited before every answer: a
+    cluster across a network, where a scan's time is mostly waiting."""
     try:
         from k8saudit.model.kinds import KINDS
 
@@ -305,13 +316,19 @@ def serve(cluster: Cluster, page_size: int, gzip_enabled: bool, tls_dir: Path) -
         with lock:
             requests[0] += 1
 
-    server = _Server(("127.0.0.1", 0), _handler(pages, _dumps(cluster.version), count))
+    handler = _handler(pages, _dumps(cluster.version), count, latency)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, name="bench-apiserver", daemon=True).start()
+    servers = []
+    for _ in range(max(1, listeners)):
+        one = _Server(("127.0.0.1", 0), handler)
+        one.socket = context.wrap_socket(one.socket, server_side=True)
+        threading.Thread(target=one.serve_forever, name="bench-apiserver", daemon=True).start()
+        servers.append(one)
+    server = servers[0]
     info = {
         "url": f"https://127.0.0.1:{server.server_address[1]}",
+        "urls": [f"https://127.0.0.1:{one.server_address[1]}" for one in servers],
         "ca": str(ca),
         "token": TOKEN,
         "pages": len(pages.pages),
@@ -321,6 +338,7 @@ def serve(cluster: Cluster, page_size: int, gzip_enabled: bool, tls_dir: Path) -
         "gzip": gzip_enabled,
     }
     server.requests = requests  # type: ignore[attr-defined]
+    server.others = servers[1:]  # type: ignore[attr-defined]
     return server, info
 
 
@@ -331,15 +349,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--no-gzip", action="store_true")
     parser.add_argument("--tls-dir", type=Path, required=True)
+    parser.add_argument("--listeners", type=int, default=1, help="serve the same cluster on this many ports")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="wait this long before every answer")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     cluster = generate(args.pods, args.seed)
     generate_s = time.perf_counter() - started
-    server, info = serve(cluster, args.page_size, not args.no_gzip, args.tls_dir)
+    server, info = serve(
+        cluster, args.page_size, not args.no_gzip, args.tls_dir, args.listeners, args.latency_ms / 1000
+    )
     info["generate_s"] = round(generate_s, 2)
     print(json.dumps(info), flush=True)
     sys.stdin.read()  # serve until the parent closes our stdin (or dies)
-    server.shutdown()
+    for one in (server, *server.others):  # type: ignore[attr-defined]
+        one.shutdown()
 
 
 if __name__ == "__main__":

@@ -61,3 +61,24 @@ def test_runner_end_to_end_at_a_tiny_size(tmp_path: Path, capsys: pytest.Capture
     assert floor["objects"] > 50 and floor["requests"] >= 20
     assert (tmp_path / "50" / "scan" / "report.html").is_file()
     assert data["snapshot"]["total_s"] > 0
+
+
+def test_fleet_benchmark_end_to_end_at_a_tiny_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/fleet.py: several clusters scanned from one process, and `fleet` over many reports."""
+    from benchmarks import fleet
+
+    results = tmp_path / "fleet.json"
+    argv = ["--size", "30", "--clusters", "2", "--workers", "2", "--reports", "20", "--latency-ms", "20"]
+    argv += ["--out", str(tmp_path)]
+    assert fleet.main([*argv, "--json", str(results)]) == 0
+    out = capsys.readouterr().out
+    for row in ("one scan (c01)", "2 x one scan, a process each", "2 clusters at once, --cluster-workers 2",
+                "4 clusters at once, --cluster-workers 4", "20 reports (2 clusters x 10 runs each)"):  # fmt: skip
+        assert row in out, row
+    assert re.search(r"speed-up of the fastest concurrent run: \d+\.\d\dx over 2 processes", out)
+    assert "the same 2 clusters, 20 ms before every API answer" in out
+    data = json.loads(results.read_text())
+    assert data["clusters"]["workers2"]["exit"] == 0 and data["reports"]["fleet20"]["peak_rss_mb"] > 0
+    assert data["latency"]["latency_ms"] == 20 and data["latency"]["workers2"]["exit"] == 0
+    fleet_report = json.loads((tmp_path / "fleet-20" / "fleet.json").read_text())
+    assert len(fleet_report["clusters"]) == 2 and all(len(c["runs"]) == 10 for c in fleet_report["clusters"])

@@ -65,6 +65,10 @@ def test_wheel_contains_templates_demo_and_entry_point(wheel: Path) -> None:
         "k8saudit/templates/history.md",
         "k8saudit/schemas/report.schema.json",  # the JSON report's contract, for consumers
         "k8saudit/schemas/diff.schema.json",
+        "k8saudit/templates/fleet.html",  # `k8saudit fleet` and a multi-cluster scan's fleet report
+        "k8saudit/templates/fleet.md",
+        "k8saudit/templates/fleet.css",
+        "k8saudit/schemas/fleet.schema.json",
         "k8saudit/data/demo-cluster.json",
         "k8saudit/cli/__init__.py",
     ):

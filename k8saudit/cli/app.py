@@ -14,6 +14,7 @@ from k8saudit import __version__
 from k8saudit.cli.catalogue import explain, list_checks
 from k8saudit.cli.collect import collect
 from k8saudit.cli.config import config_app
+from k8saudit.cli.fleet import fleet
 from k8saudit.cli.helptext import Command
 from k8saudit.cli.saved_reports import diff, report
 from k8saudit.cli.scan import scan
@@ -52,6 +53,7 @@ app.command(cls=Command)(collect)
 app.command(cls=Command)(diff)
 app.command(cls=Command)(report)
 app.command(cls=Command)(trend)
+app.command(cls=Command)(fleet)
 app.command("who-can", cls=Command)(who_can)
 app.command("checks", cls=Command)(list_checks)
 app.command(cls=Command)(explain)

@@ -4,12 +4,12 @@ error on stderr, no tracebacks unless K8SAUDIT_DEBUG is set."""
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 import typer
 
 from k8saudit.cli.app import app
+from k8saudit.cli.lines import EXIT_INTERNAL, one_line
 
 try:  # typer vendors click since 0.2x; before, it used click itself
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -19,17 +19,7 @@ from k8saudit.runtime import log
 from k8saudit.runtime.errors import EXIT_OK, AuditError
 from k8saudit.runtime.stdout import tolerate_closed_stdout
 
-EXIT_INTERNAL = 4
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def one_line(text: str) -> str:
-    """An error message as one printable line: a file name or a server's words may hold newlines
-    or terminal escape sequences (`\\x1b[2J`); whitespace becomes a space, other control
-    characters their `\\xNN` escape."""
-    text = re.sub(r"[\t\n\r\v\f]+", " ", text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+__all__ = ["EXIT_INTERNAL", "main", "one_line"]
 
 
 def main() -> None:

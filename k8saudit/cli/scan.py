@@ -7,6 +7,7 @@ not for `k8saudit --help`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,6 @@ import typer
 from k8saudit import __version__
 from k8saudit.cli.options import (
     FAIL_ON_CHOICES,
-    ContextOpt,
     FailOn,
     InClusterOpt,
     KubeconfigOpt,
@@ -31,7 +31,7 @@ from k8saudit.cli.options import (
     WorkersOpt,
 )
 from k8saudit.runtime import log
-from k8saudit.runtime.errors import EXIT_OK
+from k8saudit.runtime.errors import EXIT_OK, InputError
 from k8saudit.runtime.log import LogFormat
 
 
@@ -57,7 +57,39 @@ def scan(
         bool, typer.Option("--demo", help="Audit the demo cluster snapshot shipped with k8saudit (no cluster needed).")
     ] = False,
     kubeconfig: KubeconfigOpt = None,
-    context: ContextOpt = None,
+    context: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--context",
+            metavar="NAME",
+            help="Kubeconfig context (default: current). Repeat it to scan several clusters at once: each gets "
+            "its reports in --output-dir/<context>/, and --output-dir gets the fleet report (fleet.html, .md, .json).",
+        ),
+    ] = None,
+    all_contexts: Annotated[
+        bool,
+        typer.Option("--all-contexts", help="Scan every context of the kubeconfig, as several --context do."),
+    ] = False,
+    cluster_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--cluster-workers",
+            min=1,
+            max=64,
+            metavar="N",
+            help="With several clusters: how many are read at once (default 4).",
+        ),
+    ] = None,
+    cluster_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--cluster-timeout",
+            min=1.0,
+            metavar="SECONDS",
+            help="Seconds reading one cluster may take; a cluster still being read then is given up (exit 3), and "
+            "with several clusters its row says so while the others go on (default: 300 with several, none for one).",
+        ),
+    ] = None,
     in_cluster: InClusterOpt = None,
     kubelet_config: KubeletOpt = False,
     secret_metadata: SecretMetadataOpt = False,
@@ -183,9 +215,38 @@ def scan(
     log.configure(log_format, stream=terminal_for(output), quiet=quiet)
     ctx.call_on_close(log.reset)
     log.event("start", version=__version__, command="scan", source=source_label(snapshot, manifests, demo))
+    contexts = list(dict.fromkeys(context or ()))
+    many = all_contexts or len(contexts) > 1
+    if many:
+        from k8saudit.cli.fleet_scan import refuse_conflicts
+
+        refuse_conflicts(
+            snapshot=snapshot,
+            manifests=manifests,
+            demo=demo,
+            output=output,
+            baseline=baseline,
+            in_cluster=in_cluster,
+            contexts=contexts,
+            all_contexts=all_contexts,
+            cluster_name=cluster_name,
+            history=history,
+        )
+    elif cluster_workers is not None:
+        raise InputError("--cluster-workers applies to several clusters (--context twice or more, or --all-contexts)")
     live = live_options(
-        kubeconfig, context, in_cluster, kubelet_config, page_size, timeout, workers, secret_metadata, retries
+        kubeconfig,
+        None if many or not contexts else contexts[0],
+        in_cluster,
+        kubelet_config,
+        page_size,
+        timeout,
+        workers,
+        secret_metadata,
+        retries,
     )
+    if cluster_timeout is not None and not many:
+        live = dataclasses.replace(live, deadline=time.monotonic() + cluster_timeout, time_limit=cluster_timeout)
     request = ScanRequest.from_options(
         snapshot=snapshot,
         manifests=manifests,
@@ -208,10 +269,25 @@ def scan(
         metrics_per_namespace=metrics_per_namespace,
         history=history,
     )
+    if many:
+        from k8saudit.cli.fleet_scan import scan_clusters
+
+        code = scan_clusters(
+            request,
+            contexts=contexts,
+            all_contexts=all_contexts,
+            kubeconfig=kubeconfig,
+            workers=cluster_workers,
+            cluster_timeout=cluster_timeout,
+            started=started,
+        )
+        if code != EXIT_OK:
+            raise typer.Exit(code)
+        return
     try:
         outcome = run_scan(request)
     except Exception:  # the scan failed (cluster unreachable, bad input file, a bug): say so on the gateway
-        push_failure(request.metrics, context or source_label(snapshot, manifests, demo))
+        push_failure(request.metrics, (contexts[0] if contexts else None) or source_label(snapshot, manifests, demo))
         raise
     code = exit_code(outcome, request)
     scan_events.done(outcome.report, exit_code=code, written=outcome.written, ms=scan_events.elapsed_ms(started))

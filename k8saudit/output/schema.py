@@ -1,6 +1,7 @@
-"""The JSON Schemas (draft 2020-12) of the JSON report and of `k8saudit diff --format json`.
+"""The JSON Schemas (draft 2020-12) of the JSON report, of `k8saudit diff --format json` and of
+the fleet report (`fleet.json`).
 
-Both are generated from the pydantic models (`k8saudit.model.findings`) and committed under
+All are generated from the pydantic models (`k8saudit.model.findings`, `k8saudit.model.fleet`) and committed under
 `k8saudit/schemas/`, so a consumer reads the contract without running the tool, and a change of
 the models that forgets the committed schema fails the tests (`python -m k8saudit.output.schema`
 regenerates them). `schemaVersion` is required and pinned by the schema: a report of another
@@ -20,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from k8saudit.model.findings import SCHEMA_VERSION, Comparison, Report
+from k8saudit.model.fleet import FLEET_KIND, FLEET_SCHEMA_VERSION, FleetReport
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 REPORT_SCHEMA = SCHEMA_DIR / "report.schema.json"
 DIFF_SCHEMA = SCHEMA_DIR / "diff.schema.json"
+FLEET_SCHEMA = SCHEMA_DIR / "fleet.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -61,6 +64,34 @@ def diff_schema() -> dict[str, Any]:
     }
 
 
+def fleet_schema() -> dict[str, Any]:
+    """The schema of a fleet report (`k8saudit fleet`, a multi-cluster scan's `fleet.json`): its
+    own version, apart from the cluster report's, and a `kind` no cluster report has."""
+    schema = FleetReport.model_json_schema(mode="serialization")
+    schema["properties"]["schemaVersion"] = {
+        "const": FLEET_SCHEMA_VERSION,
+        "description": "The fleet report's schema version, bumped on any incompatible change of this schema.",
+        "title": "Schemaversion",
+        "type": "string",
+    }
+    schema["properties"]["kind"] = {
+        "const": FLEET_KIND,
+        "description": "Tells a fleet report from one cluster's report.",
+        "title": "Kind",
+        "type": "string",
+    }
+    schema["required"] = sorted({*schema.get("required", []), "schemaVersion", "kind"})
+    return {
+        "$schema": DRAFT,
+        "$id": f"urn:k8saudit:schema:fleet:{FLEET_SCHEMA_VERSION}",
+        **{k: v for k, v in schema.items() if k != "title"},
+        "title": "k8saudit fleet report",
+        "description": "Many clusters' k8saudit reports side by side: one row per cluster (its latest scan, the "
+        "earlier ones as its trend, or why it could not be scanned), the checks failing on most clusters, and the "
+        "inputs left out. See the README's Fleets section.",
+    }
+
+
 def dumps(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=False) + "\n"
 
@@ -94,7 +125,8 @@ def main() -> None:
     SCHEMA_DIR.mkdir(exist_ok=True)
     REPORT_SCHEMA.write_text(dumps(report_schema()), encoding="utf-8")
     DIFF_SCHEMA.write_text(dumps(diff_schema()), encoding="utf-8")
-    print(f"wrote {REPORT_SCHEMA} and {DIFF_SCHEMA}")
+    FLEET_SCHEMA.write_text(dumps(fleet_schema()), encoding="utf-8")
+    print(f"wrote {REPORT_SCHEMA}, {DIFF_SCHEMA} and {FLEET_SCHEMA}")
 
 
 if __name__ == "__main__":

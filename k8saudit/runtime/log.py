@@ -18,15 +18,17 @@ events; the image sets K8SAUDIT_LOG_FORMAT=auto, so `docker run -it` still gets 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, TextIO
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -67,6 +69,7 @@ class EventLog:
 
     def line(self, event: str, level: str = "info", **fields: Any) -> str:
         record: dict[str, Any] = {"ts": timestamp(), "level": level, "event": event}
+        record.update(_bound.get())
         record.update((k, v) for k, v in fields.items() if v is not None)
         return json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -124,7 +127,7 @@ class _Warnings(logging.Handler):
             message = str(record.msg)
         message = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)  # no terminal escapes
         try:
-            sys.stderr.write(f"k8saudit: warning: {message}\n")
+            sys.stderr.write(f"k8saudit: warning: {_prefix()}{message}\n")
             sys.stderr.flush()
         except (OSError, ValueError):
             pass
@@ -141,6 +144,30 @@ def human_warnings() -> Iterator[None]:
         yield
     finally:
         package.removeHandler(handler)
+
+
+#: Fields every event of the current context carries (`bound`): the cluster a thread of a
+#: multi-cluster scan is reading, so its events and warnings say which one.
+_bound: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "k8saudit_log_fields", default=MappingProxyType({})
+)
+
+
+@contextmanager
+def bound(**fields: Any) -> Iterator[None]:
+    """Inside the block, every event carries `fields` and every human warning starts with the
+    cluster's name (`[prod] `). Context variables do not follow work into new threads by
+    themselves: code that hands work to a pool runs it in `contextvars.copy_context()`."""
+    token = _bound.set({**_bound.get(), **{k: v for k, v in fields.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _bound.reset(token)
+
+
+def _prefix() -> str:
+    cluster = _bound.get().get("cluster")
+    return f"[{cluster}] " if cluster else ""
 
 
 _current = EventLog()

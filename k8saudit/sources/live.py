@@ -37,6 +37,7 @@ The `kubernetes` client is imported inside functions only: `k8saudit --help` mus
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import http.client
 import json
@@ -121,6 +122,22 @@ class LiveOptions:
     #: read so far, and None while listing or the list's final status (`ok`, `forbidden`, ...) once
     #: done. Called from the listing threads; it must not raise.
     on_progress: Callable[[str, int, str | None], None] | None = field(default=None, repr=False, compare=False)
+    #: The `time.monotonic()` instant by which reading this cluster must be over (a multi-cluster
+    #: scan's `--cluster-timeout`); None: no limit beyond `timeout` per request. Each request's
+    #: timeout and each wait before a retry are cut to what is left; once none is left the read
+    #: stops with `ScanTimeout`, so one slow cluster cannot hold its worker for ever.
+    deadline: float | None = None
+    #: The limit `deadline` was set from, in seconds, for the message that names it.
+    time_limit: float | None = None
+
+    def remaining(self) -> float | None:
+        """Seconds left before `deadline` (0 once it passed), or None without one."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def request_timeout(self) -> float:
+        """One request's timeout: `timeout`, cut to what is left before the deadline (at least 10 ms)."""
+        left = self.remaining()
+        return self.timeout if left is None else max(0.01, min(self.timeout, left))
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -144,6 +161,39 @@ class _Target:
 
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
+
+
+class ScanTimeout(ClusterError):
+    """Reading the cluster took longer than its time limit (`LiveOptions.deadline`); exit 3."""
+
+
+def _timed_out(options: LiveOptions, target: _Target | None = None) -> ScanTimeout:
+    limit = f" ({options.time_limit:g} s, --cluster-timeout)" if options.time_limit is not None else ""
+    where = f"the Kubernetes API server at {target.server} (context {target.context})" if target else "the cluster"
+    return ScanTimeout(f"gave up reading {where}: its time limit{limit} passed before the reading was done")
+
+
+def _check_deadline(options: LiveOptions, target: _Target | None = None) -> None:
+    if options.deadline is not None and time.monotonic() >= options.deadline:
+        raise _timed_out(options, target)
+
+
+def kubeconfig_contexts(kubeconfig: Path | None) -> tuple[list[str], str]:
+    """Every context of the kubeconfig `scan --all-contexts` reads (chosen as for one scan:
+    --kubeconfig, $KUBECONFIG, ~/.kube/config), in the file's order, and how it was chosen."""
+    from kubernetes import config
+
+    source, label = _kubeconfig_source(LiveOptions(kubeconfig=kubeconfig))
+    if source is None:
+        raise InputError(
+            "no kubeconfig found (no --kubeconfig, $KUBECONFIG unset, no ~/.kube/config): pass --kubeconfig PATH"
+        )
+    try:
+        contexts, _current = config.list_kube_config_contexts(config_file=source)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # the loader raises ConfigException, yaml, Type/Key errors alike
+        raise InputError(f"{label} is not a usable kubeconfig: {_one_line(exc)}") from None
+    names = [str(c.get("name")) for c in contexts or [] if isinstance(c, dict) and c.get("name")]
+    return list(dict.fromkeys(names)), label
 
 
 def _kubeconfig_source(options: LiveOptions) -> tuple[str | None, str]:
@@ -404,11 +454,14 @@ class _Session:
         connect_budget = budget if connect_retries is None else connect_retries
         attempt = 0
         while True:
+            _check_deadline(self.options, self.target)
             try:
                 response = self._get_once(path, query, accept=accept, method=method, body=body)
             except Exception as exc:  # urllib3 errors (refused, reset, timed out); TLS as ApiException(0)
                 if isinstance(exc, ApiException) and exc.status != 0:
                     raise
+                if self.options.remaining() == 0.0:  # its timeout was cut to the limit, which has passed
+                    raise _timed_out(self.options, self.target) from None
                 problem = _connection_problem(exc)
                 if not problem.transient or attempt >= min(budget, connect_budget):
                     raise problem from None
@@ -419,6 +472,9 @@ class _Session:
                 hinted = _retry_after(response) if response.status == 429 else None
                 delay = self._backoff(attempt) if hinted is None else hinted
             delay = max(0.0, min(delay, self.options.max_delay))
+            left = self.options.remaining()
+            if left is not None and delay >= left:  # the wait would outlast the time limit
+                raise _timed_out(self.options, self.target)
             log.debug("GET %s: retrying in %.2fs (attempt %d)", path, delay, attempt + 1)
             self.options.sleep(delay)
             attempt += 1
@@ -448,7 +504,12 @@ class _Session:
             auth_settings=[] if self.anonymous else ["BearerToken"],
         )
         raw: Any = self.api.call_api(
-            verb, url, header_params=headers, body=payload, post_params=post, _request_timeout=self.options.timeout
+            verb,
+            url,
+            header_params=headers,
+            body=payload,
+            post_params=post,
+            _request_timeout=self.options.request_timeout(),
         )
         try:
             data = raw.read()
@@ -674,8 +735,8 @@ class _Collector:
             futures: dict[str, Future[_Listed]] = {}
             # What a kind waits for was submitted before it, so it is running or done: no deadlock.
             self._listed = lambda kind: futures[kind].result().items if kind in futures else []
-            for k in order:
-                futures[k.kind] = pool.submit(self.list_kind, k)
+            for k in order:  # each in a copy of this context: its log fields (the cluster) go along
+                futures[k.kind] = pool.submit(contextvars.copy_context().run, self.list_kind, k)
             try:
                 return [futures[k.kind].result() for k in kinds]
             except BaseException:
@@ -708,7 +769,7 @@ class _Collector:
 
         workers = max(1, min(self.options.workers, len(nodes) or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="k8saudit-kubelet") as pool:
-            return dict(pool.map(one, nodes))
+            return dict(pool.map(lambda node: contextvars.copy_context().run(one, node), nodes))
 
     # --- the authorizer probe -----------------------------------------------------------------
 
@@ -1029,7 +1090,8 @@ def collect_live(options: LiveOptions) -> Inventory:
         secret_metadata = collector.secret_metadata() if options.secret_metadata else None
     finally:
         collector.session.close()
-    endpoint = endpoint_facts(target, options.timeout)
+    _check_deadline(options, target)
+    endpoint = endpoint_facts(target, options.request_timeout())
     git_version = version.gitVersion if version else ""
     platform = detect_platform(
         git_version,

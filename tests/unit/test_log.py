@@ -126,3 +126,30 @@ def test_no_secret_value_reaches_the_log(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert E2E_CANARY in (E2E_MANIFESTS / "insecure.yaml").read_text()  # the test can fail
     assert E2E_CANARY not in result.stdout + result.stderr
+
+
+def test_bound_fields_name_the_cluster_in_events_and_warnings_and_follow_copied_contexts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Several clusters scanned at once log from several threads: each event and each human
+    warning says which cluster it is about, also from a pool the work was handed to."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = io.StringIO()
+    events = log.EventLog(out)
+    with log.bound(cluster="prod"):
+        events.event("list", kind="Pod")
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(contextvars.copy_context().run, events.event, "list", kind="Node").result()
+            pool.submit(events.event, "list", kind="Role").result()  # a context not handed over: no cluster
+        with log.human_warnings():
+            logging.getLogger("k8saudit.sources.live").warning("reading pods failed: connection refused")
+    events.event("done")
+    assert [(e["event"], e.get("kind"), e.get("cluster")) for e in lines(out.getvalue())] == [
+        ("list", "Pod", "prod"),
+        ("list", "Node", "prod"),
+        ("list", "Role", None),
+        ("done", None, None),
+    ]
+    assert capsys.readouterr().err == "k8saudit: warning: [prod] reading pods failed: connection refused\n"
