@@ -142,3 +142,36 @@ def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
                         break
                 out.append(sorted(component))
     return out
+
+
+# --- the unit tests mirror the package ---------------------------------------------------------
+
+UNIT = Path(__file__).resolve().parent / "unit"
+#: Folders under tests/unit that hold no tests of their own: shared builders, and fixture data.
+UNIT_SUPPORT = frozenset({"support", "data"})
+
+
+def unit_test_files() -> list[Path]:
+    return sorted(p for p in UNIT.rglob("test_*.py") if not UNIT_SUPPORT & set(p.relative_to(UNIT).parts))
+
+
+def test_unit_tests_live_beside_the_module_they_test() -> None:
+    """tests/unit/<layer>/.../test_<module>[_<aspect>].py tests k8saudit/<layer>/.../<module>.py,
+    so a module leads to its tests and a test to its module (a test named for the folder itself,
+    such as checks/rbac/test_rbac_demo.py, covers the package as a whole)."""
+    wrong = []
+    for path in unit_test_files():
+        folder = path.parent.relative_to(UNIT)
+        source = PACKAGE / folder
+        modules = {p.stem for p in source.glob("*.py") if p.stem != "__init__"} | {source.name}
+        name = path.stem.removeprefix("test_")
+        if not source.is_dir() or not folder.parts or not any(name == m or name.startswith(f"{m}_") for m in modules):
+            wrong.append(str(path.relative_to(UNIT.parent.parent)))
+    assert wrong == [], f"not named for a module of the folder they mirror: {wrong}"
+
+
+def test_every_unit_test_folder_is_a_package() -> None:
+    """Packages, so two folders may each hold a test_rbac.py (checks/rbac and semantics) and
+    pytest imports both by their full names."""
+    missing = [str(p.parent) for p in unit_test_files() if not (p.parent / "__init__.py").is_file()]
+    assert sorted(set(missing)) == []

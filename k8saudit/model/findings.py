@@ -202,7 +202,7 @@ class Finding(Record):
 # A scan of 20,000 pods makes some 60,000 findings, and a pydantic dataclass's `__init__` validates
 # every field of each (2 µs a finding). The engine builds them from values that already have the
 # fields' types (enums, strings, refs and evidence it made itself), so it may skip that: these make
-# the very object the validating constructor makes, every field set (tests/unit/test_perf_checks.py
+# the very object the validating constructor makes, every field set (tests/unit/checks/test_context.py
 # compares them with it, field by field and in JSON). Anything read from outside is validated.
 
 _new = object.__new__

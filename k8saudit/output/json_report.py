@@ -35,7 +35,7 @@ def chunks(report: Report) -> Iterator[bytes | memoryview]:
 
     The report is serialized without its findings, and the findings in batches spliced in where
     the empty list was (each batch's items sliced out of `{"findings": [...]}`, not copied).
-    Test `test_report_stream` holds the oracle.
+    tests/unit/output/test_render.py holds the oracle.
     """
     findings = report.findings
     head = report.model_copy(update={"findings": []})

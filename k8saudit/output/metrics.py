@@ -5,7 +5,7 @@ report's `ClusterInfo.label()`: `--cluster-name`, else the context). Three ways 
 `prom` format (`metrics.prom`, for node-exporter's textfile collector: `write`), the push to a
 Pushgateway at the end of a scan (`k8saudit.output.pushgateway`), and anything that calls
 `registry` itself. The names are documented in the README ("Prometheus metrics"), with alert
-rules and panels; tests/unit/test_metrics.py holds the list below to it.
+rules and panels; tests/unit/output/test_metrics.py holds the list below to it.
 
 Cardinality stays low by design: the labels are the cluster, a severity, a section, a check
 id, a check or finding status, a grade; never a resource. The per-namespace series

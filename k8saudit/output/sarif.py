@@ -391,7 +391,7 @@ def sarif_bytes(report: Report) -> bytes:
 
     Written by pydantic-core's encoder: with an indent the standard library's is pure Python
     (1.4 s for the 62,000 results of a 20,000-pod cluster; this takes 0.2 s). The oracle is in
-    tests/unit/test_report_stream.py.
+    tests/unit/output/test_render.py.
 
     At most `MAX_RESULTS` results, and fewer when the file would be over `MAX_GZIP_BYTES` gzipped
     (as `gzip` compresses it by default): GitHub rejects either whole.

@@ -216,7 +216,7 @@ def bar(score: float | None, width: int = 10) -> str:
 # (report.html: the environment's `finalize`, which shows control characters as symbols, then
 # autoescaping; report.md: `md_escape`, then `finalize`), once per distinct text (~7,000
 # resources, ~14,000 messages at that size; resources and evidence are shared between findings,
-# so those are memoized per object). tests/unit/test_report_stream.py holds the template loops
+# so those are memoized per object). tests/unit/output/test_render.py holds the template loops
 # these replaced as oracles, hostile values included.
 
 _MD_SPECIAL = "\\`*_{}[]()#+!|~"

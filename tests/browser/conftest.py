@@ -29,7 +29,7 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def history_report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`k8saudit scan --demo --history DIR` over two earlier scans: the report with its History section."""
-    from tests.unit.history_support import demo_document, earlier, failing_keys, write
+    from tests.unit.support.history_support import demo_document, earlier, failing_keys, write
 
     runs = tmp_path_factory.mktemp("history-runs")
     keys = failing_keys(demo_document())

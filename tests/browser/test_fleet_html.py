@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser.cdp import Browser, chromium
 from tests.integration.runcli import invoke
-from tests.unit.fleet_support import write_report
+from tests.unit.support.fleet_support import write_report
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from k8saudit.output import history
 from k8saudit.output.render import render
 from tests.browser.cdp import Browser, chromium
 from tests.browser.test_html_report import screenshot_dir
-from tests.unit.history_support import demo_document, demo_now, earlier, failing_keys, write
+from tests.unit.support.history_support import demo_document, demo_now, earlier, failing_keys, write
 
 pytestmark = pytest.mark.browser
 

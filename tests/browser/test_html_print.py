@@ -51,7 +51,7 @@ def test_the_demo_prints_in_at_most_15_pages(browser: Browser, report_dir: Path,
 def test_2000_pods_print_in_as_few_pages(browser: Browser, tmp_path: Path) -> None:
     """973 pages on main; every long list is cut on paper, so a large cluster prints like a small one."""
     from k8saudit.output.render import render
-    from tests.unit.large_cluster import large_report
+    from tests.unit.support.large_cluster import large_report
 
     html = tmp_path / "report.html"
     html.write_text(render(large_report(), "html"), encoding="utf-8")
