@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from k8saudit.cli.options import ContextOpt, InClusterOpt, KubeconfigOpt, ListFormat, PageSizeOpt, TimeoutOpt
+
+if TYPE_CHECKING:
+    from k8saudit.semantics.whocan import WhoCanAnswer
 
 
 def who_can(
@@ -62,7 +65,7 @@ def who_can(
 ) -> None:
     """Which subjects may make a request, and the binding, role and rule that allow each."""
     from k8saudit.cli.source import choose_source, collect, live_options
-    from k8saudit.semantics.whocan import parse_query, render_table, unknown_verb
+    from k8saudit.semantics.whocan import parse_query, unknown_verb
     from k8saudit.semantics.whocan import who_can as answer
 
     query = parse_query(
@@ -81,3 +84,40 @@ def who_can(
         print(result.model_dump_json(indent=2))
     else:
         sys.stdout.write(render_table(result))
+
+
+def render_table(answer: WhoCanAnswer) -> str:
+    """The answer as a plain-text table (one row per grant), with a heading and notes: how the
+    terminal shows semantics/whocan.py's answer, which knows nothing of terminals."""
+    lines = [f"Who can {answer.query.describe()}:"]
+    if answer.status == "not-assessable":
+        lines.append(f"  not assessable: {answer.reason}")
+        return "\n".join(lines) + "\n"
+    header = ("SUBJECT", "WHERE", "BINDING", "ROLE", "RULE", "DEFAULT")
+    rows: list[tuple[str, ...]] = []
+    for s in answer.subjects:
+        subject = s.subject
+        label = (
+            f"ServiceAccount {subject.namespace}/{subject.name}"
+            if subject.kind == "ServiceAccount"
+            else f"{subject.kind} {subject.name}"
+        )
+        for g in s.grants:
+            rule = f"rules[{g.rule}]" + (f" of {g.aggregatedFrom}" if g.aggregatedFrom else "")
+            rule += f" {g.permissions[0]}" if g.permissions else ""
+            if g.resourceNames:
+                rule += f" only {','.join(g.resourceNames)}"
+            role = f"{g.role.kind} {g.role.name}" + (" (built-in definition)" if g.assumedRole else "")
+            rows.append(
+                (label, g.namespace or "cluster-wide", g.binding.label(), role, rule, "yes" if g.builtIn else "")
+            )
+    if not rows:
+        lines.append("  no subject holds a binding that allows it")
+    else:
+        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+        for row in (header, *rows):
+            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    lines.append(f"Members of Group {answer.privilegedGroup} are allowed everything, without a binding.")
+    if answer.status == "partial":
+        lines.append(f"Incomplete: {answer.reason}")
+    return "\n".join(lines) + "\n"

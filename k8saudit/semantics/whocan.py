@@ -226,39 +226,3 @@ def _matched(grant: rbac.Grant) -> str:
     group = grant.api_group or ""
     where = " in every group" if group == "*" else f" in group {group}" if group else ""
     return f"{grant.verb} {grant.resource}{where}"
-
-
-def render_table(answer: WhoCanAnswer) -> str:
-    """The answer as a plain-text table (one row per grant), with a heading and notes."""
-    lines = [f"Who can {answer.query.describe()}:"]
-    if answer.status == "not-assessable":
-        lines.append(f"  not assessable: {answer.reason}")
-        return "\n".join(lines) + "\n"
-    header = ("SUBJECT", "WHERE", "BINDING", "ROLE", "RULE", "DEFAULT")
-    rows: list[tuple[str, ...]] = []
-    for s in answer.subjects:
-        subject = s.subject
-        label = (
-            f"ServiceAccount {subject.namespace}/{subject.name}"
-            if subject.kind == "ServiceAccount"
-            else f"{subject.kind} {subject.name}"
-        )
-        for g in s.grants:
-            rule = f"rules[{g.rule}]" + (f" of {g.aggregatedFrom}" if g.aggregatedFrom else "")
-            rule += f" {g.permissions[0]}" if g.permissions else ""
-            if g.resourceNames:
-                rule += f" only {','.join(g.resourceNames)}"
-            role = f"{g.role.kind} {g.role.name}" + (" (built-in definition)" if g.assumedRole else "")
-            rows.append(
-                (label, g.namespace or "cluster-wide", g.binding.label(), role, rule, "yes" if g.builtIn else "")
-            )
-    if not rows:
-        lines.append("  no subject holds a binding that allows it")
-    else:
-        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-        for row in (header, *rows):
-            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-    lines.append(f"Members of Group {answer.privilegedGroup} are allowed everything, without a binding.")
-    if answer.status == "partial":
-        lines.append(f"Incomplete: {answer.reason}")
-    return "\n".join(lines) + "\n"
