@@ -3,7 +3,7 @@
 Every check here judges bindings by the permissions they really grant: the access model
 (`k8saudit.semantics.access` on `k8saudit.semantics.rbac`) resolves each binding's role, aggregated ClusterRoles
 included, and fills in the built-in ClusterRoles a set of manifests binds without shipping.
-One finding per binding (what a person fixes; see `checks/_rbac.py`), naming the subjects it
+One finding per binding (what a person fixes; see `checks/rbac/_grants.py`), naming the subjects it
 should not have, with the binding -> role -> rule path as evidence.
 
 Defaults are never findings: `Group system:masters` (allowed everything before RBAC is asked),

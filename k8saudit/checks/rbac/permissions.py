@@ -3,7 +3,7 @@
 Each check asks the access model (`k8saudit.semantics.access`, effective permissions: bindings -> roles,
 aggregated ClusterRoles, namespaced vs cluster-wide) which subjects hold one family of risky
 permissions, and reports each binding that gives one to a subject that is not a default.
-Findings attach to the binding (see `checks/_rbac.py` for why, and for what "seen" means).
+Findings attach to the binding (see `checks/rbac/_grants.py` for why, and for what "seen" means).
 
 Decided where the benchmarks are silent:
 - Every grant beyond the defaults fails; a check passes only when nobody else holds its

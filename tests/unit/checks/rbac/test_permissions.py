@@ -1,4 +1,4 @@
-"""The who-holds-a-risky-permission checks (k8saudit/checks/rbac_permissions.py): pass, fail and
+"""The who-holds-a-risky-permission checks (k8saudit/checks/rbac/permissions.py): pass, fail and
 not-assessable for each, and the decisions they share (what reaches the cluster, defaults,
 full wildcards reported once, built-in roles for manifests, aggregation)."""
 
