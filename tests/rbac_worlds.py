@@ -11,7 +11,7 @@ other namespaces and without a namespace in a RoleBinding, bindings to missing r
 to ClusterRoles, bindings to the bootstrap roles, and CRDs named like built-ins (a namespaced
 `nodes`, a cluster-scoped `secrets`) in a group of the world's own.
 
-Sizes scale with `scale` (the tier's default is 1; see the README for a bigger sweep).
+Sizes scale with `scale` (the tier's default is 1; docs/testing.md says how to run a bigger sweep).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ asked in a namespace, `bind` on clusterroles) and non-resource URLs. Then, in bo
 Seeds and size: `K8SAUDIT_RBAC_WORLDS` (default `1,2,3`; `1-50` for a range) and
 `K8SAUDIT_RBAC_WORLD_SCALE` (default 1: ~40 identities, 8 of them sampled from the bootstrap
 bindings, x ~220 questions, about 9,000 reviews per world; from 2 on, bigger worlds and every
-bootstrap identity). The README's "Real API server tier" says how to run a bigger sweep.
+bootstrap identity). docs/testing.md ("Real API server tier") says how to run a bigger sweep.
 """
 
 from __future__ import annotations
