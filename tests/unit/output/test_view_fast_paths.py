@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from k8saudit.output.view import md_escape
+from k8saudit.output.view import _wbr, md_escape
 
 # --- report: md_escape in one translate ------------------------------------------------------
 
@@ -35,3 +35,25 @@ def test_md_escape_on_random_text() -> None:
     for _ in range(2000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert md_escape(text) == _plain_md_escape(text)
+
+
+# --- report: <wbr> after separators in one translate ------------------------------------------
+
+
+def _plain_wbr(escaped: str) -> str:
+    return re.sub(r"([./:@])(?=.)", r"\1<wbr>", escaped)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", ".", "a.", ".a", "a.b", "x:\ny", "x:\n", "docker.io/library/nginx:1.25@sha256:ab", "&#34;a.b&#34;"],
+)
+def test_wbr_is_the_regex(text: str) -> None:
+    assert _wbr(text) == _plain_wbr(text)
+
+
+def test_wbr_on_random_text() -> None:
+    rng = random.Random(4)
+    for _ in range(20000):
+        text = "".join(rng.choice("ab./:@-\n\r&;#") for _ in range(rng.randint(0, 30)))
+        assert _wbr(text) == _plain_wbr(text)
