@@ -175,3 +175,15 @@ def test_every_unit_test_folder_is_a_package() -> None:
     pytest imports both by their full names."""
     missing = [str(p.parent) for p in unit_test_files() if not (p.parent / "__init__.py").is_file()]
     assert sorted(set(missing)) == []
+
+
+def test_unit_tests_share_helpers_through_support_only() -> None:
+    """A helper imported from another test module drags that module's fixtures and state along
+    and hides where the helper lives: shared builders belong in tests/unit/support/."""
+    wrong = []
+    for path in sorted(UNIT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.unit.") and module.rsplit(".", 1)[-1].startswith("test_"):
+                wrong.append(f"{path.relative_to(UNIT.parent.parent)}: from {module}")
+    assert wrong == []

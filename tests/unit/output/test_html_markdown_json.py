@@ -14,7 +14,6 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -29,27 +28,13 @@ from k8saudit.output.templates import fence, templates_dir
 from k8saudit.output.view import anchor, assets, md_escape
 from k8saudit.sources.demo import snapshot_path
 from k8saudit.sources.files import load_snapshot
+from tests.unit.support.hostile_report import hostile_report
 from tests.unit.support.workload_helpers import ctr, hardened, inventory, namespace, psa, workload
-
-HOSTILE = '<img src=x onerror="alert(1)">|`x`*_'
 
 
 @cache
 def demo() -> Report:
     return run_checks(load_snapshot(snapshot_path()))
-
-
-def hostile_report() -> Report:
-    docs: list[dict[str, Any]] = [
-        namespace("shop", labels=psa("baseline")),
-        workload(
-            HOSTILE,
-            ctr(name=f"c{HOSTILE}", image=f"evil.example/{HOSTILE}:latest", securityContext={"privileged": True}),
-            template_annotations={"k8saudit.io/exempt": "pod.seccomp", "k8saudit.io/exempt-reason": HOSTILE},
-        ),
-        hardened("fine"),
-    ]
-    return run_checks(inventory(docs))
 
 
 # --- Markdown escaping ------------------------------------------------------------------------

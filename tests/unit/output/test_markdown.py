@@ -19,7 +19,7 @@ from k8saudit.output.render import render
 from k8saudit.output.view import md_trusted, md_trusted_cell
 from k8saudit.sources.demo import snapshot_path
 from k8saudit.sources.files import load_snapshot
-from tests.unit.output.test_html_markdown_json import HOSTILE, hostile_report
+from tests.unit.support.hostile_report import HOSTILE, hostile_report
 
 RENDERER = MarkdownIt("commonmark").enable("table")
 

@@ -28,9 +28,9 @@ from k8saudit.output.render import render
 from k8saudit.output.sarif import resource_uri, sarif_bytes, sarif_document
 from k8saudit.sources.demo import snapshot_path
 from k8saudit.sources.files import load_snapshot
-from tests.unit.output.test_sarif_junit import manifests_report, sarif_errors
 from tests.unit.support.github_sarif import ingestion_errors
 from tests.unit.support.large_cluster import large_report
+from tests.unit.support.sarif_support import manifests_report, sarif_errors
 
 ROOT = Path(__file__).resolve().parents[3]
 
