@@ -37,7 +37,7 @@ def test_md_escape_on_random_text() -> None:
         assert md_escape(text) == _plain_md_escape(text)
 
 
-# --- report: <wbr> after separators in one translate ------------------------------------------
+# --- report: <wbr> after separators in four str.replace passes ----------------------------------
 
 
 def _plain_wbr(escaped: str) -> str:
