@@ -4,12 +4,9 @@ Content-Security-Policy), from `templates/report.html`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from k8saudit.model.findings import Report
 from k8saudit.output import templates, view
-from k8saudit.output.writer import Writer
-from k8saudit.runtime import gcpause
 
 TEMPLATE = "report.html"
 
@@ -23,22 +20,10 @@ def _pieces(report: Report) -> Iterator[str]:
     )
 
 
-def write(report: Report, handle: BinaryIO) -> None:
-    """Stream the page into `handle` as UTF-8 (the cyclic GC paused: see `k8saudit.runtime.gcpause`)."""
-    with gcpause.paused():
-        templates.write_pieces(_pieces(report), handle)
-
-
-def text(report: Report) -> str:
-    """The page as one string."""
-    with gcpause.paused():
-        return "".join(_pieces(report))
-
-
 def prepare() -> None:
     """Load the template and the inline assets now: a missing file is no write error."""
     templates.template(TEMPLATE)
     view.assets(templates.templates_dir())
 
 
-WRITER = Writer(write=write, text=text, prepare=prepare)
+WRITER = templates.pieces_writer(_pieces, prepare)

@@ -9,7 +9,7 @@ not cover pipes or backticks. What the templates show is computed in `k8saudit.o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,6 +19,8 @@ import markupsafe
 
 from k8saudit.model.findings import Report, Section, Severity, Status
 from k8saudit.output import view
+from k8saudit.output.writer import Writer
+from k8saudit.runtime import gcpause
 
 
 def templates_dir() -> Path:
@@ -119,3 +121,18 @@ def write_pieces(texts: Iterable[str], handle: BinaryIO) -> None:
             batch.clear()
             size = 0
     handle.write("".join(batch).encode())
+
+
+def pieces_writer(pieces: Callable[[Report], Iterable[str]], prepare: Callable[[], None]) -> Writer:
+    """The `Writer` of a report made of template pieces (`pieces`): streamed into a file, or
+    joined into one string, with the cyclic GC paused either way (see `k8saudit.runtime.gcpause`)."""
+
+    def write(report: Report, handle: BinaryIO) -> None:
+        with gcpause.paused():
+            write_pieces(pieces(report), handle)
+
+    def text(report: Report) -> str:
+        with gcpause.paused():
+            return "".join(pieces(report))
+
+    return Writer(write=write, text=text, prepare=prepare)
