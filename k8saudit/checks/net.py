@@ -38,6 +38,19 @@ def denies(policy: NetworkPolicy, direction: str) -> bool:
     return not rules
 
 
+#: The fix of net.default-deny and net.workloads-without-policy: a namespace's default deny.
+DEFAULT_DENY_FIX = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: NAME
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+"""
+
+
 @check(
     id="net.default-deny",
     title="Every namespace denies ingress and egress by default",
@@ -57,16 +70,7 @@ Flannel alone does not), which this check cannot see: confirm it.
     remediation="In each namespace apply a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` "
     "and no rules, then add policies that allow the flows each workload needs (DNS egress to kube-system first).",
     references={"cis": ["5.3.2"], "kubescape": ["C-0030", "C-0054", "C-0260"]},
-    fix="""
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: default-deny
-  namespace: NAME
-spec:
-  podSelector: {}
-  policyTypes: [Ingress, Egress]
-""",
+    fix=DEFAULT_DENY_FIX,
 )
 def default_deny(ctx: ScanContext) -> Iterator[Result]:
     inv = ctx.inventory
@@ -372,16 +376,7 @@ host network, which NetworkPolicy does not govern (the pod checks report hostNet
     remediation="Add a default-deny NetworkPolicy (`podSelector: {}`, `policyTypes: [Ingress, Egress]`) to each "
     "namespace, or policies selecting the workload's pods for both directions, then allow the traffic it needs.",
     references={"cis": ["5.3.2"], "kubescape": ["C-0260"], "polaris": ["missingNetworkPolicy"]},
-    fix="""
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: default-deny
-  namespace: NAME
-spec:
-  podSelector: {}
-  policyTypes: [Ingress, Egress]
-""",
+    fix=DEFAULT_DENY_FIX,
 )
 def workloads_without_policy(ctx: ScanContext) -> Iterator[Result]:
     inv = ctx.inventory
