@@ -21,12 +21,12 @@ plugin/pkg/admission/certificates). Needs the `apiserver` tier binaries (tests/a
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from tests import generated_file
 from tests.realapi.harness import VERSION, Client, running_server
 
 PATH = Path(__file__).resolve().parents[1] / "k8saudit" / "data" / "builtin_api_resources.json"
@@ -75,19 +75,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    args = parser.parse_args(argv)
-    fresh = render()
-    if args.check:
-        current = PATH.read_text(encoding="utf-8") if PATH.exists() else ""
-        if current != fresh:
-            print(f"{PATH} is stale: run python -m tests.gen_builtin_resources", file=sys.stderr)
-            return 1
-        return 0
-    PATH.write_text(fresh, encoding="utf-8")
-    print(f"wrote {PATH}")
-    return 0
+    return generated_file.main(__doc__.splitlines()[0], PATH, render, "tests.gen_builtin_resources", argv)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,12 @@ same version gives the same bytes. Needs the `apiserver` tier binaries (tests/ap
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any
 
 from k8saudit.semantics.access import BUILTIN_ROLES_PATH
+from tests import generated_file
 from tests.realapi.harness import VERSION, running_server
 
 BOOTSTRAP = ("kubernetes.io/bootstrapping", "rbac-defaults")
@@ -53,19 +53,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    args = parser.parse_args(argv)
-    fresh = render()
-    if args.check:
-        current = BUILTIN_ROLES_PATH.read_text(encoding="utf-8") if BUILTIN_ROLES_PATH.exists() else ""
-        if current != fresh:
-            print(f"{BUILTIN_ROLES_PATH} is stale: run python -m tests.gen_builtin_roles", file=sys.stderr)
-            return 1
-        return 0
-    BUILTIN_ROLES_PATH.write_text(fresh, encoding="utf-8")
-    print(f"wrote {BUILTIN_ROLES_PATH}")
-    return 0
+    return generated_file.main(__doc__.splitlines()[0], BUILTIN_ROLES_PATH, render, "tests.gen_builtin_roles", argv)
 
 
 if __name__ == "__main__":
